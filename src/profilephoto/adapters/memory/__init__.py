@@ -1,0 +1,18 @@
+"""In-memory fakes of every port: small, thread-safe, inspectable, and told when to fail."""
+
+from profilephoto.adapters.memory.basics import FixedClock, SequentialIds
+from profilephoto.adapters.memory.generator import PassthroughImageProcessor, ScriptedImageGenerator
+from profilephoto.adapters.memory.messaging import InMemoryJobQueue, RecordingNotifier
+from profilephoto.adapters.memory.objects import InMemoryObjectStore
+from profilephoto.adapters.memory.store import InMemoryUnitOfWork
+
+__all__ = [
+    "FixedClock",
+    "InMemoryJobQueue",
+    "InMemoryObjectStore",
+    "InMemoryUnitOfWork",
+    "PassthroughImageProcessor",
+    "RecordingNotifier",
+    "ScriptedImageGenerator",
+    "SequentialIds",
+]

@@ -1,0 +1,78 @@
+"""A generator that follows a script and an image seam that only checks magic bytes."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+
+from profilephoto.domain.errors import InvalidImage
+from profilephoto.domain.models import GeneratedImage, ImageData, Style
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+_SIGNATURES = (
+    (PNG_SIGNATURE, "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+)
+
+
+def sniff(data: bytes) -> str | None:
+    """The image type the leading bytes declare (JPEG, PNG, WebP, HEIC/HEIF), or None."""
+    for signature, content_type in _SIGNATURES:
+        if data.startswith(signature):
+            return content_type
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    if data[4:8] == b"ftyp" and data[8:12] in (b"heic", b"heix", b"mif1", b"msf1", b"heif"):
+        return "image/heic"
+    return None
+
+
+class ScriptedImageGenerator:
+    """Plays its script in order (an exception is raised, None succeeds), then succeeds."""
+
+    def __init__(
+        self, script: list[Exception | None] | None = None, model: str = "scripted-fake"
+    ) -> None:
+        self.script = list(script or [])
+        self.calls: list[tuple[ImageData, Style]] = []
+        self._model = model
+        self._lock = threading.Lock()
+
+    @property
+    def model_name(self) -> str:
+        return self._model
+
+    def then(self, *outcomes: Exception | None) -> ScriptedImageGenerator:
+        with self._lock:
+            self.script.extend(outcomes)
+        return self
+
+    def generate(self, image: ImageData, style: Style) -> GeneratedImage:
+        with self._lock:
+            self.calls.append((image, style))
+            outcome = self.script.pop(0) if self.script else None
+        if outcome is not None:
+            raise outcome
+        digest = hashlib.sha256(image.data + style.id.encode()).digest()
+        return GeneratedImage(
+            data=PNG_SIGNATURE + digest,
+            content_type="image/png",
+            model=self._model,
+            usage={"promptTokens": 10, "outputTokens": 20},
+        )
+
+
+class PassthroughImageProcessor:
+    """Trusts nothing but the signature: unknown bytes are InvalidImage; no pixels touched."""
+
+    def normalize_upload(self, data: bytes) -> ImageData:
+        content_type = sniff(data)
+        if content_type is None:
+            raise InvalidImage("The upload is not a JPEG, PNG, WebP or HEIC image")
+        return ImageData(data=data, content_type=content_type)
+
+    def encode_result(self, image: GeneratedImage) -> ImageData:
+        content_type = sniff(image.data)
+        if content_type is None:
+            raise InvalidImage("The model returned something that is not an image")
+        return ImageData(data=image.data, content_type=content_type)

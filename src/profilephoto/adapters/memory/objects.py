@@ -1,0 +1,59 @@
+"""A dict of objects standing in for one private bucket."""
+
+from __future__ import annotations
+
+import threading
+from urllib.parse import quote
+
+from profilephoto.adapters.memory.faults import FaultInjector
+from profilephoto.domain.errors import ObjectNotFound
+from profilephoto.domain.models import ObjectInfo, PresignedRequest
+
+
+class InMemoryObjectStore(FaultInjector):
+    def __init__(self, bucket: str = "memory-bucket") -> None:
+        super().__init__()
+        self.bucket = bucket
+        self.objects: dict[str, tuple[bytes, str]] = {}
+        self._lock = threading.Lock()
+
+    def uri(self, key: str) -> str:
+        return f"memory://{self.bucket}/{key}"
+
+    def presign_upload(self, key: str, content_type: str, expires_in: int) -> PresignedRequest:
+        return PresignedRequest(
+            url=f"memory://{self.bucket}/{quote(key)}?expires={expires_in}",
+            method="PUT",
+            headers={"Content-Type": content_type},
+        )
+
+    def head(self, key: str) -> ObjectInfo | None:
+        self._maybe_fail("head")
+        with self._lock:
+            found = self.objects.get(key)
+        return (
+            None
+            if found is None
+            else ObjectInfo(key=key, size=len(found[0]), content_type=found[1])
+        )
+
+    def read(self, key: str) -> bytes:
+        self._maybe_fail("read")
+        with self._lock:
+            found = self.objects.get(key)
+        if found is None:
+            raise ObjectNotFound(f"no object {key}")
+        return found[0]
+
+    def write(self, key: str, data: bytes, content_type: str) -> None:
+        self._maybe_fail("write")
+        with self._lock:
+            self.objects[key] = (bytes(data), content_type)
+
+    def presign_download(self, key: str, expires_in: int) -> str:
+        return f"memory://{self.bucket}/{quote(key)}?expires={expires_in}"
+
+    def delete(self, key: str) -> None:
+        self._maybe_fail("delete")
+        with self._lock:
+            self.objects.pop(key, None)

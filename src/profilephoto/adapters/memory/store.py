@@ -1,0 +1,271 @@
+"""Dicts behind one lock: the repositories and atomic commits of the unit of work."""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime
+from typing import Any
+
+from profilephoto.adapters.memory.faults import FaultInjector
+from profilephoto.domain.errors import ConditionFailed, QuotaExceeded
+from profilephoto.domain.job_lifecycle import check_transition, lease_is_live
+from profilephoto.domain.models import (
+    Connection,
+    IdempotencyRecord,
+    Identity,
+    Job,
+    JobError,
+    JobPage,
+    JobStatus,
+    UsageRecord,
+    User,
+)
+from profilephoto.domain.pagination import decode_cursor, encode_cursor
+from profilephoto.domain.quota import usage_key
+
+_CURSOR_KEYS = frozenset({"userId", "createdAt", "jobId"})
+
+
+class InMemoryUnitOfWork(FaultInjector):
+    """Every method takes the one lock, so each commit is atomic and isolated."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lock = threading.RLock()
+        self.user_records: dict[str, User] = {}
+        self.usage_records: dict[str, UsageRecord] = {}
+        self.usage_ttl: dict[str, int] = {}
+        self.job_records: dict[str, Job] = {}
+        self.connection_records: dict[str, Connection] = {}
+        self.idempotency_records: dict[str, IdempotencyRecord] = {}
+        self.users = _Users(self)
+        self.usage = _Usage(self)
+        self.jobs = _Jobs(self)
+        self.connections = _Connections(self)
+        self.idempotency = _Idempotency(self)
+
+    def reserve_and_create_job(
+        self,
+        job: Job,
+        usage_key: str,
+        limit: int,
+        expires_at: int,
+        now: datetime,
+        idempotency: IdempotencyRecord | None = None,
+    ) -> int:
+        self._maybe_fail("reserve_and_create_job")
+        with self.lock:
+            if job.job_id in self.job_records:
+                raise ConditionFailed(f"job {job.job_id} exists")
+            if idempotency is not None and self.idempotency.get(idempotency.key, now):
+                raise ConditionFailed("idempotency key in use")
+            current = self.usage_records.get(usage_key)
+            count = current.count if current else 0
+            if count >= limit:
+                raise QuotaExceeded()
+            user_id, date = usage_key.split("#", 1)
+            self.usage_records[usage_key] = UsageRecord(
+                user_id_date=usage_key,
+                user_id=user_id,
+                date=date,
+                count=count + 1,
+                last_updated=now,
+            )
+            self.usage_ttl[usage_key] = expires_at
+            self.job_records[job.job_id] = job
+            if idempotency is not None:
+                self.idempotency_records[idempotency.key] = idempotency
+            return count + 1
+
+    def fail_job(
+        self,
+        job_id: str,
+        expected: frozenset[JobStatus],
+        error: JobError,
+        refund: bool,
+        now: datetime,
+    ) -> Job:
+        self._maybe_fail("fail_job")
+        with self.lock:
+            job = self.jobs.require(job_id)
+            check_transition(job, JobStatus.FAILED, expected)
+            failed = job.model_copy(
+                update={
+                    "status": JobStatus.FAILED,
+                    "error": error,
+                    "updated_at": now,
+                    "lease_expires_at": None,
+                }
+            )
+            self.job_records[job_id] = failed
+            key = usage_key(job.user_id, job.quota_date)
+            record = self.usage_records.get(key)
+            if refund and record is not None and record.count > 0:
+                self.usage_records[key] = record.model_copy(
+                    update={"count": record.count - 1, "last_updated": now}
+                )
+            return failed
+
+    def complete_job(
+        self,
+        job_id: str,
+        output_image_url: str,
+        processing_time: int,
+        metadata: dict[str, object],
+        now: datetime,
+    ) -> Job:
+        self._maybe_fail("complete_job")
+        with self.lock:
+            job = self.jobs.require(job_id)
+            check_transition(job, JobStatus.COMPLETED, frozenset({JobStatus.PROCESSING}))
+            done = job.model_copy(
+                update={
+                    "status": JobStatus.COMPLETED,
+                    "output_image_url": output_image_url,
+                    "processing_time": processing_time,
+                    "metadata": dict(metadata),
+                    "updated_at": now,
+                    "lease_expires_at": None,
+                }
+            )
+            self.job_records[job_id] = done
+            user = self.user_records.get(job.user_id)
+            if user is not None:
+                self.user_records[job.user_id] = user.model_copy(
+                    update={"total_images_generated": user.total_images_generated + 1}
+                )
+            return done
+
+
+class _Part:
+    def __init__(self, uow: InMemoryUnitOfWork) -> None:
+        self._uow = uow
+
+
+class _Users(_Part):
+    def get(self, user_id: str) -> User | None:
+        with self._uow.lock:
+            return self._uow.user_records.get(user_id)
+
+    def record_login(self, identity: Identity, now: datetime) -> User:
+        self._uow._maybe_fail("record_login")
+        with self._uow.lock:
+            known = self._uow.user_records.get(identity.user_id)
+            claims: dict[str, Any] = {
+                k: v for k, v in identity.model_dump().items() if v is not None
+            }
+            user = (
+                known.model_copy(update={**claims, "last_login_at": now})
+                if known
+                else User(**claims, created_at=now, last_login_at=now)
+            )
+            self._uow.user_records[identity.user_id] = user
+            return user
+
+    def put(self, user: User) -> None:
+        """Store a user as given (tests and admin tools set `daily_limit` this way)."""
+        with self._uow.lock:
+            self._uow.user_records[user.user_id] = user
+
+
+class _Usage(_Part):
+    def get(self, key: str) -> UsageRecord | None:
+        self._uow._maybe_fail("usage_get")
+        with self._uow.lock:
+            return self._uow.usage_records.get(key)
+
+
+class _Jobs(_Part):
+    def get(self, job_id: str) -> Job | None:
+        self._uow._maybe_fail("job_get")
+        with self._uow.lock:
+            return self._uow.job_records.get(job_id)
+
+    def require(self, job_id: str) -> Job:
+        job = self._uow.job_records.get(job_id)
+        if job is None:
+            raise ConditionFailed(f"no job {job_id}")
+        return job
+
+    def transition(
+        self,
+        job_id: str,
+        expected: frozenset[JobStatus],
+        target: JobStatus,
+        now: datetime,
+        *,
+        lease_expires_at: datetime | None = None,
+        count_attempt: bool = False,
+        require_lease_expired: bool = False,
+    ) -> Job:
+        self._uow._maybe_fail("transition")
+        with self._uow.lock:
+            job = self.require(job_id)
+            check_transition(job, target, expected)
+            if require_lease_expired and lease_is_live(job, now):
+                raise ConditionFailed(f"job {job_id} is leased until {job.lease_expires_at}")
+            moved = job.model_copy(
+                update={
+                    "status": target,
+                    "updated_at": now,
+                    "lease_expires_at": lease_expires_at,
+                    "attempts": job.attempts + (1 if count_attempt else 0),
+                }
+            )
+            self._uow.job_records[job_id] = moved
+            return moved
+
+    def list_for_user(self, user_id: str, limit: int, cursor: str | None) -> JobPage:
+        after = decode_cursor(cursor, _CURSOR_KEYS, user_id) if cursor else None
+        with self._uow.lock:
+            mine = [j for j in self._uow.job_records.values() if j.user_id == user_id]
+        mine.sort(key=lambda j: (j.created_at, j.job_id), reverse=True)
+        if after is not None:
+            position = (after["createdAt"], after["jobId"])
+            mine = [j for j in mine if (_stamp(j), j.job_id) < position]
+        page = mine[:limit]
+        more = len(mine) > limit
+        token = (
+            encode_cursor(
+                {"userId": user_id, "createdAt": _stamp(page[-1]), "jobId": page[-1].job_id}
+            )
+            if more
+            else None
+        )
+        return JobPage(items=page, next_token=token)
+
+    def list_stuck(self, status: JobStatus, created_before: datetime, limit: int) -> list[Job]:
+        with self._uow.lock:
+            found = [
+                j
+                for j in self._uow.job_records.values()
+                if j.status is status and j.created_at < created_before
+            ]
+        return sorted(found, key=lambda j: j.created_at)[:limit]
+
+
+def _stamp(job: Job) -> str:
+    return str(job.to_json_dict()["createdAt"])
+
+
+class _Connections(_Part):
+    def add(self, connection: Connection) -> None:
+        with self._uow.lock:
+            self._uow.connection_records[connection.connection_id] = connection
+
+    def remove(self, connection_id: str) -> None:
+        with self._uow.lock:
+            self._uow.connection_records.pop(connection_id, None)
+
+    def list_for_user(self, user_id: str) -> list[Connection]:
+        with self._uow.lock:
+            return [c for c in self._uow.connection_records.values() if c.user_id == user_id]
+
+
+class _Idempotency(_Part):
+    def get(self, key: str, now: datetime) -> IdempotencyRecord | None:
+        with self._uow.lock:
+            record = self._uow.idempotency_records.get(key)
+        if record is None or record.expires_at <= now:
+            return None
+        return record

@@ -1,0 +1,1 @@
+"""The composition root: one dependency-injector container per runtime over shared services."""

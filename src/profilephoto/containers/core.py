@@ -1,0 +1,60 @@
+"""The use-case services, built from whatever adapters a runtime container supplies."""
+
+from __future__ import annotations
+
+from dependency_injector import containers, providers
+
+from profilephoto.domain.config import ServiceConfig
+from profilephoto.domain.generation import GenerationService
+from profilephoto.domain.ports import (
+    Clock,
+    IdGenerator,
+    ImageGenerator,
+    ImageProcessor,
+    JobQueue,
+    Notifier,
+    ObjectStore,
+    UnitOfWork,
+)
+from profilephoto.domain.processing import ProcessingService
+from profilephoto.domain.queries import QueryService
+from profilephoto.domain.reconcile import Reconciler
+from profilephoto.domain.styles import StyleCatalog
+from profilephoto.domain.uploads import UploadService
+
+
+class Services(containers.DeclarativeContainer):
+    """Every runtime (memory, local, aws) provides these dependencies and gets the services."""
+
+    config: providers.Dependency[ServiceConfig] = providers.Dependency(instance_of=ServiceConfig)
+    uow: providers.Dependency[UnitOfWork] = providers.Dependency()
+    uploads: providers.Dependency[ObjectStore] = providers.Dependency()
+    results: providers.Dependency[ObjectStore] = providers.Dependency()
+    queue: providers.Dependency[JobQueue] = providers.Dependency()
+    generator: providers.Dependency[ImageGenerator] = providers.Dependency()
+    images: providers.Dependency[ImageProcessor] = providers.Dependency()
+    notifier: providers.Dependency[Notifier] = providers.Dependency()
+    clock: providers.Dependency[Clock] = providers.Dependency()
+    ids: providers.Dependency[IdGenerator] = providers.Dependency()
+
+    styles = providers.Singleton(StyleCatalog)
+    style_list = providers.Callable(lambda catalog: catalog.all(), styles)
+
+    upload_service = providers.Singleton(UploadService, uow, uploads, clock, ids, config)
+    generation_service = providers.Singleton(
+        GenerationService, uow, uploads, queue, styles, clock, ids, config
+    )
+    processing_service = providers.Singleton(
+        ProcessingService,
+        uow,
+        uploads,
+        results,
+        generator,
+        images,
+        notifier,
+        styles,
+        clock,
+        config,
+    )
+    query_service = providers.Singleton(QueryService, uow, results, style_list, clock, config)
+    reconciler = providers.Singleton(Reconciler, uow, queue, notifier, clock, config)

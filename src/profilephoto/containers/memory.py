@@ -1,0 +1,45 @@
+"""The all-in-memory runtime: for tests, demos and other hosts' test suites."""
+
+from __future__ import annotations
+
+from dependency_injector import containers, providers
+
+from profilephoto.adapters.memory import (
+    FixedClock,
+    InMemoryJobQueue,
+    InMemoryObjectStore,
+    InMemoryUnitOfWork,
+    PassthroughImageProcessor,
+    RecordingNotifier,
+    ScriptedImageGenerator,
+    SequentialIds,
+)
+from profilephoto.containers.core import Services
+from profilephoto.domain.config import ServiceConfig
+
+
+class MemoryContainer(containers.DeclarativeContainer):
+    config = providers.Object(ServiceConfig())
+    uow = providers.Singleton(InMemoryUnitOfWork)
+    uploads = providers.Singleton(InMemoryObjectStore, "uploads")
+    results = providers.Singleton(InMemoryObjectStore, "results")
+    queue = providers.Singleton(InMemoryJobQueue)
+    generator = providers.Singleton(ScriptedImageGenerator)
+    images = providers.Singleton(PassthroughImageProcessor)
+    notifier = providers.Singleton(RecordingNotifier)
+    clock = providers.Singleton(FixedClock)
+    ids = providers.Singleton(SequentialIds)
+
+    services = providers.Container(
+        Services,
+        config=config,
+        uow=uow,
+        uploads=uploads,
+        results=results,
+        queue=queue,
+        generator=generator,
+        images=images,
+        notifier=notifier,
+        clock=clock,
+        ids=ids,
+    )

@@ -1,0 +1,1 @@
+"""The pure core of profilephoto: models, errors, policies, ports and use cases."""

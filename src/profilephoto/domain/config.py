@@ -1,0 +1,24 @@
+"""The knobs the use cases obey, independent of where they are read from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+
+@dataclass(frozen=True)
+class ServiceConfig:
+    max_upload_bytes: int = 10 * 1024 * 1024
+    upload_url_expiration: int = 3600
+    result_url_expiration: int = 3600
+    daily_limit: int = 10
+    quota_zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
+    # A worker holds a job this long; a redelivered message may re-claim it afterwards.
+    processing_lease: timedelta = timedelta(minutes=5)
+    # Deliveries of one message before the job is failed and refunded (SQS maxReceiveCount).
+    max_attempts: int = 3
+    # Idempotency-Key replays are honoured this long (CONTRACT §3).
+    idempotency_window: timedelta = timedelta(hours=24)
+    # The reconciler's deadline for a job that never reached the queue or a worker.
+    stuck_after: timedelta = timedelta(minutes=15)

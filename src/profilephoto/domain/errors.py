@@ -1,0 +1,160 @@
+"""One error hierarchy; every error carries the stable machine code of CONTRACT.md."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class ProfilePhotoError(Exception):
+    """Base of every error the domain raises; `code` is stable, `message` is for humans."""
+
+    code = "internal_error"
+    default_message = "Something went wrong"
+
+    def __init__(self, message: str | None = None, **details: Any) -> None:
+        self.message = message or self.default_message
+        self.details = details
+        super().__init__(self.message)
+
+    def to_body(self) -> dict[str, Any]:
+        """The JSON error body of CONTRACT §3: error, code, and any extra details."""
+        return {"error": self.message, "code": self.code, **self.details}
+
+
+# --- caller mistakes (400) ---------------------------------------------------------------
+
+
+class InvalidRequest(ProfilePhotoError):
+    code = "invalid_request"
+    default_message = "The request is not valid"
+
+
+class UnsupportedType(InvalidRequest):
+    code = "unsupported_type"
+    default_message = "This content type is not supported"
+
+
+class ExtensionMismatch(InvalidRequest):
+    code = "extension_mismatch"
+    default_message = "The file name's extension does not match its content type"
+
+
+class FileTooLarge(InvalidRequest):
+    code = "file_too_large"
+    default_message = "The file is too large"
+
+
+class UnknownStyle(InvalidRequest):
+    code = "unknown_style"
+    default_message = "Unknown style"
+
+
+# --- identity and ownership -------------------------------------------------------------
+
+
+class Unauthorized(ProfilePhotoError):
+    code = "unauthorized"
+    default_message = "Authentication required"
+
+
+class Forbidden(ProfilePhotoError):
+    code = "forbidden"
+    default_message = "You may only use your own uploads"
+
+
+# --- missing things (404) ---------------------------------------------------------------
+
+
+class UploadNotFound(ProfilePhotoError):
+    code = "upload_not_found"
+    default_message = "Uploaded file not found in S3"
+
+
+class JobNotFound(ProfilePhotoError):
+    code = "job_not_found"
+    default_message = "Job not found"
+
+
+class ObjectNotFound(ProfilePhotoError):
+    """An object store has no object under the key (adapters raise it from read)."""
+
+    code = "object_not_found"
+    default_message = "Object not found"
+
+
+# --- conflicts and limits ---------------------------------------------------------------
+
+
+class IdempotencyConflict(ProfilePhotoError):
+    code = "idempotency_conflict"
+    default_message = "This Idempotency-Key was already used with a different request"
+
+
+class QuotaExceeded(ProfilePhotoError):
+    code = "quota_exceeded"
+    default_message = "Daily quota exceeded"
+
+    def __init__(self, message: str | None = None, *, retry_after: int = 0) -> None:
+        super().__init__(message, remainingQuota=0)
+        self.retry_after = retry_after
+
+
+class ConditionFailed(ProfilePhotoError):
+    """A conditional write found the item not in the expected state (nothing was written)."""
+
+    code = "condition_failed"
+    default_message = "The item was not in the expected state"
+
+
+# --- infrastructure (503 / retry) -------------------------------------------------------
+
+
+class ServiceUnavailable(ProfilePhotoError):
+    """A dependency is throttling or down; the operation may succeed if retried."""
+
+    code = "service_unavailable"
+    default_message = "A backing service is temporarily unavailable"
+
+
+class RetryLater(ServiceUnavailable):
+    """The worker gave a job back to the queue; its message should be delivered again."""
+
+    code = "retry_later"
+    default_message = "The job will be retried"
+
+
+class QueueUnavailable(ServiceUnavailable):
+    code = "queue_unavailable"
+    default_message = "The job could not be queued; your quota was not charged"
+
+
+# --- image generation outcomes (recorded on failed jobs) --------------------------------
+
+
+class GenerationError(ProfilePhotoError):
+    """Base of generator and image failures; `transient` decides retry versus fail."""
+
+    transient = False
+
+
+class TransientGenerationError(GenerationError):
+    """Throttling, 5xx, timeouts: the job is retried until its attempts are spent."""
+
+    code = "generation_unavailable"
+    default_message = "The image model is temporarily unavailable"
+    transient = True
+
+
+class GenerationFailed(GenerationError):
+    code = "generation_failed"
+    default_message = "The image model did not produce an image"
+
+
+class ContentBlocked(GenerationError):
+    code = "content_blocked"
+    default_message = "The image model declined this photo"
+
+
+class InvalidImage(GenerationError):
+    code = "invalid_image"
+    default_message = "The uploaded file is not a usable image"

@@ -1,0 +1,174 @@
+"""Use case: accept a generation request (invariant 1: charge only what reached the queue)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from profilephoto.domain.config import ServiceConfig
+from profilephoto.domain.errors import (
+    ConditionFailed,
+    FileTooLarge,
+    IdempotencyConflict,
+    InvalidRequest,
+    QueueUnavailable,
+    UploadNotFound,
+)
+from profilephoto.domain.job_lifecycle import P
+from profilephoto.domain.models import (
+    GenerationAccepted,
+    IdempotencyRecord,
+    Identity,
+    Job,
+    JobError,
+    JobMessage,
+    JobStatus,
+)
+from profilephoto.domain.ports import Clock, IdGenerator, JobQueue, ObjectStore, UnitOfWork
+from profilephoto.domain.quota import daily_limit, quota_day
+from profilephoto.domain.styles import StyleCatalog
+from profilephoto.domain.upload_policy import check_key_owner
+
+MAX_IDEMPOTENCY_KEY = 128
+MAX_CONNECTION_ID = 128
+
+
+def request_hash(file_key: str, style: str, connection_id: str | None) -> str:
+    """What makes two requests under one Idempotency-Key "the same request"."""
+    canonical = json.dumps([file_key, style, connection_id], separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def check_idempotency_key(key: object) -> str | None:
+    """1-128 printable ASCII characters (CONTRACT §3), or absent."""
+    if key is None:
+        return None
+    if (
+        not isinstance(key, str)
+        or not 1 <= len(key) <= MAX_IDEMPOTENCY_KEY
+        or not all(32 <= ord(c) < 127 for c in key)
+    ):
+        raise InvalidRequest("Idempotency-Key must be 1-128 printable characters")
+    return key
+
+
+class GenerationService:
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        uploads: ObjectStore,
+        queue: JobQueue,
+        styles: StyleCatalog,
+        clock: Clock,
+        ids: IdGenerator,
+        config: ServiceConfig,
+    ) -> None:
+        self._uow, self._uploads, self._queue, self._styles = uow, uploads, queue, styles
+        self._clock, self._ids, self._config = clock, ids, config
+
+    def request_generation(
+        self,
+        identity: Identity,
+        file_key: object,
+        style_id: object,
+        connection_id: object = None,
+        idempotency_key: object = None,
+    ) -> GenerationAccepted:
+        """Validate, reserve one unit and create the job in one commit, queue it, answer 202."""
+        style = self._styles.get(style_id)
+        key = check_key_owner(file_key, identity.user_id)
+        if connection_id is not None and (
+            not isinstance(connection_id, str) or not 0 < len(connection_id) <= MAX_CONNECTION_ID
+        ):
+            raise InvalidRequest("connectionId must be a string")
+        idem_key = check_idempotency_key(idempotency_key)
+        fingerprint = request_hash(key, style.id, connection_id)
+        record_key = f"{identity.user_id}#{idem_key}"
+        if idem_key is not None and (replay := self._replay(record_key, fingerprint)):
+            return replay
+
+        info = self._uploads.head(key)
+        if info is None:
+            raise UploadNotFound()
+        if info.size > self._config.max_upload_bytes:
+            raise FileTooLarge(f"The upload is larger than {self._config.max_upload_bytes} bytes")
+
+        now = self._clock.now()
+        user = self._uow.users.record_login(identity, now)
+        day = quota_day(identity.user_id, now, self._config.quota_zone)
+        limit = daily_limit(user, self._config.daily_limit)
+        job = Job(
+            job_id=self._ids.job_id(),
+            user_id=identity.user_id,
+            status=JobStatus.PENDING,
+            style=style.id,
+            input_image_url=self._uploads.uri(key),
+            prompt=style.prompt,
+            created_at=now,
+            updated_at=now,
+            quota_date=day.date,
+            connection_id=connection_id,
+        )
+        record = None
+        if idem_key is not None:
+            record = IdempotencyRecord(
+                key=record_key,
+                request_hash=fingerprint,
+                job_id=job.job_id,
+                expires_at=now + self._config.idempotency_window,
+            )
+        try:
+            used = self._uow.reserve_and_create_job(
+                job, day.key, limit, day.expires_at(), now, record
+            )
+        except ConditionFailed:
+            # Only a concurrent twin holding the same Idempotency-Key gets here.
+            if idem_key is not None and (replay := self._replay(record_key, fingerprint)):
+                return replay
+            raise
+        try:
+            self._queue.send(
+                JobMessage(
+                    job_id=job.job_id,
+                    user_id=job.user_id,
+                    file_key=key,
+                    style=style.id,
+                )
+            )
+        except QueueUnavailable as exc:
+            self._uow.fail_job(
+                job.job_id,
+                frozenset({P}),
+                JobError(code=exc.code, message=exc.message),
+                refund=True,
+                now=self._clock.now(),
+            )
+            raise
+        self._uow.jobs.transition(job.job_id, frozenset({P}), JobStatus.QUEUED, self._clock.now())
+        return GenerationAccepted(
+            job_id=job.job_id, status=JobStatus.QUEUED, remaining_quota=max(0, limit - used)
+        )
+
+    def _replay(self, record_key: str, fingerprint: str) -> GenerationAccepted | None:
+        """The first answer for a reused Idempotency-Key; 409 when the body differs."""
+        record = self._uow.idempotency.get(record_key, self._clock.now())
+        if record is None:
+            return None
+        if record.request_hash != fingerprint:
+            raise IdempotencyConflict()
+        job = self._uow.jobs.get(record.job_id)
+        if job is not None and job.error is not None and job.error.code == QueueUnavailable.code:
+            raise QueueUnavailable()
+        user_id = record_key.split("#", 1)[0]
+        return GenerationAccepted(
+            job_id=record.job_id,
+            status=JobStatus.QUEUED,
+            remaining_quota=self._remaining(user_id),
+        )
+
+    def _remaining(self, user_id: str) -> int:
+        now = self._clock.now()
+        day = quota_day(user_id, now, self._config.quota_zone)
+        record = self._uow.usage.get(day.key)
+        limit = daily_limit(self._uow.users.get(user_id), self._config.daily_limit)
+        return max(0, limit - (record.count if record else 0))

@@ -1,0 +1,211 @@
+"""Domain models and the value types the ports exchange."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_serializer
+from pydantic.alias_generators import to_camel
+
+
+def iso_z(moment: datetime) -> str:
+    """ISO-8601 UTC with milliseconds and `Z`, so timestamps sort as strings (CONTRACT §4)."""
+    return (
+        moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    )
+
+
+def parse_iso(text: str) -> datetime:
+    """Inverse of `iso_z` (accepts any ISO-8601 form Python reads)."""
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
+
+
+class Model(BaseModel):
+    """Base: camelCase on the wire, snake_case in Python, immutable values."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, frozen=True, extra="ignore"
+    )
+
+    @field_serializer("*", when_used="json")
+    def _timestamps(self, value: Any) -> Any:
+        return iso_z(value) if isinstance(value, datetime) else value
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """The camelCase, JSON-safe form, without unset optional fields."""
+        return self.model_dump(by_alias=True, mode="json", exclude_none=True)
+
+
+class JobStatus(StrEnum):
+    PENDING = "pending"
+    QUEUED = "queued"
+    PROCESSING = "processing"
+    COMPLETED = "completed"
+    FAILED = "failed"
+
+    @property
+    def is_terminal(self) -> bool:
+        return self in (JobStatus.COMPLETED, JobStatus.FAILED)
+
+
+class Identity(Model):
+    """The authenticated caller, from the authorizer's claims; never from the body."""
+
+    user_id: str
+    email: str | None = None
+    display_name: str | None = None
+    provider: str | None = None
+
+
+class User(Model):
+    user_id: str
+    email: str | None = None
+    provider: str | None = None
+    display_name: str | None = None
+    profile_image: str | None = None
+    total_images_generated: int = 0
+    daily_limit: int | None = None
+    created_at: datetime
+    last_login_at: datetime
+
+
+class JobError(Model):
+    code: str
+    message: str
+
+
+class Job(Model):
+    job_id: str
+    user_id: str
+    status: JobStatus
+    style: str
+    input_image_url: str
+    output_image_url: str | None = None
+    prompt: str
+    error: JobError | None = None
+    processing_time: int | None = Field(default=None, description="milliseconds")
+    metadata: dict[str, Any] = Field(default_factory=dict)
+    created_at: datetime
+    updated_at: datetime
+    quota_date: str = Field(description="the quota day (YYYY-MM-DD) this job was charged to")
+    attempts: int = 0
+    lease_expires_at: datetime | None = None
+    connection_id: str | None = None
+
+
+class UsageRecord(Model):
+    user_id_date: str
+    user_id: str
+    date: str
+    count: int
+    last_updated: datetime
+
+
+class Usage(Model):
+    """Today's usage as `GET /usage` reports it."""
+
+    date: str
+    used: int
+    limit: int
+    remaining_quota: int
+    resets_at: datetime
+
+
+class Style(Model):
+    id: str
+    name: str
+    description: str
+    prompt: str
+
+    def public(self) -> dict[str, str]:
+        return {"id": self.id, "name": self.name, "description": self.description}
+
+
+class UploadRequest(Model):
+    """What a client asks to upload (validated by the upload policy, not by pydantic)."""
+
+    file_name: Any = None
+    content_type: Any = None
+    file_size: Any = None
+
+
+class PresignedRequest(Model):
+    """An HTTP request a client may make without credentials until it expires."""
+
+    url: str
+    method: str
+    headers: dict[str, str] = Field(default_factory=dict)
+
+
+class UploadTicket(Model):
+    upload_url: str
+    method: str
+    file_key: str
+    expires_in: int
+    headers: dict[str, str]
+
+
+class ObjectInfo(Model):
+    key: str
+    size: int
+    content_type: str | None = None
+
+
+class ImageData(Model):
+    data: bytes = Field(repr=False)
+    content_type: str
+
+
+class GeneratedImage(Model):
+    data: bytes = Field(repr=False)
+    content_type: str
+    model: str
+    usage: dict[str, int] = Field(default_factory=dict)
+
+
+class JobMessage(Model):
+    """The SQS message body of CONTRACT §4."""
+
+    job_id: str
+    user_id: str
+    file_key: str
+    style: str
+
+
+class JobStatusMessage(Model):
+    """The WebSocket push of CONTRACT §4."""
+
+    type: str = "jobStatus"
+    job_id: str
+    status: JobStatus
+    result_url: str | None = None
+    error: JobError | None = None
+
+
+class Connection(Model):
+    connection_id: str
+    user_id: str
+    connected_at: datetime
+    ttl: int
+
+
+class JobPage(Model):
+    items: list[Job]
+    next_token: str | None = None
+
+
+class IdempotencyRecord(Model):
+    """The first answer to a `POST /generate` with an Idempotency-Key, kept for replays."""
+
+    key: str = Field(description="userId#Idempotency-Key")
+    request_hash: str
+    job_id: str
+    expires_at: datetime
+
+
+class GenerationAccepted(Model):
+    job_id: str
+    status: JobStatus
+    remaining_quota: int

@@ -1,0 +1,202 @@
+"""The ports: what the domain needs from the world, as typing.Protocols."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+
+from profilephoto.domain.models import (
+    Connection,
+    GeneratedImage,
+    IdempotencyRecord,
+    Identity,
+    ImageData,
+    Job,
+    JobError,
+    JobMessage,
+    JobPage,
+    JobStatus,
+    JobStatusMessage,
+    ObjectInfo,
+    PresignedRequest,
+    Style,
+    UsageRecord,
+    User,
+)
+
+
+class ObjectStore(Protocol):
+    """One private bucket of objects (uploads or results)."""
+
+    def uri(self, key: str) -> str:
+        """The stored reference of a key, `scheme://bucket/key` (e.g. `s3://b/k`); no I/O."""
+
+    def presign_upload(self, key: str, content_type: str, expires_in: int) -> PresignedRequest:
+        """A PUT any client may make until it expires; it must send the returned headers."""
+
+    def head(self, key: str) -> ObjectInfo | None:
+        """Size and type of the object, or None when there is none. ServiceUnavailable."""
+
+    def read(self, key: str) -> bytes:
+        """The object's bytes; ObjectNotFound when absent, ServiceUnavailable when down."""
+
+    def write(self, key: str, data: bytes, content_type: str) -> None:
+        """Store (or replace) the object, encrypted at rest. ServiceUnavailable."""
+
+    def presign_download(self, key: str, expires_in: int) -> str:
+        """A GET URL for the object that expires; makes no network call."""
+
+    def delete(self, key: str) -> None:
+        """Remove the object; deleting a missing object is not an error."""
+
+
+class JobQueue(Protocol):
+    def send(self, message: JobMessage) -> None:
+        """Put one message on the queue, or raise QueueUnavailable (nothing was sent)."""
+
+
+class UserRepository(Protocol):
+    def get(self, user_id: str) -> User | None:
+        """The user, or None."""
+
+    def record_login(self, identity: Identity, now: datetime) -> User:
+        """Create the user on first sight, else refresh their claims and lastLoginAt."""
+
+
+class UsageLedger(Protocol):
+    def get(self, key: str) -> UsageRecord | None:
+        """The usage record under `userId#YYYY-MM-DD`, or None when nothing was used."""
+
+
+class JobRepository(Protocol):
+    def get(self, job_id: str) -> Job | None:
+        """The job, or None."""
+
+    def transition(
+        self,
+        job_id: str,
+        expected: frozenset[JobStatus],
+        target: JobStatus,
+        now: datetime,
+        *,
+        lease_expires_at: datetime | None = None,
+        count_attempt: bool = False,
+        require_lease_expired: bool = False,
+    ) -> Job:
+        """Atomically move the job to `target` only if its status is in `expected`.
+
+        With `require_lease_expired`, a job in `processing` only moves when its lease
+        ended before `now`. `count_attempt` adds one to `attempts`. Returns the new job;
+        raises ConditionFailed (nothing written) when the job is missing or not as expected.
+        """
+
+    def list_for_user(self, user_id: str, limit: int, cursor: str | None) -> JobPage:
+        """The user's jobs newest first; `next_token` is opaque. InvalidRequest for a bad cursor."""
+
+    def list_stuck(self, status: JobStatus, created_before: datetime, limit: int) -> list[Job]:
+        """Jobs in `status` created before `created_before`, oldest first (via StatusIndex)."""
+
+
+class ConnectionRepository(Protocol):
+    def add(self, connection: Connection) -> None:
+        """Store (or replace) a WebSocket connection."""
+
+    def remove(self, connection_id: str) -> None:
+        """Forget a connection; forgetting an unknown one is not an error."""
+
+    def list_for_user(self, user_id: str) -> list[Connection]:
+        """Every stored connection of the user."""
+
+
+class IdempotencyStore(Protocol):
+    def get(self, key: str, now: datetime) -> IdempotencyRecord | None:
+        """The live record under `userId#Idempotency-Key` at `now`; None if absent or expired."""
+
+
+class UnitOfWork(Protocol):
+    """The repositories and the multi-item commits that must be all-or-nothing."""
+
+    users: UserRepository
+    usage: UsageLedger
+    jobs: JobRepository
+    connections: ConnectionRepository
+    idempotency: IdempotencyStore
+
+    def reserve_and_create_job(
+        self,
+        job: Job,
+        usage_key: str,
+        limit: int,
+        expires_at: int,
+        now: datetime,
+        idempotency: IdempotencyRecord | None = None,
+    ) -> int:
+        """One atomic commit: count one unit under `usage_key` (only if `count < limit`)
+        and create `job` (only if its id is new), plus the idempotency record if given
+        (only if none is live). Returns the new count. Raises QuotaExceeded when the
+        limit is reached, ConditionFailed when the job id or idempotency key is taken;
+        in every failure nothing is written. `expires_at` is the usage record's ttl.
+        """
+
+    def fail_job(
+        self,
+        job_id: str,
+        expected: frozenset[JobStatus],
+        error: JobError,
+        refund: bool,
+        now: datetime,
+    ) -> Job:
+        """One atomic commit: mark the job failed (only if its status is in `expected`)
+        and, if `refund`, take one unit back from the job's quota day (never below zero).
+        ConditionFailed (nothing written) when the job was not in `expected`.
+        """
+
+    def complete_job(
+        self,
+        job_id: str,
+        output_image_url: str,
+        processing_time: int,
+        metadata: dict[str, object],
+        now: datetime,
+    ) -> Job:
+        """One atomic commit: mark a processing job completed with its result and add one
+        to the owner's `totalImagesGenerated`. ConditionFailed when it was not processing.
+        """
+
+
+class ImageGenerator(Protocol):
+    @property
+    def model_name(self) -> str:
+        """The model the generator uses, recorded as the job's `metadata.model`."""
+
+    def generate(self, image: ImageData, style: Style) -> GeneratedImage:
+        """The styled portrait. Raises TransientGenerationError (retry), ContentBlocked,
+        GenerationFailed or InvalidImage (permanent)."""
+
+
+class ImageProcessor(Protocol):
+    """The image seam: normalize what users upload and what models return."""
+
+    def normalize_upload(self, data: bytes) -> ImageData:
+        """A safe, small, metadata-free copy of an upload; InvalidImage when it is not one."""
+
+    def encode_result(self, image: GeneratedImage) -> ImageData:
+        """The result as stored (no metadata); InvalidImage when the model sent garbage."""
+
+
+class Notifier(Protocol):
+    def notify(self, user_id: str, message: JobStatusMessage, extra: str | None = None) -> None:
+        """Push to every connection of the user (and `extra`); never raises."""
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current moment, timezone-aware."""
+
+
+class IdGenerator(Protocol):
+    def job_id(self) -> str:
+        """A new job id: `job_` + 32 lowercase hex."""
+
+    def unique(self) -> str:
+        """32 lowercase hex characters, unique per call (used in upload keys)."""

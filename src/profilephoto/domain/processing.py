@@ -1,0 +1,182 @@
+"""Use case: process one queued job; duplicates are harmless, failures classified."""
+
+from __future__ import annotations
+
+import logging
+from enum import StrEnum
+
+from profilephoto.domain.config import ServiceConfig
+from profilephoto.domain.errors import (
+    ConditionFailed,
+    GenerationError,
+    GenerationFailed,
+    ObjectNotFound,
+    ProfilePhotoError,
+    RetryLater,
+    ServiceUnavailable,
+    UploadNotFound,
+)
+from profilephoto.domain.job_lifecycle import P, Q, R, is_refunded
+from profilephoto.domain.models import Job, JobError, JobMessage, JobStatusMessage
+from profilephoto.domain.ports import (
+    Clock,
+    ImageGenerator,
+    ImageProcessor,
+    Notifier,
+    ObjectStore,
+    UnitOfWork,
+)
+from profilephoto.domain.styles import StyleCatalog
+from profilephoto.domain.upload_policy import result_key
+
+log = logging.getLogger(__name__)
+
+EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp"}
+
+
+class Outcome(StrEnum):
+    COMPLETED = "completed"
+    FAILED = "failed"
+    SKIPPED = "skipped"  # duplicate, late, or disagreeing message: acknowledged, nothing done
+
+
+class ProcessingService:
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        uploads: ObjectStore,
+        results: ObjectStore,
+        generator: ImageGenerator,
+        images: ImageProcessor,
+        notifier: Notifier,
+        styles: StyleCatalog,
+        clock: Clock,
+        config: ServiceConfig,
+    ) -> None:
+        self._uow, self._uploads, self._results = uow, uploads, results
+        self._generator, self._images, self._notifier = generator, images, notifier
+        self._styles, self._clock, self._config = styles, clock, config
+
+    def process(self, message: JobMessage, receive_count: int = 1) -> Outcome:
+        """Claim, generate, store and complete one job; raise RetryLater to be redelivered."""
+        job = self._uow.jobs.get(message.job_id)
+        if job is None or not self._agrees(job, message):
+            log.warning(
+                "dropping a message that disagrees with its job",
+                extra={"jobId": message.job_id, "userId": message.user_id},
+            )
+            return Outcome.SKIPPED
+        now = self._clock.now()
+        try:
+            job = self._uow.jobs.transition(
+                job.job_id,
+                frozenset({P, Q, R}),
+                R,
+                now,
+                lease_expires_at=now + self._config.processing_lease,
+                count_attempt=True,
+                require_lease_expired=True,
+            )
+        except ConditionFailed:
+            return Outcome.SKIPPED  # finished already, or another worker holds a live lease
+        try:
+            return self._run(job, message)
+        except GenerationError as error:
+            if not error.transient:
+                return self._fail(job, error)
+            return self._retry_or_fail(job, error, receive_count)
+        except ServiceUnavailable as error:
+            return self._retry_or_fail(job, error, receive_count)
+        except ProfilePhotoError as error:
+            return self._fail(job, error)
+        except Exception as error:  # a bug must not lose the job: retry, then fail and refund
+            log.exception("unexpected error while processing", extra={"jobId": job.job_id})
+            return self._retry_or_fail(
+                job, GenerationFailed(f"internal error: {error!r}"), receive_count
+            )
+
+    def _run(self, job: Job, message: JobMessage) -> Outcome:
+        started = self._clock.now()
+        style = self._styles.get(job.style)
+        try:
+            original = self._uploads.read(message.file_key)
+        except ObjectNotFound as missing:
+            raise UploadNotFound("The uploaded photo is gone") from missing
+        normalized = self._images.normalize_upload(original)
+        generated = self._generator.generate(normalized, style)
+        stored = self._images.encode_result(generated)
+        key = result_key(job.user_id, job.job_id, EXTENSIONS.get(stored.content_type, "png"))
+        self._results.write(key, stored.data, stored.content_type)
+        elapsed = self._clock.now() - started
+        metadata: dict[str, object] = {
+            **job.metadata,
+            "model": generated.model,
+            "inputBytes": len(original),
+            "sentBytes": len(normalized.data),
+        }
+        if generated.usage:
+            metadata["usage"] = dict(generated.usage)
+        try:
+            done = self._uow.complete_job(
+                job.job_id,
+                self._results.uri(key),
+                int(elapsed.total_seconds() * 1000),
+                metadata,
+                self._clock.now(),
+            )
+        except ConditionFailed:
+            return Outcome.SKIPPED  # a twin finished first; it counted and notified
+        self._notify(
+            done, result_url=self._results.presign_download(key, self._config.result_url_expiration)
+        )
+        return Outcome.COMPLETED
+
+    def _retry_or_fail(self, job: Job, error: ProfilePhotoError, receive_count: int) -> Outcome:
+        attempts = max(receive_count, job.attempts)
+        if attempts >= self._config.max_attempts:
+            return self._fail(
+                job, GenerationFailed(f"Gave up after {attempts} attempts: {error.message}")
+            )
+        try:  # hand the job back at once so the redelivered message can claim it
+            self._uow.jobs.transition(
+                job.job_id, frozenset({R}), R, self._clock.now(), lease_expires_at=self._clock.now()
+            )
+        except ConditionFailed:
+            return Outcome.SKIPPED
+        raise RetryLater(error.message) from error
+
+    def _fail(self, job: Job, error: ProfilePhotoError) -> Outcome:
+        code = error.code
+        job_error = JobError(code=code, message=error.message)
+        try:
+            failed = self._uow.fail_job(
+                job.job_id,
+                frozenset({R}),
+                job_error,
+                refund=is_refunded(code),
+                now=self._clock.now(),
+            )
+        except ConditionFailed:
+            return Outcome.SKIPPED
+        log.info("job failed", extra={"jobId": job.job_id, "code": code})
+        self._notify(failed)
+        return Outcome.FAILED
+
+    def _notify(self, job: Job, result_url: str | None = None) -> None:
+        self._notifier.notify(
+            job.user_id,
+            JobStatusMessage(
+                job_id=job.job_id,
+                status=job.status,
+                result_url=result_url,
+                error=job.error,
+            ),
+            job.connection_id,
+        )
+
+    def _agrees(self, job: Job, message: JobMessage) -> bool:
+        return (
+            job.user_id == message.user_id
+            and job.style == message.style
+            and job.input_image_url == self._uploads.uri(message.file_key)
+        )

@@ -1,0 +1,85 @@
+"""Use cases that only read: one job, a user's jobs, today's usage, the styles."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from profilephoto.domain.config import ServiceConfig
+from profilephoto.domain.errors import InvalidRequest, JobNotFound
+from profilephoto.domain.models import Identity, Job, JobStatus, Style, Usage
+from profilephoto.domain.ports import Clock, ObjectStore, UnitOfWork
+from profilephoto.domain.quota import daily_limit, quota_day
+
+MAX_PAGE = 100
+DEFAULT_PAGE = 20
+
+
+def object_key(uri: str) -> str:
+    """The key inside a stored reference `scheme://bucket/key`."""
+    return uri.split("://", 1)[-1].split("/", 1)[-1]
+
+
+def parse_limit(raw: object) -> int:
+    """`limit` of GET /jobs: an integer 1-100, default 20; anything else is invalid_request."""
+    if raw is None or raw == "":
+        return DEFAULT_PAGE
+    text = str(raw).strip()
+    if not text.isdigit() or not 1 <= int(text) <= MAX_PAGE:
+        raise InvalidRequest(f"limit must be an integer from 1 to {MAX_PAGE}")
+    return int(text)
+
+
+class QueryService:
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        results: ObjectStore,
+        styles: list[Style],
+        clock: Clock,
+        config: ServiceConfig,
+    ) -> None:
+        self._uow, self._results, self._styles = uow, results, styles
+        self._clock, self._config = clock, config
+
+    def get_job(self, identity: Identity, job_id: object) -> dict[str, Any]:
+        """The caller's job as CONTRACT §3 shows it; another user's job is JobNotFound."""
+        job = self._uow.jobs.get(job_id) if isinstance(job_id, str) and job_id else None
+        if job is None or job.user_id != identity.user_id:
+            raise JobNotFound()
+        return self.view(job)
+
+    def list_jobs(self, identity: Identity, limit: object, cursor: object) -> dict[str, Any]:
+        if cursor is not None and not isinstance(cursor, str):
+            raise InvalidRequest("nextToken is not valid")
+        page = self._uow.jobs.list_for_user(identity.user_id, parse_limit(limit), cursor or None)
+        return {"items": [self.view(job) for job in page.items], "nextToken": page.next_token}
+
+    def get_usage(self, identity: Identity) -> Usage:
+        now = self._clock.now()
+        day = quota_day(identity.user_id, now, self._config.quota_zone)
+        record = self._uow.usage.get(day.key)
+        limit = daily_limit(self._uow.users.get(identity.user_id), self._config.daily_limit)
+        used = record.count if record else 0
+        return Usage(
+            date=day.date,
+            used=used,
+            limit=limit,
+            remaining_quota=max(0, limit - used),
+            resets_at=day.resets_at,
+        )
+
+    def list_styles(self) -> list[dict[str, str]]:
+        return [style.public() for style in self._styles]
+
+    def view(self, job: Job) -> dict[str, Any]:
+        """The public shape of a job: no prompt, no storage references, a fresh result URL."""
+        body = job.to_json_dict()
+        view = {k: body[k] for k in ("jobId", "status", "style", "createdAt", "updatedAt")}
+        for optional in ("processingTime", "error", "metadata"):
+            if optional in body:
+                view[optional] = body[optional]
+        if job.status is JobStatus.COMPLETED and job.output_image_url:
+            view["resultUrl"] = self._results.presign_download(
+                object_key(job.output_image_url), self._config.result_url_expiration
+            )
+        return view

@@ -1,0 +1,85 @@
+"""Use case: the sweep that makes every job end (invariant 2)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from profilephoto.domain.config import ServiceConfig
+from profilephoto.domain.errors import ConditionFailed, QueueUnavailable
+from profilephoto.domain.job_lifecycle import P, Q, R, lease_is_live
+from profilephoto.domain.models import Job, JobError, JobMessage, JobStatusMessage
+from profilephoto.domain.ports import Clock, JobQueue, Notifier, UnitOfWork
+from profilephoto.domain.queries import object_key
+
+log = logging.getLogger(__name__)
+
+TIMED_OUT = "timed_out"
+
+
+@dataclass
+class SweepReport:
+    requeued: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+
+
+class Reconciler:
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        queue: JobQueue,
+        notifier: Notifier,
+        clock: Clock,
+        config: ServiceConfig,
+        batch: int = 100,
+    ) -> None:
+        self._uow, self._queue, self._notifier = uow, queue, notifier
+        self._clock, self._config, self._batch = clock, config, batch
+
+    def sweep(self) -> SweepReport:
+        """Re-queue jobs that went quiet; fail and refund those out of attempts or time."""
+        now = self._clock.now()
+        quiet_since = now - self._config.stuck_after
+        # A job still unfinished after every attempt's deadline has passed is given up on.
+        give_up_before = now - self._config.stuck_after * (self._config.max_attempts + 1)
+        report = SweepReport()
+        for status in (P, Q, R):
+            for job in self._uow.jobs.list_stuck(status, quiet_since, self._batch):
+                if job.updated_at > quiet_since or lease_is_live(job, now):
+                    continue
+                if job.attempts >= self._config.max_attempts or job.created_at < give_up_before:
+                    self._give_up(job, report)
+                else:
+                    self._requeue(job, report)
+        return report
+
+    def _requeue(self, job: Job, report: SweepReport) -> None:
+        message = JobMessage(
+            job_id=job.job_id,
+            user_id=job.user_id,
+            file_key=object_key(job.input_image_url),
+            style=job.style,
+        )
+        try:
+            self._queue.send(message)
+            if job.status is P:  # it never reached the queue; now it has
+                self._uow.jobs.transition(job.job_id, frozenset({P}), Q, self._clock.now())
+        except (QueueUnavailable, ConditionFailed):
+            log.warning("could not re-queue a stuck job", extra={"jobId": job.job_id})
+            return
+        report.requeued.append(job.job_id)
+
+    def _give_up(self, job: Job, report: SweepReport) -> None:
+        error = JobError(code=TIMED_OUT, message="The job did not finish in time; it was refunded")
+        try:
+            failed = self._uow.fail_job(
+                job.job_id, frozenset({job.status}), error, refund=True, now=self._clock.now()
+            )
+        except ConditionFailed:
+            return
+        report.failed.append(job.job_id)
+        self._notifier.notify(
+            failed.user_id,
+            JobStatusMessage(job_id=failed.job_id, status=failed.status, error=failed.error),
+            failed.connection_id,
+        )

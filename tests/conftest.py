@@ -1,0 +1,117 @@
+"""Fixtures shared by every test layer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from profilephoto.adapters.memory import (
+    FixedClock,
+    InMemoryJobQueue,
+    InMemoryObjectStore,
+    InMemoryUnitOfWork,
+    PassthroughImageProcessor,
+    RecordingNotifier,
+    ScriptedImageGenerator,
+)
+from profilephoto.containers.memory import MemoryContainer
+from profilephoto.domain.config import ServiceConfig
+from profilephoto.domain.generation import GenerationService
+from profilephoto.domain.models import GenerationAccepted, Identity, UploadRequest
+from profilephoto.domain.processing import Outcome, ProcessingService
+from profilephoto.domain.queries import QueryService
+from profilephoto.domain.reconcile import Reconciler
+from profilephoto.domain.uploads import UploadService
+
+JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
+ALICE = Identity(user_id="alice", email="alice@example.com", display_name="Alice")
+BOB = Identity(user_id="bob")
+
+
+@dataclass
+class World:
+    """The services over memory fakes, with the fakes at hand for inspection."""
+
+    container: MemoryContainer
+    config: ServiceConfig
+
+    @property
+    def uow(self) -> InMemoryUnitOfWork:
+        return self.container.uow()
+
+    @property
+    def uploads(self) -> InMemoryObjectStore:
+        return self.container.uploads()
+
+    @property
+    def results(self) -> InMemoryObjectStore:
+        return self.container.results()
+
+    @property
+    def queue(self) -> InMemoryJobQueue:
+        return self.container.queue()
+
+    @property
+    def generator(self) -> ScriptedImageGenerator:
+        return self.container.generator()
+
+    @property
+    def images(self) -> PassthroughImageProcessor:
+        return self.container.images()
+
+    @property
+    def notifier(self) -> RecordingNotifier:
+        return self.container.notifier()
+
+    @property
+    def clock(self) -> FixedClock:
+        return self.container.clock()
+
+    @property
+    def upload_service(self) -> UploadService:
+        return self.container.services.upload_service()
+
+    @property
+    def generation(self) -> GenerationService:
+        return self.container.services.generation_service()
+
+    @property
+    def processing(self) -> ProcessingService:
+        return self.container.services.processing_service()
+
+    @property
+    def queries(self) -> QueryService:
+        return self.container.services.query_service()
+
+    @property
+    def reconciler(self) -> Reconciler:
+        return self.container.services.reconciler()
+
+    def upload(self, who: Identity = ALICE, data: bytes = JPEG) -> str:
+        """Presign and 'PUT' a photo; returns its key."""
+        ticket = self.upload_service.request_upload(
+            who, UploadRequest(file_name="me.jpg", content_type="image/jpeg", file_size=len(data))
+        )
+        self.uploads.write(ticket.file_key, data, "image/jpeg")
+        return ticket.file_key
+
+    def generate(
+        self, who: Identity = ALICE, style: str = "professional", **kwargs: object
+    ) -> GenerationAccepted:
+        return self.generation.request_generation(who, self.upload(who), style, **kwargs)
+
+    def process_all(self, receive_count: int = 1) -> list[Outcome]:
+        return [self.processing.process(m, receive_count) for m in self.queue.drain()]
+
+
+def make_world(**config: object) -> World:
+    container = MemoryContainer()
+    service_config = ServiceConfig(**config)  # type: ignore[arg-type]
+    container.config.override(service_config)
+    return World(container, service_config)
+
+
+@pytest.fixture
+def world() -> World:
+    return make_world()

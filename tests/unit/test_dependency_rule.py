@@ -1,0 +1,55 @@
+"""The domain imports only the standard library and pydantic (DESIGN.md, the dependency rule)."""
+
+import ast
+from pathlib import Path
+
+import profilephoto.domain
+
+DOMAIN = Path(profilephoto.domain.__file__).parent
+ALLOWED_THIRD_PARTY = {"pydantic"}
+STDLIB_OK = {
+    "__future__",
+    "base64",
+    "binascii",
+    "dataclasses",
+    "datetime",
+    "enum",
+    "hashlib",
+    "json",
+    "logging",
+    "re",
+    "typing",
+    "zoneinfo",
+}
+
+
+def imported_roots(path: Path) -> set[str]:
+    roots = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            roots |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            roots.add(node.module.split(".")[0])
+    return roots
+
+
+def test_domain_imports_nothing_but_stdlib_pydantic_and_itself():
+    offenders = {}
+    for path in DOMAIN.rglob("*.py"):
+        extra = imported_roots(path) - ALLOWED_THIRD_PARTY - STDLIB_OK - {"profilephoto"}
+        if extra:
+            offenders[path.name] = extra
+    assert offenders == {}
+
+
+def test_domain_never_imports_adapters_or_entrypoints():
+    for path in DOMAIN.rglob("*.py"):
+        text = path.read_text()
+        assert "profilephoto.adapters" not in text, path
+        assert "profilephoto.entrypoints" not in text, path
+
+
+def test_the_checker_would_catch_a_boto3_import(tmp_path):
+    bad = tmp_path / "bad.py"
+    bad.write_text("import boto3\nfrom PIL import Image\nfrom google import genai\n")
+    assert imported_roots(bad) == {"boto3", "PIL", "google"}
