@@ -23,14 +23,13 @@ def demo(image: Path | None, style: str, out: Path) -> int:
     ext = (image.suffix.lstrip(".").lower() if image else "jpg") or "jpg"
     content_type = {"jpg": "image/jpeg", "jpeg": "image/jpeg"}.get(ext, f"image/{ext}")
     ticket = services.upload_service().request_upload(
-        who, UploadRequest(file_name=f"photo.{ext}", content_type=content_type,
-                           file_size=len(data)))
+        who, UploadRequest(file_name=f"photo.{ext}", content_type=content_type, file_size=len(data))
+    )
     print(f"1/5 presigned upload   {ticket.method} -> {ticket.file_key}")
     container.uploads().write(ticket.file_key, data, content_type)
     print(f"2/5 uploaded           {len(data)} bytes")
     accepted = services.generation_service().request_generation(who, ticket.file_key, style)
-    print(f"3/5 generation queued  {accepted.job_id} (remaining today: "
-          f"{accepted.remaining_quota})")
+    print(f"3/5 generation queued  {accepted.job_id} (remaining today: {accepted.remaining_quota})")
     for message in container.queue().drain():
         outcome = services.processing_service().process(message)
         print(f"4/5 processed          {outcome.value}")
@@ -41,8 +40,10 @@ def demo(image: Path | None, style: str, out: Path) -> int:
     result = next(iter(container.results().objects.values()))[0]
     out.write_bytes(result)
     kind = "PNG" if result.startswith(PNG_SIGNATURE) else "image"
-    print(f"5/5 result written     {out} ({len(result)} bytes, {kind}, "
-          f"model {job['metadata']['model']})")
+    print(
+        f"5/5 result written     {out} ({len(result)} bytes, {kind}, "
+        f"model {job['metadata']['model']})"
+    )
     return 0
 
 

@@ -1,0 +1,109 @@
+"""Runtime configuration from the environment (CONTRACT §1), read once per cold start."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Literal
+
+from pydantic import AliasChoices, Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from profilephoto.domain.config import ServiceConfig
+from profilephoto.domain.errors import InvalidRequest
+from profilephoto.domain.quota import load_zone
+
+
+class ConfigurationError(RuntimeError):
+    """Bad configuration: the message names the variable, so a cold start says what to fix."""
+
+
+def _env(*names: str) -> AliasChoices:
+    return AliasChoices(*names)
+
+
+class Settings(BaseSettings):
+    """Every variable the code reads. Canonical names win over the original hyphenated ones."""
+
+    model_config = SettingsConfigDict(case_sensitive=True, extra="ignore", frozen=True)
+
+    upload_bucket: str | None = Field(None, validation_alias=_env("UPLOAD_BUCKET"))
+    result_bucket: str | None = Field(None, validation_alias=_env("RESULT_BUCKET"))
+    presigned_url_expiration: int = Field(
+        3600, ge=1, le=7 * 24 * 3600, validation_alias=_env("PRESIGNED_URL_EXPIRATION")
+    )
+    result_url_expiration: int = Field(
+        3600, ge=1, le=7 * 24 * 3600, validation_alias=_env("RESULT_URL_EXPIRATION")
+    )
+    max_upload_bytes: int = Field(10_485_760, ge=1, validation_alias=_env("MAX_UPLOAD_BYTES"))
+    sqs_queue_url: str | None = Field(None, validation_alias=_env("SQS_QUEUE_URL"))
+    users_table: str = Field(
+        "Users", validation_alias=_env("USERS_TABLE", "ProfilePhotoAI-Users-Table")
+    )
+    usage_table: str = Field(
+        "UsageLog", validation_alias=_env("USAGE_TABLE", "ProfilePhotoAI-UsageLog-Table")
+    )
+    jobs_table: str = Field(
+        "ImageJobs", validation_alias=_env("JOBS_TABLE", "ProfilePhotoAI-ImageJobs-Table")
+    )
+    connections_table: str = Field("Connections", validation_alias=_env("CONNECTIONS_TABLE"))
+    daily_limit: int = Field(10, ge=0, validation_alias=_env("DAILY_LIMIT"))
+    quota_timezone: str = Field("UTC", validation_alias=_env("QUOTA_TIMEZONE"))
+    gemini_api_key: str | None = Field(None, validation_alias=_env("GEMINI_API_KEY"), repr=False)
+    model_name: str = Field("gemini-2.5-flash-image", validation_alias=_env("MODEL_NAME"))
+    websocket_endpoint: str | None = Field(None, validation_alias=_env("WEBSOCKET_ENDPOINT"))
+    allowed_origins: str = Field("*", validation_alias=_env("ALLOWED_ORIGINS"))
+    # Beyond CONTRACT §1, each with a safe default (documented in the README).
+    max_attempts: int = Field(3, ge=1, le=20, validation_alias=_env("MAX_ATTEMPTS"))
+    processing_lease_seconds: int = Field(
+        300, ge=10, validation_alias=_env("PROCESSING_LEASE_SECONDS")
+    )
+    stuck_after_seconds: int = Field(900, ge=60, validation_alias=_env("STUCK_AFTER_SECONDS"))
+    result_format: Literal["png", "jpeg"] = Field("png", validation_alias=_env("RESULT_FORMAT"))
+    max_image_side: int = Field(768, ge=64, le=4096, validation_alias=_env("MAX_IMAGE_SIDE"))
+    gemini_timeout_seconds: float = Field(
+        60.0, gt=0, validation_alias=_env("GEMINI_TIMEOUT_SECONDS")
+    )
+
+    @field_validator("quota_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            load_zone(value)
+        except InvalidRequest as exc:
+            raise ValueError(exc.message) from exc
+        return value
+
+    @property
+    def origins(self) -> list[str]:
+        return [o.strip() for o in self.allowed_origins.split(",") if o.strip()]
+
+    def require(self, *names: str) -> None:
+        """Fail unless each named setting is set (the AWS runtime needs its buckets, queue)."""
+        missing = [n.upper() for n in names if not getattr(self, n)]
+        if missing:
+            raise ConfigurationError(
+                f"missing required environment variable(s): {', '.join(missing)}"
+            )
+
+    def service_config(self) -> ServiceConfig:
+        return ServiceConfig(
+            max_upload_bytes=self.max_upload_bytes,
+            upload_url_expiration=self.presigned_url_expiration,
+            result_url_expiration=self.result_url_expiration,
+            daily_limit=self.daily_limit,
+            quota_zone=load_zone(self.quota_timezone),
+            processing_lease=timedelta(seconds=self.processing_lease_seconds),
+            max_attempts=self.max_attempts,
+            stuck_after=timedelta(seconds=self.stuck_after_seconds),
+        )
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the environment; a malformed variable raises ConfigurationError naming it."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']).upper()}: {e['msg']}" for e in exc.errors()
+        )
+        raise ConfigurationError(f"invalid configuration: {problems}") from exc
