@@ -1,0 +1,28 @@
+"""Contract fixtures: each is parametrized over every enrolled runtime."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from profilephoto.domain.ports import UnitOfWork
+from tests.contract.runtimes import RUNTIMES, QueueHarness, StoreHarness, load
+
+
+@pytest.fixture(params=sorted(RUNTIMES))
+def uow(request: pytest.FixtureRequest) -> Iterator[UnitOfWork]:
+    with load(request.param).unit_of_work() as unit:
+        yield unit
+
+
+@pytest.fixture(params=sorted(RUNTIMES))
+def objects(request: pytest.FixtureRequest) -> Iterator[StoreHarness]:
+    with load(request.param).object_store() as harness:
+        yield harness
+
+
+@pytest.fixture(params=sorted(RUNTIMES))
+def jobs_queue(request: pytest.FixtureRequest) -> Iterator[QueueHarness]:
+    with load(request.param).job_queue() as harness:
+        yield harness

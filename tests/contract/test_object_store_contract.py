@@ -1,0 +1,45 @@
+"""ObjectStore: every adapter behaves like this."""
+
+import pytest
+
+from profilephoto.domain.errors import ObjectNotFound
+
+KEY = "uploads/alice/1764451200000_" + "a" * 32 + ".jpg"
+JPEG = b"\xff\xd8\xff\xe0" + bytes(range(256)) * 4
+
+
+def test_a_presigned_upload_stores_the_bytes_under_the_key(objects):
+    request = objects.store.presign_upload(KEY, "image/jpeg", 600)
+    assert request.method == "PUT"
+    assert request.headers["Content-Type"] == "image/jpeg"
+    objects.upload(request, JPEG)
+    info = objects.store.head(KEY)
+    assert info is not None
+    assert (info.key, info.size, info.content_type) == (KEY, len(JPEG), "image/jpeg")
+    assert objects.store.read(KEY) == JPEG
+
+
+def test_head_of_a_missing_object_is_none_and_read_raises_not_found(objects):
+    assert objects.store.head("uploads/nobody/none.jpg") is None
+    with pytest.raises(ObjectNotFound):
+        objects.store.read("uploads/nobody/none.jpg")
+
+
+def test_write_replaces_and_delete_is_idempotent(objects):
+    objects.store.write("results/alice/job_1.png", b"first", "image/png")
+    objects.store.write("results/alice/job_1.png", b"second", "image/png")
+    assert objects.store.read("results/alice/job_1.png") == b"second"
+    objects.store.delete("results/alice/job_1.png")
+    objects.store.delete("results/alice/job_1.png")
+    assert objects.store.head("results/alice/job_1.png") is None
+
+
+def test_uri_names_the_bucket_and_ends_with_the_key(objects):
+    uri = objects.store.uri(KEY)
+    scheme, rest = uri.split("://", 1)
+    assert scheme and rest.split("/", 1)[1] == KEY
+
+
+def test_a_download_url_is_handed_out_without_reading_the_object(objects):
+    url = objects.store.presign_download("results/alice/absent.png", 60)
+    assert isinstance(url, str) and url
