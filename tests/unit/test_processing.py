@@ -1,0 +1,196 @@
+from datetime import timedelta
+
+import pytest
+
+from profilephoto.domain.errors import (
+    ContentBlocked,
+    GenerationFailed,
+    InvalidImage,
+    RetryLater,
+    ServiceUnavailable,
+    TransientGenerationError,
+)
+from profilephoto.domain.models import JobMessage, JobStatus
+from profilephoto.domain.processing import Outcome
+from tests.conftest import ALICE, make_world
+
+
+def queued(world):
+    accepted = world.generate()
+    (message,) = world.queue.drain()
+    return accepted.job_id, message
+
+
+def used(world) -> int:
+    return world.queries.get_usage(ALICE).used
+
+
+def finals(world):
+    return [m for _, m, _ in world.notifier.notifications if m.status.is_terminal]
+
+
+def test_a_job_is_processed_to_one_stored_result_and_one_notification(world):
+    job_id, message = queued(world)
+    assert world.processing.process(message) is Outcome.COMPLETED
+    job = world.uow.jobs.get(job_id)
+    assert job.status is JobStatus.COMPLETED
+    assert job.metadata["model"] == "scripted-fake"
+    assert job.metadata["usage"] == {"promptTokens": 10, "outputTokens": 20}
+    assert list(world.results.objects) == [f"results/alice/{job_id}.png"]
+    assert world.uow.users.get("alice").total_images_generated == 1
+    ((user, note, _),) = world.notifier.notifications
+    assert (user, note.status, note.job_id) == ("alice", JobStatus.COMPLETED, job_id)
+    assert note.result_url
+    assert used(world) == 1
+
+
+def test_duplicate_processing_of_one_job_does_nothing_the_second_time(world):
+    _job_id, message = queued(world)
+    world.processing.process(message)
+    assert world.processing.process(message) is Outcome.SKIPPED
+    assert world.processing.process(message, receive_count=2) is Outcome.SKIPPED
+    assert len(world.results.objects) == 1
+    assert world.uow.users.get("alice").total_images_generated == 1
+    assert len(finals(world)) == 1
+    assert len(world.generator.calls) == 1
+
+
+def test_a_twin_message_during_a_live_lease_is_acknowledged_and_ignored(world):
+    job_id, message = queued(world)
+    world.uow.jobs.transition(
+        job_id,
+        frozenset({JobStatus.QUEUED}),
+        JobStatus.PROCESSING,
+        world.clock.now(),
+        lease_expires_at=world.clock.now() + timedelta(minutes=5),
+    )
+    assert world.processing.process(message) is Outcome.SKIPPED
+    assert world.generator.calls == []
+
+
+def test_a_job_whose_worker_died_is_taken_over_after_the_lease(world):
+    job_id, message = queued(world)
+    world.uow.jobs.transition(
+        job_id,
+        frozenset({JobStatus.QUEUED}),
+        JobStatus.PROCESSING,
+        world.clock.now(),
+        lease_expires_at=world.clock.now() + timedelta(minutes=5),
+    )
+    world.clock.advance(timedelta(minutes=5))
+    assert world.processing.process(message, receive_count=2) is Outcome.COMPLETED
+
+
+def test_a_message_that_arrives_before_the_job_is_marked_queued_is_processed(world):
+    accepted = world.generate()
+    job = world.uow.jobs.get(accepted.job_id)
+    # Rewind to the moment between send and mark-queued.
+    world.uow.job_records[job.job_id] = job.model_copy(update={"status": JobStatus.PENDING})
+    (message,) = world.queue.drain()
+    assert world.processing.process(message) is Outcome.COMPLETED
+
+
+@pytest.mark.parametrize(
+    ("error", "refunded"),
+    [
+        (InvalidImage("not a photo"), False),
+        (ContentBlocked("blocked"), False),
+        (GenerationFailed("text only"), True),
+    ],
+)
+def test_permanent_failures_fail_at_once_and_refund_only_system_faults(error, refunded):
+    world = make_world()
+    job_id, message = queued(world)
+    world.generator.then(error)
+    assert world.processing.process(message) is Outcome.FAILED
+    job = world.uow.jobs.get(job_id)
+    assert (job.status, job.error.code) == (JobStatus.FAILED, error.code)
+    assert used(world) == (0 if refunded else 1)
+    assert [n.error.code for n in finals(world)] == [error.code]
+    assert world.results.objects == {}
+
+
+def test_an_upload_that_is_not_an_image_fails_as_invalid_image_without_refund(world):
+    key = world.upload(data=b"hello, I am text")
+    world.generation.request_generation(ALICE, key, "professional")
+    assert world.process_all() == [Outcome.FAILED]
+    assert used(world) == 1
+    assert world.generator.calls == []
+
+
+def test_a_transient_failure_is_retried_and_then_succeeds(world):
+    job_id, message = queued(world)
+    world.generator.then(TransientGenerationError("429"))
+    with pytest.raises(RetryLater):
+        world.processing.process(message, receive_count=1)
+    assert world.uow.jobs.get(job_id).status is JobStatus.PROCESSING
+    assert world.processing.process(message, receive_count=2) is Outcome.COMPLETED
+    assert used(world) == 1
+    assert world.uow.jobs.get(job_id).attempts == 2
+
+
+def test_storage_outages_are_transient_too(world):
+    _, message = queued(world)
+    world.results.fail_next(ServiceUnavailable("S3 503"), operation="write")
+    with pytest.raises(RetryLater):
+        world.processing.process(message)
+    assert world.processing.process(message, receive_count=2) is Outcome.COMPLETED
+
+
+def test_the_last_attempt_fails_and_refunds_instead_of_going_to_the_dead_letter_queue(world):
+    job_id, message = queued(world)
+    world.generator.then(*[TransientGenerationError("503")] * 3)
+    for attempt in (1, 2):
+        with pytest.raises(RetryLater):
+            world.processing.process(message, receive_count=attempt)
+    assert world.processing.process(message, receive_count=3) is Outcome.FAILED
+    job = world.uow.jobs.get(job_id)
+    assert job.error.code == "generation_failed"
+    assert "3 attempts" in job.error.message
+    assert used(world) == 0
+
+
+def test_an_unexpected_bug_does_not_lose_the_job(world):
+    _job_id, message = queued(world)
+    world.generator.then(ZeroDivisionError("oops"))
+    with pytest.raises(RetryLater):
+        world.processing.process(message)
+    assert world.processing.process(message, receive_count=2) is Outcome.COMPLETED
+
+
+def test_a_vanished_upload_fails_with_a_refund(world):
+    job_id, message = queued(world)
+    world.uploads.delete(message.file_key)
+    assert world.processing.process(message) is Outcome.FAILED
+    assert world.uow.jobs.get(job_id).error.code == "upload_not_found"
+    assert used(world) == 0
+
+
+@pytest.mark.parametrize("field", ["user_id", "style", "file_key", "job_id"])
+def test_a_message_that_disagrees_with_its_job_is_dropped(world, field):
+    job_id, message = queued(world)
+    forged = message.model_copy(
+        update={
+            field: "uploads/mallory/x.jpg"
+            if field == "file_key"
+            else "casual"
+            if field == "style"
+            else "mallory"
+        }
+    )
+    assert world.processing.process(forged) is Outcome.SKIPPED
+    assert world.generator.calls == []
+    assert world.uow.jobs.get(job_id).status is JobStatus.QUEUED
+
+
+def test_the_connection_given_at_generate_is_notified(world):
+    world.generation.request_generation(
+        ALICE, world.upload(), "professional", connection_id="conn-1"
+    )
+    world.process_all()
+    assert [extra for _, _, extra in world.notifier.notifications] == ["conn-1"]
+
+
+def test_a_message_for_an_unknown_job_is_dropped(world):
+    ghost = JobMessage(job_id="job_" + "f" * 32, user_id="alice", file_key="k", style="casual")
+    assert world.processing.process(ghost) is Outcome.SKIPPED

@@ -1,0 +1,89 @@
+import contextlib
+from datetime import timedelta
+
+from profilephoto.domain.errors import QueueUnavailable
+from profilephoto.domain.models import JobStatus
+from profilephoto.domain.processing import Outcome
+from tests.conftest import ALICE, make_world
+
+
+def used(world) -> int:
+    return world.queries.get_usage(ALICE).used
+
+
+def stuck_pending(world) -> str:
+    """A job whose API call died between the reservation and the send."""
+    key = world.upload()
+    world.queue.fail_next(QueueUnavailable())
+    world.uow.fail_next(RuntimeError("lambda timed out"), operation="fail_job")
+    with contextlib.suppress(RuntimeError):
+        world.generation.request_generation(ALICE, key, "professional")
+    (job,) = world.uow.job_records.values()
+    assert job.status is JobStatus.PENDING
+    return job.job_id
+
+
+def test_a_job_that_never_reached_the_queue_is_requeued_and_then_completes(world):
+    job_id = stuck_pending(world)
+    world.clock.advance(timedelta(minutes=16))
+    report = world.reconciler.sweep()
+    assert report.requeued == [job_id]
+    assert world.uow.jobs.get(job_id).status is JobStatus.QUEUED
+    assert world.process_all() == [Outcome.COMPLETED]
+
+
+def test_young_jobs_are_left_alone(world):
+    stuck_pending(world)
+    world.clock.advance(timedelta(minutes=5))
+    assert world.reconciler.sweep().requeued == []
+    assert world.queue.sent == []
+
+
+def test_a_job_out_of_attempts_is_failed_timed_out_and_refunded(world):
+    accepted = world.generate()
+    world.queue.drain()
+    job = world.uow.jobs.get(accepted.job_id)
+    world.uow.job_records[job.job_id] = job.model_copy(
+        update={"status": JobStatus.PROCESSING, "attempts": 3}
+    )
+    world.clock.advance(timedelta(minutes=16))
+    report = world.reconciler.sweep()
+    assert report.failed == [accepted.job_id]
+    assert world.uow.jobs.get(accepted.job_id).error.code == "timed_out"
+    assert used(world) == 0
+    assert world.notifier.notifications[-1][1].status is JobStatus.FAILED
+
+
+def test_a_processing_job_with_a_live_lease_is_not_touched(world):
+    accepted = world.generate()
+    (_message,) = world.queue.drain()
+    world.clock.advance(timedelta(minutes=16))
+    world.uow.jobs.transition(
+        accepted.job_id,
+        frozenset({JobStatus.QUEUED}),
+        JobStatus.PROCESSING,
+        world.clock.now(),
+        lease_expires_at=world.clock.now() + timedelta(hours=1),
+    )
+    world.clock.advance(timedelta(minutes=16))
+    assert world.reconciler.sweep().requeued == []
+
+
+def test_a_queued_job_whose_message_was_lost_is_sent_again():
+    world = make_world()
+    accepted = world.generate()
+    world.queue.drain()  # the message is lost
+    world.clock.advance(timedelta(minutes=16))
+    assert world.reconciler.sweep().requeued == [accepted.job_id]
+    assert world.process_all() == [Outcome.COMPLETED]
+
+
+def test_a_job_that_never_ends_is_given_up_on_eventually(world):
+    accepted = world.generate()
+    for _ in range(5):
+        world.queue.drain()
+        world.clock.advance(timedelta(minutes=16))
+        world.reconciler.sweep()
+    job = world.uow.jobs.get(accepted.job_id)
+    assert (job.status, job.error.code) == (JobStatus.FAILED, "timed_out")
+    assert used(world) == 0
