@@ -102,7 +102,7 @@ class World:
         return self.generation.request_generation(who, self.upload(who), style, **kwargs)
 
     def process_all(self, receive_count: int = 1) -> list[Outcome]:
-        return [self.processing.process(m, receive_count) for m in self.queue.drain()]
+        return [self.processing.process(m, receive_count).outcome for m in self.queue.drain()]
 
 
 def make_world(**config: object) -> World:

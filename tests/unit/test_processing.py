@@ -31,7 +31,7 @@ def finals(world):
 
 def test_a_job_is_processed_to_one_stored_result_and_one_notification(world):
     job_id, message = queued(world)
-    assert world.processing.process(message) is Outcome.COMPLETED
+    assert world.processing.process(message).outcome is Outcome.COMPLETED
     job = world.uow.jobs.get(job_id)
     assert job.status is JobStatus.COMPLETED
     assert job.metadata["model"] == "scripted-fake"
@@ -47,8 +47,8 @@ def test_a_job_is_processed_to_one_stored_result_and_one_notification(world):
 def test_duplicate_processing_of_one_job_does_nothing_the_second_time(world):
     _job_id, message = queued(world)
     world.processing.process(message)
-    assert world.processing.process(message) is Outcome.SKIPPED
-    assert world.processing.process(message, receive_count=2) is Outcome.SKIPPED
+    assert world.processing.process(message).outcome is Outcome.SKIPPED
+    assert world.processing.process(message, receive_count=2).outcome is Outcome.SKIPPED
     assert len(world.results.objects) == 1
     assert world.uow.users.get("alice").total_images_generated == 1
     assert len(finals(world)) == 1
@@ -64,7 +64,7 @@ def test_a_twin_message_during_a_live_lease_is_acknowledged_and_ignored(world):
         world.clock.now(),
         lease_expires_at=world.clock.now() + timedelta(minutes=5),
     )
-    assert world.processing.process(message) is Outcome.SKIPPED
+    assert world.processing.process(message).outcome is Outcome.SKIPPED
     assert world.generator.calls == []
 
 
@@ -78,7 +78,7 @@ def test_a_job_whose_worker_died_is_taken_over_after_the_lease(world):
         lease_expires_at=world.clock.now() + timedelta(minutes=5),
     )
     world.clock.advance(timedelta(minutes=5))
-    assert world.processing.process(message, receive_count=2) is Outcome.COMPLETED
+    assert world.processing.process(message, receive_count=2).outcome is Outcome.COMPLETED
 
 
 def test_a_message_that_arrives_before_the_job_is_marked_queued_is_processed(world):
@@ -87,7 +87,7 @@ def test_a_message_that_arrives_before_the_job_is_marked_queued_is_processed(wor
     # Rewind to the moment between send and mark-queued.
     world.uow.job_records[job.job_id] = job.model_copy(update={"status": JobStatus.PENDING})
     (message,) = world.queue.drain()
-    assert world.processing.process(message) is Outcome.COMPLETED
+    assert world.processing.process(message).outcome is Outcome.COMPLETED
 
 
 @pytest.mark.parametrize(
@@ -102,7 +102,7 @@ def test_permanent_failures_fail_at_once_and_refund_only_system_faults(error, re
     world = make_world()
     job_id, message = queued(world)
     world.generator.then(error)
-    assert world.processing.process(message) is Outcome.FAILED
+    assert world.processing.process(message).outcome is Outcome.FAILED
     job = world.uow.jobs.get(job_id)
     assert (job.status, job.error.code) == (JobStatus.FAILED, error.code)
     assert used(world) == (0 if refunded else 1)
@@ -124,7 +124,7 @@ def test_a_transient_failure_is_retried_and_then_succeeds(world):
     with pytest.raises(RetryLater):
         world.processing.process(message, receive_count=1)
     assert world.uow.jobs.get(job_id).status is JobStatus.PROCESSING
-    assert world.processing.process(message, receive_count=2) is Outcome.COMPLETED
+    assert world.processing.process(message, receive_count=2).outcome is Outcome.COMPLETED
     assert used(world) == 1
     assert world.uow.jobs.get(job_id).attempts == 2
 
@@ -134,7 +134,7 @@ def test_storage_outages_are_transient_too(world):
     world.results.fail_next(ServiceUnavailable("S3 503"), operation="write")
     with pytest.raises(RetryLater):
         world.processing.process(message)
-    assert world.processing.process(message, receive_count=2) is Outcome.COMPLETED
+    assert world.processing.process(message, receive_count=2).outcome is Outcome.COMPLETED
 
 
 def test_the_last_attempt_fails_and_refunds_instead_of_going_to_the_dead_letter_queue(world):
@@ -143,7 +143,7 @@ def test_the_last_attempt_fails_and_refunds_instead_of_going_to_the_dead_letter_
     for attempt in (1, 2):
         with pytest.raises(RetryLater):
             world.processing.process(message, receive_count=attempt)
-    assert world.processing.process(message, receive_count=3) is Outcome.FAILED
+    assert world.processing.process(message, receive_count=3).outcome is Outcome.FAILED
     job = world.uow.jobs.get(job_id)
     assert job.error.code == "generation_failed"
     assert "3 attempts" in job.error.message
@@ -155,13 +155,13 @@ def test_an_unexpected_bug_does_not_lose_the_job(world):
     world.generator.then(ZeroDivisionError("oops"))
     with pytest.raises(RetryLater):
         world.processing.process(message)
-    assert world.processing.process(message, receive_count=2) is Outcome.COMPLETED
+    assert world.processing.process(message, receive_count=2).outcome is Outcome.COMPLETED
 
 
 def test_a_vanished_upload_fails_with_a_refund(world):
     job_id, message = queued(world)
     world.uploads.delete(message.file_key)
-    assert world.processing.process(message) is Outcome.FAILED
+    assert world.processing.process(message).outcome is Outcome.FAILED
     assert world.uow.jobs.get(job_id).error.code == "upload_not_found"
     assert used(world) == 0
 
@@ -178,7 +178,7 @@ def test_a_message_that_disagrees_with_its_job_is_dropped(world, field):
             else "mallory"
         }
     )
-    assert world.processing.process(forged) is Outcome.SKIPPED
+    assert world.processing.process(forged).outcome is Outcome.SKIPPED
     assert world.generator.calls == []
     assert world.uow.jobs.get(job_id).status is JobStatus.QUEUED
 
@@ -193,4 +193,4 @@ def test_the_connection_given_at_generate_is_notified(world):
 
 def test_a_message_for_an_unknown_job_is_dropped(world):
     ghost = JobMessage(job_id="job_" + "f" * 32, user_id="alice", file_key="k", style="casual")
-    assert world.processing.process(ghost) is Outcome.SKIPPED
+    assert world.processing.process(ghost).outcome is Outcome.SKIPPED

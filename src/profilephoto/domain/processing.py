@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from enum import StrEnum
 
 from profilephoto.domain.config import ServiceConfig
@@ -40,6 +44,14 @@ class Outcome(StrEnum):
     SKIPPED = "skipped"  # duplicate, late, or disagreeing message: acknowledged, nothing done
 
 
+@dataclass(frozen=True)
+class Processed:
+    """What became of one message; `job` is the final job when this call finished it."""
+
+    outcome: Outcome
+    job: Job | None = None
+
+
 class ProcessingService:
     def __init__(
         self,
@@ -57,7 +69,7 @@ class ProcessingService:
         self._generator, self._images, self._notifier = generator, images, notifier
         self._styles, self._clock, self._config = styles, clock, config
 
-    def process(self, message: JobMessage, receive_count: int = 1) -> Outcome:
+    def process(self, message: JobMessage, receive_count: int = 1) -> Processed:
         """Claim, generate, store and complete one job; raise RetryLater to be redelivered."""
         job = self._uow.jobs.get(message.job_id)
         if job is None or not self._agrees(job, message):
@@ -65,7 +77,7 @@ class ProcessingService:
                 "dropping a message that disagrees with its job",
                 extra={"jobId": message.job_id, "userId": message.user_id},
             )
-            return Outcome.SKIPPED
+            return Processed(Outcome.SKIPPED)
         now = self._clock.now()
         try:
             job = self._uow.jobs.transition(
@@ -78,7 +90,7 @@ class ProcessingService:
                 require_lease_expired=True,
             )
         except ConditionFailed:
-            return Outcome.SKIPPED  # finished already, or another worker holds a live lease
+            return Processed(Outcome.SKIPPED)  # finished already, or another worker has it
         try:
             return self._run(job, message)
         except GenerationError as error:
@@ -95,18 +107,23 @@ class ProcessingService:
                 job, GenerationFailed(f"internal error: {error!r}"), receive_count
             )
 
-    def _run(self, job: Job, message: JobMessage) -> Outcome:
+    def _run(self, job: Job, message: JobMessage) -> Processed:
         started = self._clock.now()
         style = self._styles.get(job.style)
-        try:
-            original = self._uploads.read(message.file_key)
-        except ObjectNotFound as missing:
-            raise UploadNotFound("The uploaded photo is gone") from missing
-        normalized = self._images.normalize_upload(original)
-        generated = self._generator.generate(normalized, style)
-        stored = self._images.encode_result(generated)
-        key = result_key(job.user_id, job.job_id, EXTENSIONS.get(stored.content_type, "png"))
-        self._results.write(key, stored.data, stored.content_type)
+        with _step("read", job):
+            try:
+                original = self._uploads.read(message.file_key)
+            except ObjectNotFound as missing:
+                raise UploadNotFound("The uploaded photo is gone") from missing
+        with _step("normalize", job):
+            normalized = self._images.normalize_upload(original)
+        with _step("generate", job):
+            generated = self._generator.generate(normalized, style)
+        with _step("store", job):
+            stored = self._images.encode_result(generated)
+            ext = EXTENSIONS.get(stored.content_type, "png")
+            key = result_key(job.user_id, job.job_id, ext)
+            self._results.write(key, stored.data, stored.content_type)
         elapsed = self._clock.now() - started
         metadata: dict[str, object] = {
             **job.metadata,
@@ -125,13 +142,12 @@ class ProcessingService:
                 self._clock.now(),
             )
         except ConditionFailed:
-            return Outcome.SKIPPED  # a twin finished first; it counted and notified
-        self._notify(
-            done, result_url=self._results.presign_download(key, self._config.result_url_expiration)
-        )
-        return Outcome.COMPLETED
+            return Processed(Outcome.SKIPPED)  # a twin finished first; it counted and notified
+        url = self._results.presign_download(key, self._config.result_url_expiration)
+        self._notify(done, result_url=url)
+        return Processed(Outcome.COMPLETED, done)
 
-    def _retry_or_fail(self, job: Job, error: ProfilePhotoError, receive_count: int) -> Outcome:
+    def _retry_or_fail(self, job: Job, error: ProfilePhotoError, receive_count: int) -> Processed:
         attempts = max(receive_count, job.attempts)
         if attempts >= self._config.max_attempts:
             return self._fail(
@@ -142,10 +158,11 @@ class ProcessingService:
                 job.job_id, frozenset({R}), R, self._clock.now(), lease_expires_at=self._clock.now()
             )
         except ConditionFailed:
-            return Outcome.SKIPPED
+            return Processed(Outcome.SKIPPED)
+        log.info("job handed back for a retry", extra={"jobId": job.job_id, "code": error.code})
         raise RetryLater(error.message) from error
 
-    def _fail(self, job: Job, error: ProfilePhotoError) -> Outcome:
+    def _fail(self, job: Job, error: ProfilePhotoError) -> Processed:
         code = error.code
         job_error = JobError(code=code, message=error.message)
         try:
@@ -157,10 +174,10 @@ class ProcessingService:
                 now=self._clock.now(),
             )
         except ConditionFailed:
-            return Outcome.SKIPPED
-        log.info("job failed", extra={"jobId": job.job_id, "code": code})
+            return Processed(Outcome.SKIPPED)
+        log.info("job failed", extra={"jobId": job.job_id, "userId": job.user_id, "code": code})
         self._notify(failed)
-        return Outcome.FAILED
+        return Processed(Outcome.FAILED, failed)
 
     def _notify(self, job: Job, result_url: str | None = None) -> None:
         self._notifier.notify(
@@ -179,4 +196,26 @@ class ProcessingService:
             job.user_id == message.user_id
             and job.style == message.style
             and job.input_image_url == self._uploads.uri(message.file_key)
+        )
+
+
+@contextmanager
+def _step(name: str, job: Job) -> Iterator[None]:
+    """Log one processing step with its duration, whether it succeeds or raises."""
+    started = time.perf_counter()
+    outcome = "error"
+    try:
+        yield
+        outcome = "ok"
+    finally:
+        log.info(
+            "step %s",
+            name,
+            extra={
+                "step": name,
+                "jobId": job.job_id,
+                "userId": job.user_id,
+                "outcome": outcome,
+                "durationMs": round((time.perf_counter() - started) * 1000, 1),
+            },
         )

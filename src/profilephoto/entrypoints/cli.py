@@ -31,7 +31,7 @@ def demo(image: Path | None, style: str, out: Path) -> int:
     accepted = services.generation_service().request_generation(who, ticket.file_key, style)
     print(f"3/5 generation queued  {accepted.job_id} (remaining today: {accepted.remaining_quota})")
     for message in container.queue().drain():
-        outcome = services.processing_service().process(message)
+        outcome = services.processing_service().process(message).outcome
         print(f"4/5 processed          {outcome.value}")
     job = services.query_service().get_job(who, accepted.job_id)
     if job["status"] != "completed":
