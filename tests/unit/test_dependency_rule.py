@@ -1,26 +1,14 @@
 """The domain imports only the standard library and pydantic (DESIGN.md, the dependency rule)."""
 
 import ast
+import sys
 from pathlib import Path
 
 import profilephoto.domain
 
 DOMAIN = Path(profilephoto.domain.__file__).parent
 ALLOWED_THIRD_PARTY = {"pydantic"}
-STDLIB_OK = {
-    "__future__",
-    "base64",
-    "binascii",
-    "dataclasses",
-    "datetime",
-    "enum",
-    "hashlib",
-    "json",
-    "logging",
-    "re",
-    "typing",
-    "zoneinfo",
-}
+STDLIB_OK = set(sys.stdlib_module_names) | {"__future__"}
 
 
 def imported_roots(path: Path) -> set[str]:
