@@ -1,0 +1,168 @@
+"""Pillow image seam: decode defensively, strip metadata, shrink, and re-encode."""
+
+from __future__ import annotations
+
+import io
+import logging
+import threading
+
+from PIL import Image, ImageCms, ImageOps
+
+from profilephoto.domain.errors import GenerationFailed, InvalidImage
+from profilephoto.domain.models import GeneratedImage, ImageData
+
+log = logging.getLogger(__name__)
+
+# Only these decoders ever see user bytes: Pillow would otherwise try every plugin it has
+# (PSD, TGA, ICNS...), a much larger attack surface than the upload policy allows.
+# The JPEG opener also yields "MPO", the multi-picture JPEGs many phones write.
+UPLOAD_FORMATS = ("JPEG", "PNG", "WEBP", "HEIF")
+RESULT_FORMATS = ("PNG", "JPEG", "WEBP")
+CONTENT_TYPES = {"png": "image/png", "jpeg": "image/jpeg"}
+# A 48-megapixel phone sensor fits; anything larger is refused before a pixel is decoded.
+DEFAULT_MAX_PIXELS = 50_000_000
+WHITE = (255, 255, 255)
+
+_heif_lock = threading.Lock()
+_heif_registered = False
+
+
+def _register_heif() -> None:
+    """Teach Pillow HEIC/HEIF (what iPhones upload) once per process, not at import."""
+    global _heif_registered
+    with _heif_lock:
+        if not _heif_registered:
+            import pillow_heif
+
+            pillow_heif.register_heif_opener()
+            _heif_registered = True
+
+
+class PillowImageProcessor:
+    """Implements ImageProcessor: a safe, small, metadata-free JPEG for the model."""
+
+    def __init__(
+        self,
+        max_side: int = 768,
+        result_format: str = "png",
+        max_pixels: int = DEFAULT_MAX_PIXELS,
+        jpeg_quality: int = 85,
+    ) -> None:
+        if result_format not in CONTENT_TYPES:
+            raise ValueError(f"result_format must be png or jpeg, not {result_format!r}")
+        self.max_side = max_side
+        self.result_format = result_format
+        self.max_pixels = max_pixels
+        self.jpeg_quality = jpeg_quality
+        _register_heif()
+
+    def normalize_upload(self, data: bytes) -> ImageData:
+        """A safe, small, metadata-free copy of an upload; InvalidImage when it is not one."""
+        try:
+            image = self._decode(data, UPLOAD_FORMATS, draft_side=self.max_side)
+        except _Rejected as rejected:
+            raise InvalidImage(str(rejected)) from None
+        image.thumbnail((self.max_side, self.max_side), Image.Resampling.LANCZOS)
+        return ImageData(data=self._encode(image, "jpeg"), content_type="image/jpeg")
+
+    def encode_result(self, image: GeneratedImage) -> ImageData:
+        """The result as stored (no metadata).
+
+        Garbage from the model is GenerationFailed, not InvalidImage: it is not the user's
+        fault, so the job must be refunded (invalid_image keeps the charge).
+        """
+        try:
+            decoded = self._decode(image.data, RESULT_FORMATS, draft_side=None)
+        except _Rejected as rejected:
+            raise GenerationFailed(f"The model returned an unusable image: {rejected}") from None
+        return ImageData(
+            data=self._encode(decoded, self.result_format),
+            content_type=CONTENT_TYPES[self.result_format],
+        )
+
+    def _decode(self, data: bytes, formats: tuple[str, ...], draft_side: int | None) -> Image.Image:
+        """Upright 8-bit RGB pixels with no metadata, or _Rejected saying why."""
+        if not data:
+            raise _Rejected("the file is empty")
+        try:
+            with Image.open(io.BytesIO(data), formats=list(formats)) as opened:
+                # Image.open parsed only the header: refuse bombs before any decoding.
+                width, height = opened.size
+                if width < 1 or height < 1 or width * height > self.max_pixels:
+                    raise _Rejected(
+                        f"{width}x{height} pixels is outside the limit of {self.max_pixels}"
+                    )
+                if draft_side and opened.format in ("JPEG", "MPO"):
+                    # Let libjpeg decode at 1/2, 1/4 or 1/8 scale: a 12 MP photo costs a
+                    # fraction of the memory and time, and we shrink it anyway.
+                    opened.draft(None, (draft_side, draft_side))
+                opened.load()
+                upright = ImageOps.exif_transpose(opened)
+                return _clean_rgb(upright)
+        except _Rejected:
+            raise
+        except Image.DecompressionBombError as bomb:
+            raise _Rejected(f"decompression bomb refused ({bomb})") from None
+        except MemoryError:
+            raise
+        except Exception as error:
+            # Pillow's decoders raise a zoo of types on crafted or cut-off input (OSError,
+            # SyntaxError, ValueError, struct.error, EOFError...): each means "not usable".
+            log.info("image rejected", extra={"reason": type(error).__name__})
+            raise _Rejected(f"not a readable JPEG, PNG, WebP or HEIC image ({error})") from None
+
+    def _encode(self, image: Image.Image, fmt: str) -> bytes:
+        out = io.BytesIO()
+        if fmt == "jpeg":
+            image.save(out, "JPEG", quality=self.jpeg_quality, optimize=True)
+        else:
+            image.save(out, "PNG", optimize=False, compress_level=6)
+        return out.getvalue()
+
+
+class _Rejected(Exception):
+    """Internal: the bytes are not a usable image (mapped per direction by the caller)."""
+
+
+_SRGB: ImageCms.ImageCmsProfile | None = None
+
+
+def _to_srgb(image: Image.Image) -> Image.Image:
+    """Convert through the embedded ICC profile (Display P3, CMYK press) when there is one."""
+    global _SRGB
+    icc = image.info.get("icc_profile")
+    if not icc or image.mode not in ("RGB", "CMYK"):
+        return image
+    try:
+        if _SRGB is None:
+            _SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
+        source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+        converted = ImageCms.profileToProfile(image, source, _SRGB, outputMode="RGB")
+    except (ImageCms.PyCMSError, OSError, ValueError):
+        return image  # a broken profile is metadata we drop anyway; plain conversion follows
+    return converted if converted is not None else image
+
+
+def _clean_rgb(image: Image.Image) -> Image.Image:
+    """8-bit RGB, alpha flattened on white, in a fresh image that carries no metadata."""
+    image = _to_srgb(image)
+    mode = image.mode
+    if mode in ("I;16", "I;16B", "I;16L", "I;16N", "I"):
+        # Pillow clips 16-bit grey to 255 when converting; scale 0..65535 down instead.
+        image = image.convert("I").point(lambda v: v * (1 / 257)).convert("L")
+    elif mode == "F":
+        image = image.convert("L")
+    if image.mode == "P":
+        image = image.convert("RGBA" if "transparency" in image.info else "RGB")
+    if image.mode in ("LA", "PA", "La", "RGBa"):
+        image = image.convert("RGBA")
+    if image.mode == "RGBA":
+        background = Image.new("RGB", image.size, WHITE)
+        background.paste(image, mask=image.getchannel("A"))
+        image = background
+    elif image.mode != "RGB":
+        image = image.convert("RGB")
+    # A new image copies pixels only: EXIF (GPS!), XMP, ICC and comments stay behind.
+    clean = Image.new("RGB", image.size)
+    clean.paste(image)
+    return clean
