@@ -16,6 +16,7 @@ from profilephoto.domain.models import JobMessage, PresignedRequest
 from profilephoto.domain.ports import JobQueue, ObjectStore
 
 RUNTIMES: dict[str, str] = {
+    "local": "tests.contract.runtimes.local",
     "memory": "tests.contract.runtimes.memory",
 }
 

@@ -1,0 +1,1 @@
+"""The embedded default: SQLite, filesystem, local queue, WebSocket hub and local auth."""

@@ -1,0 +1,193 @@
+"""The SQLite unit of work: one database file, each multi-item commit one transaction."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime
+from pathlib import Path
+
+from profilephoto.adapters.local.sqlite_db import SqliteDatabase
+from profilephoto.adapters.local.sqlite_repos import (
+    SqliteConnectionRepository,
+    SqliteIdempotencyStore,
+    SqliteJobRepository,
+    SqliteUsageLedger,
+    SqliteUserRepository,
+    dump,
+    load_user,
+    require_job,
+    store_job,
+)
+from profilephoto.domain.errors import ConditionFailed, QuotaExceeded
+from profilephoto.domain.job_lifecycle import check_transition
+from profilephoto.domain.models import IdempotencyRecord, Job, JobError, JobStatus, iso_z
+from profilephoto.domain.quota import usage_key as make_usage_key
+
+# The tables mirror CONTRACT §5: the item as JSON plus the attributes its indexes need.
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS users (
+    user_id TEXT PRIMARY KEY,
+    body TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS usage (
+    user_id_date TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL,
+    date TEXT NOT NULL,
+    count INTEGER NOT NULL CHECK (count >= 0),
+    last_updated TEXT NOT NULL,
+    ttl INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS usage_by_user ON usage (user_id, date);
+CREATE TABLE IF NOT EXISTS jobs (
+    job_id TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL,
+    status TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS jobs_by_user ON jobs (user_id, created_at);
+CREATE INDEX IF NOT EXISTS jobs_by_status ON jobs (status, created_at);
+CREATE TABLE IF NOT EXISTS connections (
+    connection_id TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS connections_by_user ON connections (user_id);
+CREATE TABLE IF NOT EXISTS idempotency (
+    key TEXT PRIMARY KEY,
+    expires_at TEXT NOT NULL,
+    body TEXT NOT NULL
+);
+"""
+
+
+class SqliteUnitOfWork:
+    """The repositories over one database file; safe to share between threads."""
+
+    def __init__(self, path: Path | str, busy_timeout: float = 10.0) -> None:
+        self.db = SqliteDatabase(path, SCHEMA, busy_timeout)
+        self.users = SqliteUserRepository(self.db)
+        self.usage = SqliteUsageLedger(self.db)
+        self.jobs = SqliteJobRepository(self.db)
+        self.connections = SqliteConnectionRepository(self.db)
+        self.idempotency = SqliteIdempotencyStore(self.db)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def reserve_and_create_job(
+        self,
+        job: Job,
+        usage_key: str,
+        limit: int,
+        expires_at: int,
+        now: datetime,
+        idempotency: IdempotencyRecord | None = None,
+    ) -> int:
+        user_id, date = usage_key.split("#", 1)
+        with self.db.transaction() as conn:
+            if conn.execute("SELECT 1 FROM jobs WHERE job_id = ?", (job.job_id,)).fetchone():
+                raise ConditionFailed(f"job {job.job_id} exists")
+            if idempotency is not None and _live_idempotency(conn, idempotency.key, now):
+                raise ConditionFailed("idempotency key in use")
+            row = conn.execute(
+                "SELECT count FROM usage WHERE user_id_date = ?", (usage_key,)
+            ).fetchone()
+            count = int(row["count"]) if row else 0
+            if count >= limit:
+                raise QuotaExceeded()
+            conn.execute(
+                """INSERT INTO usage (user_id_date, user_id, date, count, last_updated, ttl)
+                   VALUES (?, ?, ?, 1, ?, ?)
+                   ON CONFLICT (user_id_date) DO UPDATE SET
+                     count = count + 1, last_updated = excluded.last_updated,
+                     ttl = excluded.ttl""",
+                (usage_key, user_id, date, iso_z(now), expires_at),
+            )
+            conn.execute(
+                "INSERT INTO jobs (job_id, user_id, status, created_at, body) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (job.job_id, job.user_id, job.status.value, iso_z(job.created_at), dump(job)),
+            )
+            if idempotency is not None:
+                conn.execute(
+                    "INSERT OR REPLACE INTO idempotency (key, expires_at, body) VALUES (?, ?, ?)",
+                    (idempotency.key, iso_z(idempotency.expires_at), dump(idempotency)),
+                )
+            return count + 1
+
+    def fail_job(
+        self,
+        job_id: str,
+        expected: frozenset[JobStatus],
+        error: JobError,
+        refund: bool,
+        now: datetime,
+    ) -> Job:
+        with self.db.transaction() as conn:
+            job = require_job(conn, job_id)
+            check_transition(job, JobStatus.FAILED, expected)
+            failed = store_job(
+                conn,
+                job.model_copy(
+                    update={
+                        "status": JobStatus.FAILED,
+                        "error": error,
+                        "updated_at": now,
+                        "lease_expires_at": None,
+                    }
+                ),
+            )
+            if refund:
+                # The job left `expected` in this same transaction, so a second fail_job
+                # cannot refund again; `count > 0` keeps the ledger from going negative.
+                conn.execute(
+                    """UPDATE usage SET count = count - 1, last_updated = ?
+                       WHERE user_id_date = ? AND count > 0""",
+                    (iso_z(now), make_usage_key(job.user_id, job.quota_date)),
+                )
+            return failed
+
+    def complete_job(
+        self,
+        job_id: str,
+        output_image_url: str,
+        processing_time: int,
+        metadata: dict[str, object],
+        now: datetime,
+    ) -> Job:
+        with self.db.transaction() as conn:
+            job = require_job(conn, job_id)
+            check_transition(job, JobStatus.COMPLETED, frozenset({JobStatus.PROCESSING}))
+            done = store_job(
+                conn,
+                job.model_copy(
+                    update={
+                        "status": JobStatus.COMPLETED,
+                        "output_image_url": output_image_url,
+                        "processing_time": processing_time,
+                        "metadata": dict(metadata),
+                        "updated_at": now,
+                        "lease_expires_at": None,
+                    }
+                ),
+            )
+            row = conn.execute(
+                "SELECT body FROM users WHERE user_id = ?", (job.user_id,)
+            ).fetchone()
+            if row is not None:
+                user = load_user(row["body"])
+                counted = user.model_copy(
+                    update={"total_images_generated": user.total_images_generated + 1}
+                )
+                conn.execute(
+                    "UPDATE users SET body = ? WHERE user_id = ?", (dump(counted), job.user_id)
+                )
+            return done
+
+
+def _live_idempotency(conn: sqlite3.Connection, key: str, now: datetime) -> bool:
+    row = conn.execute(
+        "SELECT 1 FROM idempotency WHERE key = ? AND expires_at > ?", (key, iso_z(now))
+    ).fetchone()
+    return row is not None
