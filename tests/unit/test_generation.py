@@ -53,6 +53,15 @@ def test_the_limit_is_exact_and_the_429_says_when_it_resets():
     assert len(world.queue.sent) == 2
 
 
+def test_a_generate_refused_at_the_limit_says_when_the_quota_resets():
+    world = make_world(daily_limit=1)
+    keys = [world.upload(), world.upload()]
+    world.generation.request_generation(ALICE, keys[0], "professional")
+    with pytest.raises(QuotaExceeded) as raised:
+        world.generation.request_generation(ALICE, keys[1], "professional")
+    assert raised.value.retry_after == 12 * 3600
+
+
 def test_fifty_racing_requests_at_the_last_unit_admit_exactly_one():
     world = make_world(daily_limit=5)
     for _ in range(4):

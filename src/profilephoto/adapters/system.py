@@ -17,3 +17,10 @@ class UuidIds:
 
     def unique(self) -> str:
         return uuid.uuid4().hex
+
+
+class SilentNotifier:
+    """Used when no push channel is configured (WEBSOCKET_ENDPOINT unset): clients poll."""
+
+    def notify(self, user_id: str, message: object, extra: str | None = None) -> None:
+        return None

@@ -12,6 +12,7 @@ from profilephoto.domain.errors import (
     IdempotencyConflict,
     InvalidRequest,
     QueueUnavailable,
+    QuotaExceeded,
     UploadNotFound,
 )
 from profilephoto.domain.job_lifecycle import P
@@ -121,6 +122,8 @@ class GenerationService:
             used = self._uow.reserve_and_create_job(
                 job, day.key, limit, day.expires_at(), now, record
             )
+        except QuotaExceeded as exceeded:
+            raise QuotaExceeded(retry_after=day.seconds_until_reset(now)) from exceeded
         except ConditionFailed:
             # Only a concurrent twin holding the same Idempotency-Key gets here.
             if idem_key is not None and (replay := self._replay(record_key, fingerprint)):

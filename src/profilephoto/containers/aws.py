@@ -1,0 +1,91 @@
+"""The AWS runtime: S3, SQS, DynamoDB and the WebSocket management API, built once, lazily."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dependency_injector import containers, providers
+
+from profilephoto.adapters.system import SilentNotifier, SystemClock, UuidIds
+from profilephoto.containers.core import Services
+from profilephoto.containers.generators import image_generator, image_processor
+from profilephoto.settings import Settings
+
+
+def _client(service: str, **options: Any) -> Any:
+    """A boto3 client; AWS_ENDPOINT_URL and the region come from boto3's own configuration."""
+    import boto3
+    from botocore.config import Config
+
+    config = Config(retries={"max_attempts": 3, "mode": "standard"}, **options)
+    return boto3.client(service, config=config)  # type: ignore[call-overload]
+
+
+def _s3(settings: Settings, bucket: str) -> Any:
+    from profilephoto.adapters.aws.s3 import S3ObjectStore
+
+    client = _client("s3", signature_version="s3v4")
+    return S3ObjectStore(client, bucket)
+
+
+def _queue(settings: Settings) -> Any:
+    from profilephoto.adapters.aws.sqs import SqsJobQueue
+
+    return SqsJobQueue(_client("sqs"), settings.sqs_queue_url or "")
+
+
+def _uow(settings: Settings) -> Any:
+    from profilephoto.adapters.aws.dynamodb import DynamoDbUnitOfWork
+
+    return DynamoDbUnitOfWork(
+        _client("dynamodb"),
+        users_table=settings.users_table,
+        usage_table=settings.usage_table,
+        jobs_table=settings.jobs_table,
+        connections_table=settings.connections_table,
+    )
+
+
+def _notifier(settings: Settings, uow: Any) -> Any:
+    if not settings.websocket_endpoint:
+        return SilentNotifier()
+    import boto3
+
+    from profilephoto.adapters.aws.websocket import ApiGatewayNotifier
+
+    client = boto3.client("apigatewaymanagementapi", endpoint_url=settings.websocket_endpoint)
+    return ApiGatewayNotifier(client, uow.connections)
+
+
+class AwsContainer(containers.DeclarativeContainer):
+    settings = providers.Dependency(instance_of=Settings)
+    config = providers.Singleton(lambda s: s.service_config(), settings)
+
+    uow = providers.Singleton(_uow, settings)
+    uploads = providers.Singleton(_s3, settings, settings.provided.upload_bucket)
+    results = providers.Singleton(_s3, settings, settings.provided.result_bucket)
+    queue = providers.Singleton(_queue, settings)
+    generator = providers.Singleton(image_generator, settings)
+    images = providers.Singleton(image_processor, settings)
+    notifier = providers.Singleton(_notifier, settings, uow)
+    clock = providers.Singleton(SystemClock)
+    ids = providers.Singleton(UuidIds)
+
+    services = providers.Container(
+        Services,
+        config=config,
+        uow=uow,
+        uploads=uploads,
+        results=results,
+        queue=queue,
+        generator=generator,
+        images=images,
+        notifier=notifier,
+        clock=clock,
+        ids=ids,
+    )
+
+
+def build_aws_container(settings: Settings) -> AwsContainer:
+    settings.require("upload_bucket", "result_bucket", "sqs_queue_url")
+    return AwsContainer(settings=settings)

@@ -1,0 +1,34 @@
+"""Handler for `POST /upload/presigned`: validate, presign, no AWS call."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from profilephoto.domain.models import UploadRequest
+from profilephoto.entrypoints.aws_lambda import http, runtime
+from profilephoto.entrypoints.aws_lambda.observability import logger
+
+_app: APIGatewayRestResolver | None = None
+
+
+def _build() -> APIGatewayRestResolver:
+    app = http.new_resolver()
+
+    @app.post("/upload/presigned")
+    def presign() -> Response[Any]:
+        who = http.identity(app)
+        request = UploadRequest.model_validate(http.body(app))
+        ticket = runtime.container().services.upload_service().request_upload(who, request)
+        return http.json_response(200, ticket.to_json_dict())
+
+    return app
+
+
+@logger.inject_lambda_context(clear_state=True)
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    global _app
+    _app = _app or _build()
+    return _app.resolve(event, context)

@@ -1,0 +1,135 @@
+"""What the two REST handlers share: CORS, caller identity, and errors mapped to statuses."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
+
+from profilephoto.domain.errors import (
+    Forbidden,
+    IdempotencyConflict,
+    InvalidRequest,
+    JobNotFound,
+    ProfilePhotoError,
+    QuotaExceeded,
+    ServiceUnavailable,
+    Unauthorized,
+    UploadNotFound,
+)
+from profilephoto.domain.models import Identity
+from profilephoto.entrypoints.aws_lambda import runtime
+from profilephoto.entrypoints.aws_lambda.observability import count, logger
+
+# The one place where domain errors become HTTP statuses (most specific class first).
+STATUS_BY_ERROR: tuple[tuple[type[ProfilePhotoError], int], ...] = (
+    (InvalidRequest, 400),
+    (Unauthorized, 401),
+    (Forbidden, 403),
+    (UploadNotFound, 404),
+    (JobNotFound, 404),
+    (IdempotencyConflict, 409),
+    (QuotaExceeded, 429),
+    (ServiceUnavailable, 503),
+)
+MAX_BODY_BYTES = 16 * 1024
+
+
+def status_of(error: ProfilePhotoError) -> int:
+    return next((s for kind, s in STATUS_BY_ERROR if isinstance(error, kind)), 500)
+
+
+def error_response(error: ProfilePhotoError) -> Response[Any]:
+    headers: dict[str, str] = {}
+    if isinstance(error, QuotaExceeded):
+        headers["Retry-After"] = str(error.retry_after)
+        count("QuotaRejected")
+    return Response(
+        status_code=status_of(error),
+        content_type="application/json",
+        body=json.dumps(error.to_body()),
+        headers=headers,
+    )
+
+
+def json_response(status: int, body: Any) -> Response[Any]:
+    return Response(status_code=status, content_type="application/json", body=json.dumps(body))
+
+
+def new_resolver() -> APIGatewayRestResolver:
+    """A REST resolver with the CONTRACT's CORS and error shapes; routes are added by the caller."""
+    origins = runtime.settings().origins or ["*"]
+    cors = CORSConfig(
+        allow_origin=origins[0],
+        extra_origins=origins[1:],
+        allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
+        expose_headers=["Retry-After"],
+        max_age=600,
+    )
+    app = APIGatewayRestResolver(cors=cors)
+
+    @app.exception_handler(ProfilePhotoError)  # type: ignore[untyped-decorator]
+    def _domain_error(error: ProfilePhotoError) -> Response[Any]:
+        return error_response(error)
+
+    @app.not_found
+    def _not_found(_: Exception) -> Response[Any]:
+        return json_response(404, {"error": "No such route", "code": "not_found"})
+
+    @app.exception_handler(Exception)  # type: ignore[untyped-decorator]
+    def _bug(error: Exception) -> Response[Any]:
+        logger.exception("unhandled error")
+        return json_response(500, {"error": "Internal error", "code": "internal_error"})
+
+    return app
+
+
+def identity(app: APIGatewayRestResolver) -> Identity:
+    """The caller from the authorizer's claims (REST Cognito or HTTP JWT); 401 without one."""
+    context = app.current_event.raw_event.get("requestContext") or {}
+    authorizer = context.get("authorizer") or {}
+    claims = authorizer.get("claims") or (authorizer.get("jwt") or {}).get("claims") or {}
+    sub = claims.get("sub") if isinstance(claims, dict) else None
+    if not isinstance(sub, str) or not sub or len(sub) > 128 or any(c in sub for c in "/#?\\"):
+        raise Unauthorized()
+    logger.append_keys(userId=sub)
+    return Identity(
+        user_id=sub,
+        email=_text(claims.get("email")),
+        display_name=_text(claims.get("name")),
+        provider=_provider(claims),
+    )
+
+
+def body(app: APIGatewayRestResolver) -> dict[str, Any]:
+    """The JSON object body; anything else (absent, not JSON, not an object) is a 400."""
+    raw = app.current_event.decoded_body
+    if not raw:
+        raise InvalidRequest("A JSON body is required")
+    if len(raw) > MAX_BODY_BYTES:
+        raise InvalidRequest("The body is too large")
+    try:
+        parsed = json.loads(raw)
+    except (ValueError, TypeError) as exc:
+        raise InvalidRequest("The body is not valid JSON") from exc
+    if not isinstance(parsed, dict):
+        raise InvalidRequest("The body must be a JSON object")
+    return parsed
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _provider(claims: dict[str, Any]) -> str:
+    """Cognito puts federated logins in `identities` (a JSON list with providerName)."""
+    identities = claims.get("identities")
+    if isinstance(identities, str):
+        try:
+            identities = json.loads(identities)
+        except ValueError:
+            identities = None
+    if isinstance(identities, list) and identities and isinstance(identities[0], dict):
+        return str(identities[0].get("providerName") or "cognito")
+    return "cognito"

@@ -1,0 +1,64 @@
+"""Handler for the SQS generation queue: records of a batch run concurrently, failures partial."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import (
+    AsyncBatchProcessor,
+    EventType,
+    async_process_partial_response,
+)
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import ValidationError
+
+from profilephoto.domain.models import JobMessage
+from profilephoto.domain.processing import Outcome, Processed
+from profilephoto.entrypoints.aws_lambda import runtime
+from profilephoto.entrypoints.aws_lambda.observability import count, logger, metrics
+
+processor = AsyncBatchProcessor(event_type=EventType.SQS)
+
+
+def process_record(record: SQSRecord) -> Processed | None:
+    """One message through the processing service; RetryLater propagates as a batch failure."""
+    try:
+        message = JobMessage.model_validate(json.loads(record.body))
+    except (ValueError, ValidationError):
+        # A malformed body can never succeed: acknowledge it rather than loop to the DLQ.
+        logger.warning("dropping a malformed message", extra={"messageId": record.message_id})
+        return None
+    receive_count = int(record.attributes.approximate_receive_count or 1)
+    service = runtime.container().services.processing_service()
+    result: Processed = service.process(message, receive_count)
+    _record_metrics(result)
+    return result
+
+
+def _record_metrics(result: Processed) -> None:
+    job = result.job
+    if result.outcome is Outcome.COMPLETED and job is not None:
+        count("GenerationSucceeded")
+        metrics.add_metric(
+            name="GenerationLatency", unit=MetricUnit.Milliseconds, value=job.processing_time or 0
+        )
+    elif result.outcome is Outcome.FAILED and job is not None and job.error is not None:
+        count("GenerationFailed")
+        count("JobsFailed", code=job.error.code)
+
+
+async def _handle(record: SQSRecord) -> None:
+    await asyncio.to_thread(process_record, record)
+
+
+@metrics.log_metrics
+@logger.inject_lambda_context(clear_state=True)
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    response = async_process_partial_response(
+        event=event, record_handler=_handle, processor=processor, context=context
+    )
+    return dict(response)

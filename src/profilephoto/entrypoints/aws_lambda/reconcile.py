@@ -1,0 +1,20 @@
+"""Scheduled handler: the sweep that makes every job end (DESIGN invariant 2)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from profilephoto.entrypoints.aws_lambda import runtime
+from profilephoto.entrypoints.aws_lambda.observability import logger, metrics
+
+
+@metrics.log_metrics
+@logger.inject_lambda_context(clear_state=True)
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    report = runtime.container().services.reconciler().sweep()
+    logger.info("sweep done", extra={"requeued": report.requeued, "failed": report.failed})
+    metrics.add_metric(name="JobsRequeued", unit="Count", value=len(report.requeued))
+    metrics.add_metric(name="JobsTimedOut", unit="Count", value=len(report.failed))
+    return {"requeued": len(report.requeued), "failed": len(report.failed)}

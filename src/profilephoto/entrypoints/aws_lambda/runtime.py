@@ -1,0 +1,50 @@
+"""The one container the handlers use: built on first use per cold start, or installed by a host."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any, Protocol
+
+from profilephoto.settings import Settings, load_settings
+
+
+class Runtime(Protocol):
+    """What handlers need from a runtime container (AwsContainer, LocalContainer, ...)."""
+
+    services: Any
+    uow: Any
+    clock: Any
+    config: Any
+
+
+_lock = threading.Lock()
+_installed: Runtime | None = None
+_settings: Settings | None = None
+
+
+def settings() -> Settings:
+    global _settings
+    with _lock:
+        if _settings is None:
+            _settings = load_settings()
+        return _settings
+
+
+def container() -> Runtime:
+    """The runtime container; the AWS one unless a host installed another."""
+    global _installed
+    if _installed is None:
+        from profilephoto.containers.aws import build_aws_container
+
+        built = build_aws_container(settings())
+        with _lock:
+            _installed = _installed or built
+    return _installed
+
+
+def install(runtime: Runtime | None, runtime_settings: Settings | None = None) -> None:
+    """Make handlers use `runtime` (the local server, tests); None forgets it."""
+    global _installed, _settings
+    with _lock:
+        _installed = runtime
+        _settings = runtime_settings

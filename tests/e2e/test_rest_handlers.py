@@ -1,0 +1,207 @@
+"""The REST handlers with realistic API Gateway events, on the memory runtime."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from profilephoto.domain.config import ServiceConfig
+from profilephoto.domain.errors import QueueUnavailable
+from profilephoto.entrypoints.aws_lambda import api, file_transfer, process
+from tests.e2e.lambda_events import CONTEXT, SUB, answer, headers, load, rest
+
+JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 512
+pytestmark = pytest.mark.usefixtures("memory_runtime")
+
+
+def presign(**body_changes: object) -> tuple[int, dict]:
+    body = {"fileName": "profile.jpg", "contentType": "image/jpeg", "fileSize": len(JPEG)}
+    body.update(body_changes)
+    return answer(file_transfer.handler(rest("presign", body=body), CONTEXT))
+
+
+def uploaded_key(container) -> str:
+    status, ticket = presign()
+    assert status == 200
+    container.uploads().write(ticket["fileKey"], JPEG, "image/jpeg")
+    return ticket["fileKey"]
+
+
+def generate(key: str, style: str = "professional", **headers: str) -> dict:
+    return api.handler(
+        rest("generate", body={"fileKey": key, "style": style}, headers=headers), CONTEXT
+    )
+
+
+def test_presign_answers_the_contract_shape():
+    status, ticket = presign()
+    assert status == 200
+    assert set(ticket) == {"uploadUrl", "method", "fileKey", "expiresIn", "headers"}
+    assert ticket["method"] == "PUT" and ticket["expiresIn"] == 3600
+    assert ticket["fileKey"].startswith(f"uploads/{SUB}/") and ticket["fileKey"].endswith(".jpg")
+    assert ticket["headers"]["Content-Type"] == "image/jpeg"
+
+
+@pytest.mark.parametrize(
+    ("changes", "code"),
+    [
+        ({"contentType": "image/gif", "fileName": "a.gif"}, "unsupported_type"),
+        ({"fileName": "a.png"}, "extension_mismatch"),
+        ({"fileSize": 0}, "invalid_request"),
+        ({"fileSize": "big"}, "invalid_request"),
+        ({"fileSize": 10_485_761}, "file_too_large"),
+        ({"fileName": "../../x\x00.jpg"}, "invalid_request"),
+    ],
+)
+def test_presign_rejects_bad_requests_with_400_and_a_code(changes, code):
+    status, body = presign(**changes)
+    assert (status, body["code"]) == (400, code)
+    assert body["error"]
+
+
+@pytest.mark.parametrize("raw", ["", "not json", "[1,2]", "null", '"text"', "{" * 20000])
+def test_malformed_bodies_are_400_never_500(raw):
+    for handler, name in ((file_transfer.handler, "presign"), (api.handler, "generate")):
+        status, body = answer(handler(rest(name, raw_body=raw), CONTEXT))
+        assert (status, body["code"]) == (400, "invalid_request")
+
+
+def test_a_request_without_identity_is_401_on_every_route():
+    for handler, name in (
+        (file_transfer.handler, "presign"),
+        (api.handler, "generate"),
+        (api.handler, "list_jobs"),
+        (api.handler, "usage"),
+        (api.handler, "get_job"),
+    ):
+        status, body = answer(handler(rest(name, sub=None), CONTEXT))
+        assert (status, body["code"]) == (401, "unauthorized"), name
+
+
+def test_http_api_jwt_claims_are_accepted(memory_runtime):
+    event = rest("usage")
+    event["requestContext"]["authorizer"] = {"jwt": {"claims": {"sub": "carol"}}}
+    status, body = answer(api.handler(event, CONTEXT))
+    assert status == 200 and body["used"] == 0
+
+
+def test_generate_queues_one_job_and_the_worker_completes_it(memory_runtime):
+    key = uploaded_key(memory_runtime)
+    status, accepted = answer(generate(key))
+    assert (status, accepted["status"], accepted["remainingQuota"]) == (202, "queued", 9)
+    assert accepted["jobId"].startswith("job_")
+    (message,) = memory_runtime.queue().drain()
+    event = load("sqs_batch")
+    event["Records"][0]["body"] = json.dumps(message.to_json_dict())
+    assert process.handler(event, CONTEXT) == {"batchItemFailures": []}
+    status, job = answer(api.handler(rest("get_job", path=f"/jobs/{accepted['jobId']}"), CONTEXT))
+    assert (status, job["status"]) == (200, "completed")
+    assert job["resultUrl"]
+    status, page = answer(api.handler(rest("list_jobs"), CONTEXT))
+    assert [j["jobId"] for j in page["items"]] == [accepted["jobId"]]
+    assert page["nextToken"] is None
+
+
+def test_generate_errors_follow_the_contract(memory_runtime):
+    key = uploaded_key(memory_runtime)
+    other = f"uploads/someone-else/{key.rsplit('/', 1)[1]}"
+    prefix, name = key.rsplit("/", 1)
+    missing = f"{prefix}/{name[:14]}{'f' * 32}.jpg"
+    cases = [
+        (generate(key, style="cubist"), 400, "unknown_style"),
+        (generate(other), 403, "forbidden"),
+        (generate(missing), 404, "upload_not_found"),
+        (generate(None), 400, "invalid_request"),
+    ]
+    for response, status, code in cases:
+        got_status, body = answer(response)
+        assert (got_status, body["code"]) == (status, code)
+    assert "professional" in answer(cases[0][0])[1]["styles"]
+    assert answer(cases[2][0])[1]["error"] == "Uploaded file not found in S3"
+
+
+def test_quota_exhaustion_is_429_with_retry_after_on_generate_and_presign(memory_runtime):
+    memory_runtime.config.override(ServiceConfig(daily_limit=1))
+    key = uploaded_key(memory_runtime)
+    assert generate(key)["statusCode"] == 202
+    response = generate(key)
+    status, body = answer(response)
+    assert (status, body) == (
+        429,
+        {"error": "Daily quota exceeded", "code": "quota_exceeded", "remainingQuota": 0},
+    )
+    assert int(headers(response)["Retry-After"]) > 0
+    status, body = presign()
+    assert (status, body["code"]) == (429, "quota_exceeded")
+
+
+def test_queue_outage_is_503_and_usage_is_unchanged(memory_runtime):
+    key = uploaded_key(memory_runtime)
+    memory_runtime.queue().fail_next(QueueUnavailable())
+    status, body = answer(generate(key))
+    assert (status, body["code"]) == (503, "queue_unavailable")
+    status, usage = answer(api.handler(rest("usage"), CONTEXT))
+    assert (status, usage["used"], usage["remainingQuota"]) == (200, 0, 10)
+
+
+def test_idempotency_key_replays_and_conflicts(memory_runtime):
+    key = uploaded_key(memory_runtime)
+    first = answer(generate(key, **{"Idempotency-Key": "abc-123"}))
+    again = answer(generate(key, **{"Idempotency-Key": "abc-123"}))
+    assert first[0] == again[0] == 202 and first[1]["jobId"] == again[1]["jobId"]
+    status, body = answer(generate(key, style="casual", **{"Idempotency-Key": "abc-123"}))
+    assert (status, body["code"]) == (409, "idempotency_conflict")
+    assert answer(api.handler(rest("usage"), CONTEXT))[1]["used"] == 1
+
+
+def test_another_users_job_is_404(memory_runtime):
+    key = uploaded_key(memory_runtime)
+    job_id = answer(generate(key))[1]["jobId"]
+    status, body = answer(
+        api.handler(rest("get_job", path=f"/jobs/{job_id}", sub="mallory"), CONTEXT)
+    )
+    assert (status, body["code"]) == (404, "job_not_found")
+
+
+@pytest.mark.parametrize(
+    "query", [{"limit": "0"}, {"limit": "101"}, {"limit": "x"}, {"nextToken": "forged"}]
+)
+def test_bad_paging_parameters_are_400(query):
+    status, body = answer(api.handler(rest("list_jobs", query=query), CONTEXT))
+    assert (status, body["code"]) == (400, "invalid_request")
+
+
+def test_usage_and_styles_answer_their_shapes():
+    status, usage = answer(api.handler(rest("usage"), CONTEXT))
+    assert status == 200
+    assert set(usage) == {"date", "used", "limit", "remainingQuota", "resetsAt"}
+    status, styles = answer(api.handler(rest("styles"), CONTEXT))
+    assert status == 200 and len(styles["styles"]) >= 6
+
+
+def test_cors_echoes_allowed_origins_only_and_errors_carry_it_too():
+    ok = api.handler(rest("styles"), CONTEXT)
+    assert headers(ok)["Access-Control-Allow-Origin"] == "https://app.example.com"
+    denied = api.handler(
+        rest("generate", body={}, headers={"Origin": "https://evil.example"}), CONTEXT
+    )
+    assert "Access-Control-Allow-Origin" not in headers(denied)
+    error = api.handler(rest("generate", sub=None), CONTEXT)
+    assert headers(error)["Access-Control-Allow-Origin"] == "https://app.example.com"
+
+
+def test_a_preflight_is_answered_without_authentication():
+    response = api.handler(load("options_preflight"), CONTEXT)
+    assert response["statusCode"] in (200, 204)
+    allowed = headers(response)["Access-Control-Allow-Headers"].lower()
+    for header in ("authorization", "content-type", "idempotency-key"):
+        assert header in allowed
+    assert "POST" in headers(response)["Access-Control-Allow-Methods"]
+
+
+def test_an_unknown_route_is_a_json_404():
+    event = rest("styles")
+    event["path"] = "/nowhere"
+    status, body = answer(api.handler(event, CONTEXT))
+    assert (status, body["code"]) == (404, "not_found")

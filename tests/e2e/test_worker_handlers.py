@@ -1,0 +1,106 @@
+"""The SQS, WebSocket and scheduled handlers with realistic events, on the memory runtime."""
+
+from __future__ import annotations
+
+import copy
+import json
+from datetime import timedelta
+
+import pytest
+
+from profilephoto.domain.errors import TransientGenerationError
+from profilephoto.domain.models import Identity, JobStatus
+from profilephoto.entrypoints.aws_lambda import process, reconcile, websocket
+from tests.e2e.lambda_events import CONTEXT, SUB, load
+
+JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 512
+ME = Identity(user_id=SUB)
+
+
+def queued_message(container) -> dict:
+    services = container.services
+    from profilephoto.domain.models import UploadRequest
+
+    ticket = services.upload_service().request_upload(
+        ME, UploadRequest(file_name="a.jpg", content_type="image/jpeg", file_size=len(JPEG))
+    )
+    container.uploads().write(ticket.file_key, JPEG, "image/jpeg")
+    services.generation_service().request_generation(ME, ticket.file_key, "professional")
+    (message,) = container.queue().drain()
+    return message.to_json_dict()
+
+
+def batch(*bodies: object, receive_count: int = 1) -> dict:
+    template = load("sqs_batch")["Records"][0]
+    records = []
+    for n, body in enumerate(bodies):
+        record = copy.deepcopy(template)
+        record["messageId"] = f"msg-{n}"
+        record["body"] = body if isinstance(body, str) else json.dumps(body)
+        record["attributes"]["ApproximateReceiveCount"] = str(receive_count)
+        records.append(record)
+    return {"Records": records}
+
+
+def test_a_batch_reports_only_the_records_to_retry(memory_runtime):
+    good, flaky = queued_message(memory_runtime), queued_message(memory_runtime)
+    memory_runtime.generator().then(None, TransientGenerationError("503"))
+    response = process.handler(batch(good, flaky), CONTEXT)
+    assert len(response["batchItemFailures"]) == 1
+    statuses = sorted(memory_runtime.uow().jobs.get(m["jobId"]).status for m in (good, flaky))
+    assert statuses == [JobStatus.COMPLETED, JobStatus.PROCESSING]
+
+
+def test_malformed_and_forged_messages_are_acknowledged_and_change_nothing(memory_runtime):
+    real = queued_message(memory_runtime)
+    forged = dict(real, userId="mallory")
+    response = process.handler(batch("not json", {"jobId": 1}, forged), CONTEXT)
+    assert response == {"batchItemFailures": []}
+    assert memory_runtime.uow().jobs.get(real["jobId"]).status is JobStatus.QUEUED
+
+
+def test_a_duplicate_delivery_changes_nothing(memory_runtime):
+    message = queued_message(memory_runtime)
+    process.handler(batch(message), CONTEXT)
+    before = memory_runtime.uow().jobs.get(message["jobId"])
+    assert process.handler(batch(message, receive_count=2), CONTEXT) == {"batchItemFailures": []}
+    assert memory_runtime.uow().jobs.get(message["jobId"]) == before
+    assert memory_runtime.uow().users.get(SUB).total_images_generated == 1
+    assert len(memory_runtime.notifier().notifications) == 1
+
+
+def test_the_last_delivery_fails_and_refunds_instead_of_retrying(memory_runtime):
+    message = queued_message(memory_runtime)
+    memory_runtime.generator().then(TransientGenerationError("503"))
+    response = process.handler(batch(message, receive_count=3), CONTEXT)
+    assert response == {"batchItemFailures": []}
+    job = memory_runtime.uow().jobs.get(message["jobId"])
+    assert (job.status, job.error.code) == (JobStatus.FAILED, "generation_failed")
+    assert memory_runtime.services.query_service().get_usage(ME).used == 0
+
+
+def test_websocket_connect_disconnect_and_ping(memory_runtime):
+    connections = memory_runtime.uow().connections
+    assert websocket.handler(load("ws_connect"), CONTEXT)["statusCode"] == 200
+    (stored,) = connections.list_for_user(SUB)
+    assert stored.connection_id == "Cx1a2cZ5oAMCKrA="
+    assert stored.ttl > int(stored.connected_at.timestamp())
+    pong = websocket.handler(load("ws_default"), CONTEXT)
+    assert json.loads(pong["body"])["type"] == "pong"
+    assert websocket.handler(load("ws_disconnect"), CONTEXT)["statusCode"] == 200
+    assert connections.list_for_user(SUB) == []
+
+
+@pytest.mark.parametrize("authorizer", [{}, {"principalId": ""}, None])
+def test_websocket_connect_without_identity_is_refused(memory_runtime, authorizer):
+    event = load("ws_connect")
+    event["requestContext"]["authorizer"] = authorizer
+    assert websocket.handler(event, CONTEXT)["statusCode"] == 401
+    assert memory_runtime.uow().connection_records == {}
+
+
+def test_the_scheduled_sweep_requeues_a_lost_job(memory_runtime):
+    message = queued_message(memory_runtime)  # drained: as if the message were lost
+    memory_runtime.clock().advance(timedelta(minutes=20))
+    assert reconcile.handler(load("schedule"), CONTEXT) == {"requeued": 1, "failed": 0}
+    assert [m.job_id for m in memory_runtime.queue().sent] == [message["jobId"]]
