@@ -51,6 +51,15 @@ def test_a_batch_reports_only_the_records_to_retry(memory_runtime):
     assert statuses == [JobStatus.COMPLETED, JobStatus.PROCESSING]
 
 
+def test_a_batch_whose_every_record_must_retry_reports_them_all(memory_runtime):
+    first, second = queued_message(memory_runtime), queued_message(memory_runtime)
+    memory_runtime.generator().then(
+        TransientGenerationError("429"), TransientGenerationError("429")
+    )
+    response = process.handler(batch(first, second), CONTEXT)
+    assert sorted(f["itemIdentifier"] for f in response["batchItemFailures"]) == ["msg-0", "msg-1"]
+
+
 def test_malformed_and_forged_messages_are_acknowledged_and_change_nothing(memory_runtime):
     real = queued_message(memory_runtime)
     forged = dict(real, userId="mallory")

@@ -21,7 +21,9 @@ from profilephoto.domain.processing import Outcome, Processed
 from profilephoto.entrypoints.aws_lambda import runtime
 from profilephoto.entrypoints.aws_lambda.observability import count, logger, metrics
 
-processor = AsyncBatchProcessor(event_type=EventType.SQS)
+# A batch whose every record asks for a retry is an answer, not a Lambda error: raising would
+# count towards the error-rate alarm for what is only the model throttling us.
+processor = AsyncBatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 
 def process_record(record: SQSRecord) -> Processed | None:

@@ -1,0 +1,83 @@
+"""A whole profilephoto stack on moto's server: buckets, queue, tables, and the AWS runtime."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+from moto.server import ThreadedMotoServer
+
+from profilephoto.adapters.aws.tables import create_tables
+from profilephoto.containers.aws import AwsContainer, build_aws_container
+from profilephoto.entrypoints.aws_lambda import runtime
+from profilephoto.settings import load_settings
+
+REGION = "us-east-1"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class Stack:
+    endpoint: str
+    container: AwsContainer
+    queue_url: str
+
+    def client(self, service: str) -> Any:
+        return boto3.client(service, endpoint_url=self.endpoint, region_name=REGION)
+
+
+@contextmanager
+def moto_server() -> Iterator[str]:
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.stop()
+
+
+def deploy(endpoint: str, monkeypatch: Any, **env: str) -> Stack:
+    """Create the resources of template.yaml on moto and install the AWS runtime over them."""
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_ENDPOINT_URL": endpoint,
+    }.items():
+        monkeypatch.setenv(name, value)
+    s3 = boto3.client("s3", endpoint_url=endpoint, region_name=REGION)
+    for bucket in ("pp-uploads", "pp-results"):
+        s3.create_bucket(Bucket=bucket)
+    queue_url = boto3.client("sqs", endpoint_url=endpoint, region_name=REGION).create_queue(
+        QueueName="pp-jobs", Attributes={"VisibilityTimeout": "2"}
+    )["QueueUrl"]
+    create_tables(boto3.client("dynamodb", endpoint_url=endpoint, region_name=REGION))
+    settings_env = {
+        "UPLOAD_BUCKET": "pp-uploads",
+        "RESULT_BUCKET": "pp-results",
+        "SQS_QUEUE_URL": queue_url,
+        "WEBSOCKET_ENDPOINT": endpoint,
+        "ALLOWED_ORIGINS": "https://app.example.com",
+        **env,
+    }
+    for name, value in settings_env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("GEMINI_API_KEY", raising=False)
+    settings = load_settings()
+    container = build_aws_container(settings)
+    runtime.install(container, settings)
+    from profilephoto.entrypoints.aws_lambda import api, file_transfer
+
+    api._app = file_transfer._app = None
+    return Stack(endpoint, container, queue_url)

@@ -1,0 +1,198 @@
+"""The five handlers over the AWS adapters on moto's server, with real HTTP for the upload."""
+
+from __future__ import annotations
+
+import io
+import json
+import urllib.request
+from collections.abc import Iterator
+
+import pytest
+from moto.apigatewaymanagementapi.models import apigatewaymanagementapi_backends
+from PIL import Image
+
+from profilephoto.entrypoints.aws_lambda import api, file_transfer, process, runtime, websocket
+from tests.e2e.aws_stack import REGION, Stack, deploy, moto_server
+from tests.e2e.lambda_events import CONTEXT, SUB, answer, headers, load, rest
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def endpoint() -> Iterator[str]:
+    with moto_server() as url:
+        yield url
+
+
+@pytest.fixture
+def stack(endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
+    from moto.backends import get_backend
+
+    yield deploy(endpoint, monkeypatch, DAILY_LIMIT="3")
+    runtime.install(None)
+    for service in ("s3", "sqs", "dynamodb"):  # a fresh account for the next test
+        for backend in get_backend(service).values():
+            backend.reset()
+
+
+def photo() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (640, 800), (180, 140, 120)).save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+def upload(data: bytes) -> str:
+    body = {"fileName": "me.jpg", "contentType": "image/jpeg", "fileSize": len(data)}
+    status, ticket = answer(file_transfer.handler(rest("presign", body=body), CONTEXT))
+    assert status == 200
+    request = urllib.request.Request(
+        ticket["uploadUrl"], data=data, method="PUT", headers=ticket["headers"]
+    )
+    with urllib.request.urlopen(request) as response:
+        assert response.status == 200
+    return str(ticket["fileKey"])
+
+
+def receive_batch(stack: Stack) -> dict:
+    sqs = stack.client("sqs")
+    messages = sqs.receive_message(
+        QueueUrl=stack.queue_url, MaxNumberOfMessages=10, AttributeNames=["All"], WaitTimeSeconds=1
+    )["Messages"]
+    template = load("sqs_batch")["Records"][0]
+    return {
+        "Records": [
+            dict(
+                template,
+                messageId=m["MessageId"],
+                body=m["Body"],
+                receiptHandle=m["ReceiptHandle"],
+                attributes=m["Attributes"],
+            )
+            for m in messages
+        ]
+    }
+
+
+def generate(key: str, **extra_headers: str) -> dict:
+    return api.handler(
+        rest("generate", body={"fileKey": key, "style": "professional"}, headers=extra_headers),
+        CONTEXT,
+    )
+
+
+def test_presign_put_generate_process_complete_notify(stack: Stack):
+    assert websocket.handler(load("ws_connect"), CONTEXT)["statusCode"] == 200
+    key = upload(photo())
+    head = stack.client("s3").head_object(Bucket="pp-uploads", Key=key)
+    assert head["ServerSideEncryption"] == "AES256"
+    status, accepted = answer(generate(key))
+    assert (status, accepted["status"], accepted["remainingQuota"]) == (202, "queued", 2)
+
+    batch = receive_batch(stack)
+    assert [json.loads(r["body"]) for r in batch["Records"]] == [
+        {"jobId": accepted["jobId"], "userId": SUB, "fileKey": key, "style": "professional"}
+    ]
+    assert process.handler(batch, CONTEXT) == {"batchItemFailures": []}
+
+    status, job = answer(api.handler(rest("get_job", path=f"/jobs/{accepted['jobId']}"), CONTEXT))
+    assert (status, job["status"]) == (200, "completed")
+    assert job["metadata"]["model"] == "offline-stylizer"
+    result = stack.client("s3").get_object(
+        Bucket="pp-results", Key=f"results/{SUB}/{accepted['jobId']}.png"
+    )
+    assert result["ServerSideEncryption"] == "AES256"
+    assert Image.open(io.BytesIO(result["Body"].read())).size == (1024, 1024)
+    with urllib.request.urlopen(job["resultUrl"]) as download:
+        assert Image.open(io.BytesIO(download.read())).format == "PNG"
+    users = stack.client("dynamodb").get_item(TableName="Users", Key={"userId": {"S": SUB}})
+    assert users["Item"]["totalImagesGenerated"] == {"N": "1"}
+    connection_id = load("ws_connect")["requestContext"]["connectionId"]
+    posted = apigatewaymanagementapi_backends["123456789012"][REGION].connections[connection_id]
+    pushed = json.loads(posted.data)
+    assert (pushed["type"], pushed["jobId"], pushed["status"]) == (
+        "jobStatus",
+        accepted["jobId"],
+        "completed",
+    )
+    assert pushed["resultUrl"]
+
+    # A duplicate delivery of the same message changes nothing.
+    replay = {"Records": batch["Records"]}
+    assert process.handler(replay, CONTEXT) == {"batchItemFailures": []}
+    users = stack.client("dynamodb").get_item(TableName="Users", Key={"userId": {"S": SUB}})
+    assert users["Item"]["totalImagesGenerated"] == {"N": "1"}
+
+
+def test_every_contract_error_on_aws(stack: Stack):
+    key = upload(photo())
+    other = key.replace(SUB, "someone-else")
+    prefix, name = key.rsplit("/", 1)
+    missing = f"{prefix}/{name[:14]}{'e' * 32}.jpg"
+    expectations = [
+        (
+            rest("presign", body={"fileName": "a.gif", "contentType": "image/gif", "fileSize": 5}),
+            file_transfer.handler,
+            400,
+            "unsupported_type",
+        ),
+        (
+            rest(
+                "presign",
+                body={"fileName": "a.jpg", "contentType": "image/jpeg", "fileSize": 10_485_761},
+            ),
+            file_transfer.handler,
+            400,
+            "file_too_large",
+        ),
+        (rest("generate", body={"fileKey": key, "style": "x"}), api.handler, 400, "unknown_style"),
+        (rest("generate", sub=None), api.handler, 401, "unauthorized"),
+        (
+            rest("generate", body={"fileKey": other, "style": "casual"}),
+            api.handler,
+            403,
+            "forbidden",
+        ),
+        (
+            rest("generate", body={"fileKey": missing, "style": "casual"}),
+            api.handler,
+            404,
+            "upload_not_found",
+        ),
+        (rest("get_job", path="/jobs/job_" + "0" * 32), api.handler, 404, "job_not_found"),
+        (rest("list_jobs", query={"nextToken": "forged"}), api.handler, 400, "invalid_request"),
+    ]
+    for event, handler, status, code in expectations:
+        got_status, body = answer(handler(event, CONTEXT))
+        assert (got_status, body["code"]) == (status, code), code
+
+
+def test_quota_429_and_queue_outage_503_leave_usage_right(stack: Stack):
+    key = upload(photo())
+    stack.client("sqs").delete_queue(QueueUrl=stack.queue_url)
+    status, body = answer(generate(key))
+    assert (status, body["code"]) == (503, "queue_unavailable")
+    assert answer(api.handler(rest("usage"), CONTEXT))[1]["used"] == 0
+    stack.client("sqs").create_queue(QueueName="pp-jobs")
+    for _ in range(3):
+        assert generate(key)["statusCode"] == 202
+    refused = generate(key)
+    status, body = answer(refused)
+    assert (status, body["code"], body["remainingQuota"]) == (429, "quota_exceeded", 0)
+    assert int(headers(refused)["Retry-After"]) > 0
+
+
+def test_an_idempotent_replay_on_dynamodb_charges_nothing(stack: Stack):
+    key = upload(photo())
+    first = answer(generate(key, **{"Idempotency-Key": "same"}))
+    again = answer(generate(key, **{"Idempotency-Key": "same"}))
+    assert first[1]["jobId"] == again[1]["jobId"]
+    assert answer(api.handler(rest("usage"), CONTEXT))[1]["used"] == 1
+    conflict = api.handler(
+        rest(
+            "generate",
+            body={"fileKey": key, "style": "casual"},
+            headers={"Idempotency-Key": "same"},
+        ),
+        CONTEXT,
+    )
+    assert answer(conflict)[0] == 409
