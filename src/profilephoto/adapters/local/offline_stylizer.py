@@ -1,0 +1,216 @@
+"""A deterministic Pillow 'generator' so the whole product runs with no model and no key."""
+
+from __future__ import annotations
+
+import io
+import random
+from dataclasses import dataclass
+
+from PIL import Image, ImageChops, ImageDraw, ImageEnhance, ImageFilter, ImageOps
+
+from profilephoto.domain.errors import InvalidImage
+from profilephoto.domain.models import GeneratedImage, ImageData, Style
+
+SIZE = 1024
+MAX_INPUT_PIXELS = 50_000_000
+RGB = tuple[int, int, int]
+
+
+@dataclass(frozen=True)
+class Look:
+    """How one style grades the subject and treats what lies behind it."""
+
+    saturation: float = 1.0
+    contrast: float = 1.0
+    brightness: float = 1.0
+    tint: tuple[float, float, float] = (1.0, 1.0, 1.0)  # per-channel gain: warm, cool
+    backdrop: tuple[RGB, RGB] | None = None  # top and bottom colour of a studio backdrop
+    backdrop_mix: float = 0.0  # how much backdrop replaces the (blurred) real background
+    background_blur: float = 0.0  # a shallow depth of field, in pixels
+    grayscale: bool = False
+    grain: int = 0  # amplitude of a fixed film grain
+    vignette: float = 0.0  # how much the corners darken
+
+
+NEUTRAL = Look(contrast=1.05)
+LOOKS: dict[str, Look] = {
+    "professional": Look(
+        saturation=0.9,
+        contrast=1.1,
+        backdrop=((150, 152, 156), (88, 90, 95)),
+        backdrop_mix=0.85,
+        background_blur=18,
+        vignette=0.25,
+    ),
+    "casual": Look(
+        saturation=1.05,
+        brightness=1.06,
+        tint=(1.06, 1.02, 0.92),
+        background_blur=14,
+    ),
+    "creative": Look(
+        saturation=1.5,
+        contrast=1.2,
+        backdrop=((0, 150, 160), (190, 20, 130)),
+        backdrop_mix=0.9,
+        background_blur=10,
+        vignette=0.15,
+    ),
+    "studio_bw": Look(
+        contrast=1.35,
+        backdrop=((60, 60, 60), (12, 12, 12)),
+        backdrop_mix=0.9,
+        background_blur=16,
+        grayscale=True,
+        grain=14,
+        vignette=0.35,
+    ),
+    "outdoor": Look(
+        saturation=1.1,
+        brightness=1.04,
+        tint=(1.1, 1.03, 0.84),
+        backdrop=((255, 205, 130), (120, 140, 80)),
+        backdrop_mix=0.35,
+        background_blur=22,
+    ),
+    "tech": Look(
+        contrast=1.05,
+        brightness=1.08,
+        tint=(0.97, 1.0, 1.06),
+        backdrop=((235, 240, 245), (190, 200, 210)),
+        backdrop_mix=0.5,
+        background_blur=16,
+    ),
+    "academic": Look(
+        saturation=0.8,
+        tint=(1.05, 1.0, 0.9),
+        backdrop=((120, 85, 55), (60, 40, 25)),
+        backdrop_mix=0.6,
+        background_blur=14,
+        vignette=0.2,
+    ),
+}
+
+
+class OfflineStylizer:
+    """Implements ImageGenerator with a head-and-shoulders crop and a per-style grade.
+
+    It cannot tell a face from a wall: it assumes a selfie (subject centred, face in the
+    upper third) and separates subject from background with a fixed soft silhouette.
+    """
+
+    def __init__(self) -> None:
+        self._silhouette = _silhouette()
+        self._grain = _grain_tile()
+
+    @property
+    def model_name(self) -> str:
+        return "offline-stylizer"
+
+    def generate(self, image: ImageData, style: Style) -> GeneratedImage:
+        """A 1024x1024 PNG; the same photo and style always give the same bytes."""
+        portrait = _head_and_shoulders(_decode(image.data))
+        look = LOOKS.get(style.id, NEUTRAL)
+        subject = _grade(portrait, look)
+        background = self._background(portrait, look)
+        result = Image.composite(subject, background, self._silhouette)
+        if look.grain:
+            result = self._add_grain(result, look.grain)
+        if look.vignette:
+            result = _vignette(result, look.vignette)
+        out = io.BytesIO()
+        result.save(out, "PNG")
+        return GeneratedImage(data=out.getvalue(), content_type="image/png", model=self.model_name)
+
+    def _background(self, portrait: Image.Image, look: Look) -> Image.Image:
+        background = _grade(portrait, look)
+        if look.background_blur:
+            background = background.filter(ImageFilter.GaussianBlur(look.background_blur))
+        if look.backdrop and look.backdrop_mix:
+            backdrop = _vertical_gradient(*look.backdrop)
+            if look.grayscale:
+                backdrop = ImageOps.grayscale(backdrop).convert("RGB")
+            background = Image.blend(background, backdrop, look.backdrop_mix)
+        return background
+
+    def _add_grain(self, image: Image.Image, amplitude: int) -> Image.Image:
+        grain = self._grain.point(lambda v: 128 + (v - 128) * amplitude // 128)
+        return ImageChops.add(image, Image.merge("RGB", (grain, grain, grain)), offset=-128)
+
+
+def _decode(data: bytes) -> Image.Image:
+    try:
+        with Image.open(io.BytesIO(data), formats=["JPEG", "PNG", "WEBP"]) as opened:
+            width, height = opened.size
+            if width * height > MAX_INPUT_PIXELS:
+                raise InvalidImage(f"{width}x{height} pixels is too large to stylize")
+            opened.load()
+            return ImageOps.exif_transpose(opened).convert("RGB")
+    except InvalidImage:
+        raise
+    except Exception as error:  # any decoder failure means the input is not a usable image
+        raise InvalidImage(f"The offline stylizer cannot read this image ({error})") from None
+
+
+def _head_and_shoulders(image: Image.Image) -> Image.Image:
+    """A square crop, centred across, with the face assumed in the upper third of a selfie."""
+    width, height = image.size
+    side = min(width, height)
+    if height > width:
+        side = int(side * 0.95)  # tighter on tall selfies, where the body fills the bottom
+    left = (width - side) // 2
+    top = int((height - side) * 0.3)  # keep the head: crop mostly from below
+    square = image.crop((left, top, left + side, top + side))
+    return square.resize((SIZE, SIZE), Image.Resampling.LANCZOS)
+
+
+def _grade(image: Image.Image, look: Look) -> Image.Image:
+    if look.grayscale:
+        image = ImageOps.grayscale(image).convert("RGB")
+    if look.tint != (1.0, 1.0, 1.0):
+        channels = [
+            band.point(lambda v, gain=gain: min(255, round(v * gain)))
+            for band, gain in zip(image.split(), look.tint, strict=True)
+        ]
+        image = Image.merge("RGB", channels)
+    for enhancer, amount in (
+        (ImageEnhance.Color, look.saturation),
+        (ImageEnhance.Contrast, look.contrast),
+        (ImageEnhance.Brightness, look.brightness),
+    ):
+        if amount != 1.0:
+            image = enhancer(image).enhance(amount)
+    return image
+
+
+def _silhouette() -> Image.Image:
+    """A soft mask of a head over shoulders: white where the subject probably is."""
+    mask = Image.new("L", (SIZE, SIZE), 0)
+    draw = ImageDraw.Draw(mask)
+    draw.ellipse((282, 110, 742, 690), fill=255)  # head and neck
+    draw.ellipse((40, 640, 984, 1500), fill=255)  # shoulders, running off the bottom
+    return mask.filter(ImageFilter.GaussianBlur(48))
+
+
+def _vertical_gradient(top: RGB, bottom: RGB) -> Image.Image:
+    ramp = Image.linear_gradient("L").resize((SIZE, SIZE))
+    return Image.composite(
+        Image.new("RGB", (SIZE, SIZE), bottom), Image.new("RGB", (SIZE, SIZE), top), ramp
+    )
+
+
+def _vignette(image: Image.Image, strength: float) -> Image.Image:
+    edges = Image.radial_gradient("L").resize((SIZE, SIZE)).point(lambda v: min(255, v * 2 // 3))
+    darker = ImageEnhance.Brightness(image).enhance(1.0 - strength)
+    return Image.composite(darker, image, edges)
+
+
+def _grain_tile() -> Image.Image:
+    """Film grain from a fixed seed, so the output never varies between runs."""
+    rng = random.Random(1024)
+    tile = Image.frombytes("L", (128, 128), bytes(rng.randrange(256) for _ in range(128 * 128)))
+    grain = Image.new("L", (SIZE, SIZE))
+    for x in range(0, SIZE, 128):
+        for y in range(0, SIZE, 128):
+            grain.paste(tile, (x, y))
+    return grain
