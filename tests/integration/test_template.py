@@ -1,0 +1,449 @@
+"""template.yaml is valid CloudFormation and agrees with the code and CONTRACT.md, offline."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cfnlint.api import lint_file
+from cfnlint.decode import decode
+
+from profilephoto.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATE_PATH = ROOT / "template.yaml"
+
+CONTRACT_HANDLERS = {
+    "FileTransferFunction": "profilephoto.entrypoints.aws_lambda.file_transfer.handler",
+    "ApiFunction": "profilephoto.entrypoints.aws_lambda.api.handler",
+    "ProcessFunction": "profilephoto.entrypoints.aws_lambda.process.handler",
+    "WebSocketFunction": "profilephoto.entrypoints.aws_lambda.websocket.handler",
+    "ReconcileFunction": "profilephoto.entrypoints.aws_lambda.reconcile.handler",
+}
+AUTHORIZER = {"WsAuthorizerFunction": "profilephoto.entrypoints.aws_lambda.ws_authorizer.handler"}
+
+# CONTRACT §5: table -> (key, {index: (hash, range)}, ttl attribute or None).
+# ImageJobs has a ttl too: idempotency records ("idem#..." keys) expire through it.
+TABLES = {
+    "UsersTable": ("userId", {}, None),
+    "UsageLogTable": ("userIdDate", {"UserIdIndex": ("userId", "date")}, "ttl"),
+    "ImageJobsTable": (
+        "jobId",
+        {"UserIdCreatedAtIndex": ("userId", "createdAt"), "StatusIndex": ("status", "createdAt")},
+        "ttl",
+    ),
+    "ConnectionsTable": ("connectionId", {"UserIdIndex": ("userId", None)}, "ttl"),
+}
+
+# CONTRACT §2/§3: (method, path) -> function.
+REST_ROUTES = {
+    ("POST", "/upload/presigned"): "FileTransferFunction",
+    ("POST", "/generate"): "ApiFunction",
+    ("GET", "/jobs"): "ApiFunction",
+    ("GET", "/jobs/{jobId}"): "ApiFunction",
+    ("GET", "/usage"): "ApiFunction",
+    ("GET", "/styles"): "ApiFunction",
+}
+
+# The Gemini key reaches the worker through SSM, never as a variable of its own.
+SECRET_SETTINGS = {"GEMINI_API_KEY"}
+ONLY_ON = {"GEMINI_API_KEY_PARAMETER": {"ProcessFunction"}}
+
+# What the worker's Powertools Metrics must emit for GenerationFailureRateAlarm to see it.
+METRICS_NAMESPACE = "ProfilePhoto"
+SERVICE_DIMENSION = {"Name": "service", "Value": "profilephoto"}
+
+
+@pytest.fixture(scope="module")
+def template() -> dict[str, Any]:
+    loaded, problems = decode(str(TEMPLATE_PATH))
+    assert not problems, problems
+    assert loaded is not None
+    return dict(loaded)
+
+
+def resources(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
+    return {k: r for k, r in template["Resources"].items() if r["Type"] == kind}
+
+
+def functions(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {k: r["Properties"] for k, r in resources(template, "AWS::Serverless::Function").items()}
+
+
+def environment(template: dict[str, Any], function: str) -> dict[str, Any]:
+    shared = template["Globals"]["Function"]["Environment"]["Variables"]
+    own = functions(template)[function].get("Environment", {}).get("Variables", {})
+    return {**shared, **own}
+
+
+def setting(template: dict[str, Any], function: str, name: str) -> int:
+    """A numeric setting as the function will read it: the template's value or the default."""
+    value = environment(template, function).get(name)
+    if value is not None:
+        return int(value)
+    field = next(f for f in Settings.model_fields.values() if env_name(f.validation_alias) == name)
+    return int(field.default)
+
+
+def timeout(template: dict[str, Any], function: str) -> int:
+    props = functions(template)[function]
+    return int(props.get("Timeout", template["Globals"]["Function"]["Timeout"]))
+
+
+def env_name(alias: Any) -> str:
+    return str(alias.choices[0])
+
+
+def setting_names() -> set[str]:
+    return {env_name(field.validation_alias) for field in Settings.model_fields.values()}
+
+
+def parameter_or_value(template: dict[str, Any], value: Any) -> Any:
+    if isinstance(value, dict) and "Ref" in value:
+        return template["Parameters"][value["Ref"]]
+    return value
+
+
+# ------------------------------------------------------------------ cfn-lint
+
+
+def lint_findings(path: Path) -> list[str]:
+    """cfn-lint's errors and warnings; its informational notes are advice, not failures."""
+    return [
+        f"{m.rule.id} {m.message} ({path.name}:{m.linenumber})"
+        for m in lint_file(path)
+        if m.rule.id[0] in "EW"
+    ]
+
+
+def test_cfn_lint_finds_no_error_or_warning_in_the_template():
+    assert lint_findings(TEMPLATE_PATH) == []
+
+
+def test_the_sam_transform_succeeds_offline_and_its_output_lints_clean(tmp_path, monkeypatch):
+    pytest.importorskip("samtranslator", reason="pip install aws-sam-translator")
+    from samtranslator.translator.transform import transform
+    from samtranslator.yaml_helper import yaml_parse
+
+    class NoManagedPolicies:
+        def load(self) -> dict[str, str]:
+            return {}
+
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    sam = yaml_parse(TEMPLATE_PATH.read_text())
+    # What `sam package` does: local code paths become S3 locations.
+    sam["Globals"]["Function"]["CodeUri"] = "s3://artifacts/code.zip"
+    sam["Resources"]["DependenciesLayer"]["Properties"]["ContentUri"] = "s3://artifacts/layer.zip"
+    translated = tmp_path / "translated.json"
+    translated.write_text(json.dumps(transform(sam, {}, NoManagedPolicies())))
+
+    assert lint_findings(translated) == []
+
+
+# ------------------------------------------------------------------ handlers
+
+
+def test_the_template_runs_the_five_contract_handlers_and_the_authorizer(template):
+    handlers = {name: props["Handler"] for name, props in functions(template).items()}
+
+    assert handlers == {**CONTRACT_HANDLERS, **AUTHORIZER}
+
+
+@pytest.mark.parametrize("path", sorted({*CONTRACT_HANDLERS.values(), *AUTHORIZER.values()}))
+def test_every_handler_path_imports_and_is_callable(path):
+    module_name, _, function = path.rpartition(".")
+
+    module = importlib.import_module(module_name)
+
+    assert callable(getattr(module, function, None)), path
+
+
+def test_functions_are_arm64_on_a_supported_python_runtime(template):
+    shared = template["Globals"]["Function"]
+    assert shared["Architectures"] == ["arm64"]
+    assert shared["Runtime"] in {"python3.11", "python3.12", "python3.13"}
+    for props in functions(template).values():
+        assert "Runtime" not in props and "Architectures" not in props
+
+
+def test_third_party_code_is_built_once_into_a_layer_that_covers_pyproject():
+    # sam build installs layer/requirements.txt into the layer (template DependenciesLayer).
+    requirements = ROOT / "layer" / "requirements.txt"
+    assert requirements.is_file(), "layer/requirements.txt is missing; see docs/deploy.md"
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+
+    def names(lines: list[str]) -> set[str]:
+        found = (re.match(r"\s*([A-Za-z0-9_.\-]+)", line) for line in lines)
+        return {m.group(1).lower().replace("_", "-") for m in found if m}
+
+    wanted = names(pyproject["project"]["dependencies"]) - {"boto3"}  # the runtime's own
+    listed = names([ln for ln in requirements.read_text().splitlines() if not ln.startswith("#")])
+    assert wanted - listed == set()
+
+
+# ------------------------------------------------------------------ configuration
+
+
+@pytest.mark.parametrize("function", sorted(CONTRACT_HANDLERS))
+def test_every_variable_the_settings_read_is_set_on_each_function(template, function):
+    env = environment(template, function)
+    expected = {
+        name
+        for name in setting_names() - SECRET_SETTINGS
+        if function in ONLY_ON.get(name, {function})
+    }
+
+    assert expected - env.keys() == set()
+
+
+def test_the_gemini_key_is_read_from_ssm_and_never_passed_in_plain_text(template):
+    for function in functions(template):
+        assert SECRET_SETTINGS.isdisjoint(environment(template, function)), function
+    name = parameter_or_value(
+        template, environment(template, "ProcessFunction")["GEMINI_API_KEY_PARAMETER"]
+    )
+    assert name["Type"] == "String" and name["Default"].startswith("/")
+    for parameter in template["Parameters"].values():
+        assert parameter.get("NoEcho") is not True, "no secret is a template parameter"
+
+
+# ------------------------------------------------------------------ tables
+
+
+@pytest.mark.parametrize("logical_id", sorted(TABLES))
+def test_tables_have_the_contract_keys_indexes_and_ttl(template, logical_id):
+    key, indexes, ttl = TABLES[logical_id]
+    props = template["Resources"][logical_id]["Properties"]
+
+    assert props["KeySchema"] == [{"AttributeName": key, "KeyType": "HASH"}]
+    found = {}
+    for index in props.get("GlobalSecondaryIndexes", []):
+        schema = {k["KeyType"]: k["AttributeName"] for k in index["KeySchema"]}
+        found[index["IndexName"]] = (schema["HASH"], schema.get("RANGE"))
+    assert found == indexes
+    ttl_spec = props.get("TimeToLiveSpecification")
+    assert (ttl_spec["AttributeName"] if ttl_spec and ttl_spec["Enabled"] else None) == ttl
+    assert props["BillingMode"] == "PAY_PER_REQUEST"
+    assert props["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
+    assert all(a["AttributeType"] == "S" for a in props["AttributeDefinitions"])
+
+
+def test_each_table_name_reaches_the_functions_through_its_variable(template):
+    env = environment(template, "ApiFunction")
+    for variable, table in [
+        ("USERS_TABLE", "UsersTable"),
+        ("USAGE_TABLE", "UsageLogTable"),
+        ("JOBS_TABLE", "ImageJobsTable"),
+        ("CONNECTIONS_TABLE", "ConnectionsTable"),
+    ]:
+        assert env[variable] == {"Ref": table}
+
+
+# ------------------------------------------------------------------ queue
+
+
+def test_the_dead_letter_queue_only_catches_what_the_worker_could_not_give_up_on(template):
+    redrive = template["Resources"]["GenerationQueue"]["Properties"]["RedrivePolicy"]
+
+    assert redrive["deadLetterTargetArn"] == {"Fn::GetAtt": ["GenerationDeadLetterQueue", "Arn"]}
+    assert int(redrive["maxReceiveCount"]) > setting(template, "ProcessFunction", "MAX_ATTEMPTS")
+
+
+def test_queue_and_worker_timings_hold_together(template):
+    visibility = int(template["Resources"]["GenerationQueue"]["Properties"]["VisibilityTimeout"])
+    worker = timeout(template, "ProcessFunction")
+
+    assert visibility >= 6 * worker
+    assert setting(template, "ProcessFunction", "PROCESSING_LEASE_SECONDS") > worker
+    assert setting(template, "ReconcileFunction", "STUCK_AFTER_SECONDS") >= visibility
+    assert setting(template, "ProcessFunction", "GEMINI_TIMEOUT_SECONDS") < worker
+
+
+def test_the_worker_reports_partial_batch_failures_with_bounded_concurrency(template):
+    [event] = functions(template)["ProcessFunction"]["Events"].values()
+    props = event["Properties"]
+
+    assert event["Type"] == "SQS"
+    assert props["Queue"] == {"Fn::GetAtt": ["GenerationQueue", "Arn"]}
+    assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    bound = parameter_or_value(template, props["ScalingConfig"]["MaximumConcurrency"])
+    assert 2 <= int(bound["Default"]) <= int(bound["MaxValue"]) <= 1000
+
+
+# ------------------------------------------------------------------ APIs
+
+
+def test_rest_routes_are_the_contract_routes_behind_cognito_with_open_preflights(template):
+    routes, preflights = {}, set()
+    for name, props in functions(template).items():
+        for event in props.get("Events", {}).values():
+            if event["Type"] != "Api":
+                continue
+            p = event["Properties"]
+            assert p["RestApiId"] == {"Ref": "RestApi"}
+            if p["Method"] == "OPTIONS":
+                assert name == "ApiFunction" and p["Auth"] == {"Authorizer": "NONE"}
+                preflights.add(p["Path"])
+            else:
+                assert "Auth" not in p, "every route uses the default Cognito authorizer"
+                routes[(p["Method"], p["Path"])] = name
+
+    assert routes == REST_ROUTES
+    assert preflights == {path for _, path in REST_ROUTES}
+    auth = template["Resources"]["RestApi"]["Properties"]["Auth"]
+    assert auth["DefaultAuthorizer"] == "CognitoAuthorizer"
+    assert "UserPoolArn" in auth["Authorizers"]["CognitoAuthorizer"]
+
+
+def test_websocket_connect_is_authorized_by_the_token_query_parameter(template):
+    routes = {
+        r["Properties"]["RouteKey"]: r["Properties"]
+        for r in resources(template, "AWS::ApiGatewayV2::Route").values()
+    }
+    [authorizer] = resources(template, "AWS::ApiGatewayV2::Authorizer").values()
+
+    assert set(routes) == {"$connect", "$disconnect", "$default"}
+    assert routes["$connect"]["AuthorizationType"] == "CUSTOM"
+    assert authorizer["Properties"]["AuthorizerType"] == "REQUEST"
+    assert authorizer["Properties"]["IdentitySource"] == ["route.request.querystring.token"]
+    assert "WsAuthorizerFunction.Arn" in authorizer["Properties"]["AuthorizerUri"]["Fn::Sub"]
+
+
+def test_the_websocket_endpoint_names_the_stage_the_notifier_posts_to(template):
+    endpoint = template["Globals"]["Function"]["Environment"]["Variables"]["WEBSOCKET_ENDPOINT"]
+    stage = resources(template, "AWS::ApiGatewayV2::Stage")["WebSocketStage"]["Properties"]
+
+    assert endpoint["Fn::Sub"].startswith("https://${WebSocketApi}.execute-api.")
+    assert endpoint["Fn::Sub"].endswith("/${StageName}")
+    assert stage["StageName"] == {"Ref": "StageName"}
+
+
+# ------------------------------------------------------------------ security
+
+
+@pytest.mark.parametrize("bucket", ["UploadBucket", "ResultBucket"])
+def test_buckets_are_private_encrypted_tls_only_and_expire(template, bucket):
+    props = template["Resources"][bucket]["Properties"]
+    [policy] = [
+        r["Properties"]["PolicyDocument"]
+        for r in resources(template, "AWS::S3::BucketPolicy").values()
+        if r["Properties"]["Bucket"] == {"Ref": bucket}
+    ]
+
+    assert all(props["PublicAccessBlockConfiguration"].values())
+    assert len(props["PublicAccessBlockConfiguration"]) == 4
+    [rule] = props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert rule["ServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
+    assert any(
+        s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+        for s in policy["Statement"]
+    )
+    assert props["CorsConfiguration"]["CorsRules"]
+    [lifecycle] = props["LifecycleConfiguration"]["Rules"]
+    assert lifecycle["Status"] == "Enabled"
+    if bucket == "UploadBucket":
+        assert lifecycle["ExpirationInDays"] == 1
+    else:
+        assert parameter_or_value(template, lifecycle["ExpirationInDays"])["Type"] == "Number"
+
+
+def test_no_function_policy_grants_a_wildcard_resource(template):
+    for name, props in functions(template).items():
+        for policy in props.get("Policies", []):
+            assert isinstance(policy, dict), f"{name}: managed policy {policy}"
+            for statement in policy.get("Statement", []):
+                resource = statement["Resource"]
+                assert resource != "*" and "*" not in statement["Action"], name
+
+
+def test_only_the_functions_that_push_may_manage_websocket_connections(template):
+    managers = {
+        name
+        for name, props in functions(template).items()
+        for policy in props.get("Policies", [])
+        for statement in policy.get("Statement", [])
+        if statement["Action"] == "execute-api:ManageConnections"
+    }
+
+    assert managers == {"ProcessFunction", "WebSocketFunction", "ReconcileFunction"}
+
+
+def test_the_reconciler_runs_on_a_schedule(template):
+    [event] = functions(template)["ReconcileFunction"]["Events"].values()
+
+    assert event["Type"] == "Schedule"
+    assert event["Properties"]["Schedule"].startswith("rate(")
+
+
+# ------------------------------------------------------------------ alarms
+
+
+def alarms(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {k: r["Properties"] for k, r in resources(template, "AWS::CloudWatch::Alarm").items()}
+
+
+def alarm_metrics(alarm: dict[str, Any]) -> list[dict[str, Any]]:
+    return [m["MetricStat"]["Metric"] for m in alarm.get("Metrics", []) if "MetricStat" in m]
+
+
+def test_every_alarm_notifies_the_topic(template):
+    for name, alarm in alarms(template).items():
+        assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}], name
+
+
+def test_every_function_has_an_error_rate_alarm_above_five_percent(template):
+    watched = set()
+    for alarm in alarms(template).values():
+        metrics = alarm_metrics(alarm)
+        if {m.get("MetricName") for m in metrics} == {"Errors", "Invocations"}:
+            assert alarm["Threshold"] == 5 and alarm["ComparisonOperator"] == "GreaterThanThreshold"
+            [function] = {m["Dimensions"][0]["Value"]["Ref"] for m in metrics}
+            watched.add(function)
+
+    assert watched == set(functions(template))
+
+
+def test_the_queue_age_alarm_fires_after_five_minutes(template):
+    [alarm] = [
+        a
+        for a in alarms(template).values()
+        if a.get("MetricName") == "ApproximateAgeOfOldestMessage"
+    ]
+
+    assert alarm["Threshold"] == 300
+    assert alarm["Dimensions"][0]["Value"] == {"Fn::GetAtt": ["GenerationQueue", "QueueName"]}
+
+
+def test_the_throttle_alarm_watches_every_table(template):
+    watched = {
+        m["Dimensions"][0]["Value"]["Ref"]
+        for alarm in alarms(template).values()
+        for m in alarm_metrics(alarm)
+        if m["Namespace"] == "AWS/DynamoDB" and "Throttle" in m["MetricName"]
+    }
+
+    assert watched == set(TABLES)
+
+
+def test_the_gemini_failure_alarm_reads_the_metrics_the_worker_emits(template):
+    alarm = alarms(template)["GenerationFailureRateAlarm"]
+    shared = template["Globals"]["Function"]["Environment"]["Variables"]
+
+    assert {(m["Namespace"], m["MetricName"]) for m in alarm_metrics(alarm)} == {
+        (METRICS_NAMESPACE, "GenerationFailed"),
+        (METRICS_NAMESPACE, "GenerationSucceeded"),
+    }
+    assert all(m["Dimensions"] == [SERVICE_DIMENSION] for m in alarm_metrics(alarm))
+    assert alarm["Threshold"] == 10
+    # Powertools Metrics takes its namespace and `service` dimension from these.
+    assert shared["POWERTOOLS_METRICS_NAMESPACE"] == METRICS_NAMESPACE
+    assert shared["POWERTOOLS_SERVICE_NAME"] == SERVICE_DIMENSION["Value"]
+
+
+def test_outputs_give_what_a_client_needs(template):
+    assert {"ApiUrl", "WebSocketUrl", "UserPoolId", "UserPoolClientId"} <= set(template["Outputs"])
