@@ -1,0 +1,110 @@
+"""The SQLite unit of work beyond the contract: durability, WAL, separate openers, errors."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from profilephoto.adapters.local.sqlite_queue import SqliteJobQueue
+from profilephoto.adapters.local.sqlite_store import SqliteUnitOfWork
+from profilephoto.domain.errors import QuotaExceeded, ServiceUnavailable
+from profilephoto.domain.models import Identity, Job, JobMessage, JobStatus
+
+NOW = datetime(2026, 11, 29, 12, 0, 0, 123456, tzinfo=UTC)
+TTL = int((NOW + timedelta(days=91)).timestamp())
+
+
+def job(n: int) -> Job:
+    return Job(
+        job_id=f"job_{n:032x}",
+        user_id="alice",
+        status=JobStatus.PENDING,
+        style="professional",
+        input_image_url="local://uploads/uploads/alice/k.jpg",
+        prompt="portrait",
+        created_at=NOW,
+        updated_at=NOW,
+        quota_date="2026-11-29",
+    )
+
+
+def test_everything_committed_survives_closing_and_reopening_the_file(tmp_path):
+    path = tmp_path / "db.sqlite3"
+    first = SqliteUnitOfWork(path)
+    first.users.record_login(Identity(user_id="alice", email="a@x.io"), NOW)
+    first.reserve_and_create_job(job(1), "alice#2026-11-29", 10, TTL, NOW)
+    first.close()
+    second = SqliteUnitOfWork(path)
+    assert second.users.get("alice").email == "a@x.io"
+    assert second.usage.get("alice#2026-11-29").count == 1
+    assert second.jobs.get(job(1).job_id).status is JobStatus.PENDING
+    second.close()
+
+
+def test_what_a_commit_returns_is_what_a_read_returns(tmp_path):
+    uow = SqliteUnitOfWork(tmp_path / "db.sqlite3")
+    uow.reserve_and_create_job(job(1), "alice#2026-11-29", 10, TTL, NOW)
+    moved = uow.jobs.transition(
+        job(1).job_id, frozenset({JobStatus.PENDING}), JobStatus.QUEUED, NOW
+    )
+    assert uow.jobs.get(job(1).job_id) == moved  # timestamps kept to the millisecond
+    uow.close()
+
+
+def test_the_database_is_in_wal_mode(tmp_path):
+    uow = SqliteUnitOfWork(tmp_path / "db.sqlite3")
+    uow.usage.get("x")
+    mode = sqlite3.connect(tmp_path / "db.sqlite3").execute("PRAGMA journal_mode").fetchone()
+    assert mode == ("wal",)
+    uow.close()
+
+
+def test_two_openers_of_one_file_still_admit_exactly_one_at_the_limit(tmp_path):
+    path = tmp_path / "db.sqlite3"
+    openers = [SqliteUnitOfWork(path), SqliteUnitOfWork(path)]
+    start = threading.Barrier(10)
+    outcomes: list[str] = []
+
+    def attempt(n: int) -> None:
+        start.wait()
+        try:
+            openers[n % 2].reserve_and_create_job(job(n), "alice#2026-11-29", 1, TTL, NOW)
+            outcomes.append("ok")
+        except QuotaExceeded:
+            outcomes.append("quota")
+
+    threads = [threading.Thread(target=attempt, args=(n,)) for n in range(10)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["ok"] + ["quota"] * 9
+    for uow in openers:
+        uow.close()
+
+
+def test_a_locked_database_is_service_unavailable_and_writes_nothing(tmp_path):
+    path = tmp_path / "db.sqlite3"
+    uow = SqliteUnitOfWork(path, busy_timeout=0.05)
+    uow.usage.get("x")
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    with pytest.raises(ServiceUnavailable):
+        uow.reserve_and_create_job(job(1), "alice#2026-11-29", 10, TTL, NOW)
+    holder.execute("ROLLBACK")
+    assert uow.jobs.get(job(1).job_id) is None
+    uow.close()
+
+
+def test_the_queue_and_the_unit_of_work_may_share_one_file(tmp_path: Path):
+    path = tmp_path / "profilephoto.sqlite3"
+    uow, queue = SqliteUnitOfWork(path), SqliteJobQueue(path)
+    uow.reserve_and_create_job(job(1), "alice#2026-11-29", 10, TTL, NOW)
+    queue.send(JobMessage(job_id=job(1).job_id, user_id="alice", file_key="k", style="anime"))
+    assert [m.body.job_id for m in queue.receive(1)] == [job(1).job_id]
+    uow.close()
+    queue.close()
