@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 
@@ -107,7 +108,9 @@ def test_presign_put_generate_process_complete_notify(stack: Stack):
     users = stack.client("dynamodb").get_item(TableName="Users", Key={"userId": {"S": SUB}})
     assert users["Item"]["totalImagesGenerated"] == {"N": "1"}
     connection_id = load("ws_connect")["requestContext"]["connectionId"]
-    posted = apigatewaymanagementapi_backends["123456789012"][REGION].connections[connection_id]
+    backend = apigatewaymanagementapi_backends["123456789012"][REGION]
+    # moto's server files the post under the id as it appears in the URL, percent-encoded.
+    posted = backend.connections[urllib.parse.quote(connection_id, safe="")]
     pushed = json.loads(posted.data)
     assert (pushed["type"], pushed["jobId"], pushed["status"]) == (
         "jobStatus",

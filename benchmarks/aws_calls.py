@@ -1,0 +1,117 @@
+"""AWS API calls per flow, counted with botocore's event hooks on moto (in-process)."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+from collections import Counter
+from typing import Any
+
+# The original design's figures, for the ratio (CONTRACT's seed: about 7 each).
+ORIGINAL_DESIGN = {"generate": 7, "process": 7}
+TARGETS = {"upload": 0, "generate": 4, "process": 6}
+
+
+class CallCounter:
+    """Counts every API call any boto3 client of the default session makes."""
+
+    def __init__(self) -> None:
+        self.calls: Counter[str] = Counter()
+
+    def __call__(self, event_name: str, **_: Any) -> None:
+        _, service, operation = event_name.split(".", 2)
+        self.calls[f"{service}.{operation}"] += 1
+
+    def take(self) -> Counter[str]:
+        taken, self.calls = self.calls, Counter()
+        return taken
+
+
+def main() -> None:
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "bench",
+        "AWS_SECRET_ACCESS_KEY": "bench",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
+        os.environ[name] = value
+    os.environ.pop("AWS_ENDPOINT_URL", None)
+    os.environ.pop("GEMINI_API_KEY", None)
+    import boto3
+    from moto import mock_aws
+
+    with mock_aws():
+        flows = _run_flows(boto3)
+    print(f"{'flow':<28}{'AWS calls':>10}{'target':>8}{'original':>10}  calls")
+    for flow, calls in flows:
+        base = flow.split(" ")[0]
+        target = TARGETS.get(base, "")
+        original = ORIGINAL_DESIGN.get(base, "")
+        detail = ", ".join(f"{k} x{v}" for k, v in sorted(calls.items()))
+        print(f"{flow:<28}{sum(calls.values()):>10}{target!s:>8}{original!s:>10}  {detail}")
+
+
+def _run_flows(boto3: Any) -> list[tuple[str, Counter[str]]]:
+    from PIL import Image
+
+    from profilephoto.adapters.aws.tables import create_tables
+    from profilephoto.containers.aws import build_aws_container
+    from profilephoto.entrypoints.aws_lambda import api, file_transfer, process, runtime
+    from profilephoto.settings import load_settings
+    from tests.e2e.lambda_events import CONTEXT, load, rest
+
+    s3, sqs = boto3.client("s3"), boto3.client("sqs")
+    for bucket in ("bench-uploads", "bench-results"):
+        s3.create_bucket(Bucket=bucket)
+    queue_url = sqs.create_queue(QueueName="bench")["QueueUrl"]
+    create_tables(boto3.client("dynamodb"))
+    os.environ.update(
+        UPLOAD_BUCKET="bench-uploads",
+        RESULT_BUCKET="bench-results",
+        SQS_QUEUE_URL=queue_url,
+        WEBSOCKET_ENDPOINT="https://abc.execute-api.us-east-1.amazonaws.com/prod",
+    )
+    settings = load_settings()
+    runtime.install(build_aws_container(settings), settings)
+    counter = CallCounter()
+    boto3.DEFAULT_SESSION.events.register("before-call", counter)
+    sub = load("presign")["requestContext"]["authorizer"]["claims"]["sub"]
+    boto3.client("dynamodb").put_item(
+        TableName="Connections",
+        Item={
+            "connectionId": {"S": "conn-1"},
+            "userId": {"S": sub},
+            "connectedAt": {"S": "2026-11-29T00:00:00.000Z"},
+            "ttl": {"N": "9999999999"},
+        },
+    )
+    photo = io.BytesIO()
+    Image.new("RGB", (800, 1000), (190, 150, 130)).save(photo, "JPEG")
+
+    flows: list[tuple[str, Counter[str]]] = []
+    counter.take()
+    for attempt in ("cold", "warm"):
+        body = {
+            "fileName": "me.jpg",
+            "contentType": "image/jpeg",
+            "fileSize": len(photo.getvalue()),
+        }
+        ticket = json.loads(file_transfer.handler(rest("presign", body=body), CONTEXT)["body"])
+        flows.append((f"upload ({attempt})", counter.take()))
+        s3.put_object(Bucket="bench-uploads", Key=ticket["fileKey"], Body=photo.getvalue())
+        counter.take()
+        event = rest("generate", body={"fileKey": ticket["fileKey"], "style": "professional"})
+        api.handler(event, CONTEXT)
+        flows.append((f"generate ({attempt})", counter.take()))
+        message = sqs.receive_message(QueueUrl=queue_url, AttributeNames=["All"])["Messages"][0]
+        counter.take()
+        batch = load("sqs_batch")
+        batch["Records"][0].update(body=message["Body"], messageId=message["MessageId"])
+        process.handler(batch, CONTEXT)
+        flows.append((f"process (1 connection, {attempt})", counter.take()))
+    runtime.install(None)
+    return flows
+
+
+if __name__ == "__main__":
+    main()
