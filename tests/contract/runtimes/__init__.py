@@ -17,6 +17,7 @@ from profilephoto.domain.ports import JobQueue, ObjectStore
 
 RUNTIMES: dict[str, str] = {
     "local": "tests.contract.runtimes.local",
+    "aws": "tests.contract.runtimes.aws",
     "memory": "tests.contract.runtimes.memory",
 }
 

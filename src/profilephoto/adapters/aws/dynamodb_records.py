@@ -1,0 +1,169 @@
+"""Users, usage ledger, connections and idempotency records on their DynamoDB tables."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import datetime, timedelta
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from profilephoto.adapters.aws.dynamodb_items import Dynamo, av, from_item, to_item
+from profilephoto.adapters.aws.errors import aws_errors, reraise
+from profilephoto.domain.models import (
+    Connection,
+    IdempotencyRecord,
+    Identity,
+    UsageRecord,
+    User,
+    iso_z,
+    parse_iso,
+)
+
+IDEMPOTENCY_PREFIX = "idem#"
+
+# Identity claims -> Users attribute names.
+_CLAIMS = {"email": "email", "display_name": "displayName", "provider": "provider"}
+
+
+def idempotency_id(key: str) -> str:
+    """The ImageJobs `jobId` of an idempotency record; no status, so it stays out of GSIs."""
+    return IDEMPOTENCY_PREFIX + key
+
+
+class DynamoDbUserRepository:
+    """Users, with a small in-process cache so a warm host does not rewrite the same login
+    on every request (lastLoginAt is then accurate to `cache_ttl`)."""
+
+    def __init__(self, db: Dynamo, cache_ttl: float = 300.0) -> None:
+        self._db = db
+        self._ttl = cache_ttl
+        self._lock = threading.Lock()
+        # user id -> (claims, login moment recorded, monotonic time cached, user)
+        self._cache: dict[str, tuple[tuple[Any, ...], datetime, float, User]] = {}
+
+    def get(self, user_id: str) -> User | None:
+        with self._lock:
+            cached = self._cache.get(user_id)
+        if cached is not None and time.monotonic() - cached[2] < self._ttl:
+            return cached[3]
+        plain = self._db.get(self._db.tables.users, {"userId": user_id}, "dynamodb.users.get")
+        return None if plain is None else User.model_validate(plain)
+
+    def record_login(self, identity: Identity, now: datetime) -> User:
+        claims = tuple(getattr(identity, field) for field in _CLAIMS)
+        with self._lock:
+            cached = self._cache.get(identity.user_id)
+        if (
+            cached is not None
+            and cached[0] == claims
+            and timedelta(0) <= now - cached[1] < timedelta(seconds=self._ttl)
+            and time.monotonic() - cached[2] < self._ttl
+        ):
+            return cached[3]
+        sets = [
+            "lastLoginAt = :now",
+            "createdAt = if_not_exists(createdAt, :now)",
+            "totalImagesGenerated = if_not_exists(totalImagesGenerated, :zero)",
+        ]
+        values: dict[str, Any] = {":now": av(iso_z(now)), ":zero": av(0)}
+        for field, attribute in _CLAIMS.items():
+            value = getattr(identity, field)
+            if value is not None:
+                sets.append(f"{attribute} = :{attribute}")
+                values[f":{attribute}"] = av(value)
+        try:
+            found = self._db.client.update_item(
+                TableName=self._db.tables.users,
+                Key={"userId": av(identity.user_id)},
+                UpdateExpression="SET " + ", ".join(sets),
+                ExpressionAttributeValues=values,
+                ReturnValues="ALL_NEW",
+            )
+        except (ClientError, BotoCoreError) as error:
+            reraise(error, "dynamodb.users.record_login")
+        user = User.model_validate(from_item(found["Attributes"]))
+        with self._lock:
+            self._cache[identity.user_id] = (claims, now, time.monotonic(), user)
+        return user
+
+    def put(self, user: User) -> None:
+        """Store a user as given (tests and admin tools set `daily_limit` this way)."""
+        with aws_errors("dynamodb.users.put"):
+            self._db.client.put_item(
+                TableName=self._db.tables.users, Item=to_item(user.to_json_dict())
+            )
+        self.forget(user.user_id)
+
+    def forget(self, user_id: str) -> None:
+        """Drop the cached user after a write that changed the stored item."""
+        with self._lock:
+            self._cache.pop(user_id, None)
+
+
+class DynamoDbUsageLedger:
+    def __init__(self, db: Dynamo) -> None:
+        self._db = db
+
+    def get(self, key: str) -> UsageRecord | None:
+        plain = self._db.get(self._db.tables.usage, {"userIdDate": key}, "dynamodb.usage.get")
+        return None if plain is None else UsageRecord.model_validate(plain)
+
+
+class DynamoDbConnectionRepository:
+    def __init__(self, db: Dynamo) -> None:
+        self._db = db
+
+    def add(self, connection: Connection) -> None:
+        with aws_errors("dynamodb.connections.add"):
+            self._db.client.put_item(
+                TableName=self._db.tables.connections, Item=to_item(connection.to_json_dict())
+            )
+
+    def remove(self, connection_id: str) -> None:
+        with aws_errors("dynamodb.connections.remove"):
+            self._db.client.delete_item(
+                TableName=self._db.tables.connections, Key={"connectionId": av(connection_id)}
+            )
+
+    def list_for_user(self, user_id: str) -> list[Connection]:
+        items = self._db.query_all(
+            "dynamodb.connections.list_for_user",
+            TableName=self._db.tables.connections,
+            IndexName="UserIdIndex",
+            KeyConditionExpression="userId = :u",
+            ExpressionAttributeValues={":u": av(user_id)},
+        )
+        return [Connection.model_validate(i) for i in items]
+
+
+class DynamoDbIdempotencyStore:
+    def __init__(self, db: Dynamo) -> None:
+        self._db = db
+
+    def get(self, key: str, now: datetime) -> IdempotencyRecord | None:
+        plain = self._db.get(
+            self._db.tables.jobs, {"jobId": idempotency_id(key)}, "dynamodb.idempotency.get"
+        )
+        # DynamoDB's TTL deletes lazily (up to days late), so expiry is checked here.
+        if plain is None or parse_iso(plain["expiresAt"]) <= now:
+            return None
+        return IdempotencyRecord(
+            key=key,
+            request_hash=plain["requestHash"],
+            job_id=plain["idemJobId"],
+            expires_at=parse_iso(plain["expiresAt"]),
+        )
+
+
+def idempotency_item(record: IdempotencyRecord) -> dict[str, Any]:
+    return to_item(
+        {
+            "jobId": idempotency_id(record.key),
+            "requestHash": record.request_hash,
+            "idemJobId": record.job_id,
+            "expiresAt": iso_z(record.expires_at),
+            "ttl": int(record.expires_at.timestamp()),
+        }
+    )

@@ -1,0 +1,86 @@
+"""ObjectStore on one private S3 bucket: SigV4 presigned URLs, SSE-S3 on every write."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Final
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from profilephoto.adapters.aws.errors import aws_errors, reraise, translate
+from profilephoto.domain.errors import ObjectNotFound
+from profilephoto.domain.models import ObjectInfo, PresignedRequest
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
+SSE: Final = "AES256"
+
+
+class S3ObjectStore:
+    """The client must be built with `Config(signature_version="s3v4")`: presigned URLs
+    then sign Content-Type and server-side encryption, so S3 refuses uploads without them."""
+
+    def __init__(self, client: S3Client, bucket: str) -> None:
+        self._client = client
+        self.bucket = bucket
+
+    def uri(self, key: str) -> str:
+        return f"s3://{self.bucket}/{key}"
+
+    def presign_upload(self, key: str, content_type: str, expires_in: int) -> PresignedRequest:
+        # Presigning is local signing with the client's credentials: no request is made.
+        with aws_errors("s3.presign_upload"):
+            url = self._client.generate_presigned_url(
+                "put_object",
+                Params={
+                    "Bucket": self.bucket,
+                    "Key": key,
+                    "ContentType": content_type,
+                    "ServerSideEncryption": SSE,
+                },
+                ExpiresIn=expires_in,
+                HttpMethod="PUT",
+            )
+        return PresignedRequest(
+            url=url,
+            method="PUT",
+            headers={"Content-Type": content_type, "x-amz-server-side-encryption": SSE},
+        )
+
+    def head(self, key: str) -> ObjectInfo | None:
+        try:
+            found = self._client.head_object(Bucket=self.bucket, Key=key)
+        except (ClientError, BotoCoreError) as error:
+            if isinstance(translate(error, "s3.head"), ObjectNotFound):
+                return None
+            reraise(error, "s3.head")
+        return ObjectInfo(
+            key=key, size=int(found["ContentLength"]), content_type=found.get("ContentType")
+        )
+
+    def read(self, key: str) -> bytes:
+        with aws_errors("s3.read"):
+            found = self._client.get_object(Bucket=self.bucket, Key=key)
+            # The body streams: a connection lost mid-read is a botocore error too.
+            return found["Body"].read()
+
+    def write(self, key: str, data: bytes, content_type: str) -> None:
+        with aws_errors("s3.write"):
+            self._client.put_object(
+                Bucket=self.bucket,
+                Key=key,
+                Body=data,
+                ContentType=content_type,
+                ServerSideEncryption=SSE,
+            )
+
+    def presign_download(self, key: str, expires_in: int) -> str:
+        with aws_errors("s3.presign_download"):
+            return self._client.generate_presigned_url(
+                "get_object", Params={"Bucket": self.bucket, "Key": key}, ExpiresIn=expires_in
+            )
+
+    def delete(self, key: str) -> None:
+        # S3 answers 204 for a missing key, so deleting twice is already harmless.
+        with aws_errors("s3.delete"):
+            self._client.delete_object(Bucket=self.bucket, Key=key)
