@@ -22,6 +22,7 @@ demo: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks
 	$(VENV)/bin/mypy
+	$(VENV)/bin/cfn-lint template.yaml
 
 # pytest exits 5 when it collects no test; that is not a failure of the build.
 test: lint

@@ -49,6 +49,10 @@ class Settings(BaseSettings):
     daily_limit: int = Field(10, ge=0, validation_alias=_env("DAILY_LIMIT"))
     quota_timezone: str = Field("UTC", validation_alias=_env("QUOTA_TIMEZONE"))
     gemini_api_key: str | None = Field(None, validation_alias=_env("GEMINI_API_KEY"), repr=False)
+    # On AWS the key stays in SSM Parameter Store (SecureString); only the worker reads it.
+    gemini_api_key_parameter: str | None = Field(
+        None, validation_alias=_env("GEMINI_API_KEY_PARAMETER")
+    )
     model_name: str = Field("gemini-2.5-flash-image", validation_alias=_env("MODEL_NAME"))
     websocket_endpoint: str | None = Field(None, validation_alias=_env("WEBSOCKET_ENDPOINT"))
     allowed_origins: str = Field("*", validation_alias=_env("ALLOWED_ORIGINS"))

@@ -6,13 +6,34 @@ from profilephoto.domain.ports import ImageGenerator, ImageProcessor
 from profilephoto.settings import Settings
 
 
+def gemini_api_key(settings: Settings) -> str | None:
+    """GEMINI_API_KEY, else the SecureString named by GEMINI_API_KEY_PARAMETER (read once)."""
+    if settings.gemini_api_key or not settings.gemini_api_key_parameter:
+        return settings.gemini_api_key
+    import boto3
+
+    from profilephoto.settings import ConfigurationError
+
+    try:
+        parameter = boto3.client("ssm").get_parameter(
+            Name=settings.gemini_api_key_parameter, WithDecryption=True
+        )
+    except Exception as exc:  # any failure here is a deployment mistake: say which variable
+        raise ConfigurationError(
+            f"GEMINI_API_KEY_PARAMETER: cannot read {settings.gemini_api_key_parameter!r} "
+            f"({type(exc).__name__})"
+        ) from exc
+    return str(parameter["Parameter"]["Value"])
+
+
 def image_generator(settings: Settings) -> ImageGenerator:
-    """Gemini when GEMINI_API_KEY is set, otherwise the labelled offline stylizer (CONTRACT §6)."""
-    if settings.gemini_api_key:
+    """Gemini when a key is configured, otherwise the labelled offline stylizer (CONTRACT §6)."""
+    api_key = gemini_api_key(settings)
+    if api_key:
         from profilephoto.adapters.gemini import GeminiImageGenerator
 
         generator: ImageGenerator = GeminiImageGenerator(
-            api_key=settings.gemini_api_key,
+            api_key=api_key,
             model_name=settings.model_name,
             timeout_seconds=settings.gemini_timeout_seconds,
         )
