@@ -178,6 +178,13 @@ def test_a_symlink_inside_the_bucket_does_not_lead_out(store, tmp_path):
     assert list(outside.iterdir()) == []
 
 
+def test_a_prefix_of_longer_keys_is_not_an_object(store):
+    store.write("results/alice/job_1.png", b"x", "image/png")
+    assert store.head("results/alice") is None
+    with pytest.raises(ObjectNotFound):
+        store.read("results/alice")
+
+
 def test_a_write_leaves_no_temporary_file_behind(store, tmp_path):
     store.write(KEY, JPEG, "image/jpeg")
     store.write(KEY, JPEG + b"more", "image/jpeg")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -97,6 +98,17 @@ def test_a_message_received_max_times_goes_to_the_dead_letter_table(queue):
     assert queue.dead_letters() == [dead]
 
 
+def test_an_unreadable_message_is_buried_instead_of_blocking_the_queue(queue, path):
+    queue.send(message(1))
+    raw = sqlite3.connect(path, isolation_level=None)
+    raw.execute("UPDATE queue_messages SET body = 'not json'")
+    queue.send(message(2))
+    assert [m.body for m in queue.receive(10)] == [message(2)]
+    assert raw.execute("SELECT COUNT(*) FROM queue_dead_letters").fetchone() == (1,)
+    assert queue.dead_letters() == []
+    raw.close()
+
+
 def test_racing_receivers_never_get_the_same_message(queue):
     for n in range(40):
         queue.send(message(n))
@@ -150,9 +162,17 @@ def test_the_worker_deletes_successes_and_releases_named_failures(queue):
 
 @pytest.mark.parametrize(
     "outcome",
-    [RuntimeError("handler crashed"), {"batchItemFailures": [{"itemIdentifier": "not-in-batch"}]}],
+    [
+        RuntimeError("handler crashed"),
+        {"batchItemFailures": [{"itemIdentifier": "not-in-batch"}]},
+        {"batchItemFailures": [{"itemIdentifier": ""}]},
+        {"batchItemFailures": [{"id": "wrong key name"}]},
+        {"batchItemFailures": ["not an object"]},
+        ["not", "a", "response"],
+    ],
+    ids=["crash", "unknown-id", "empty-id", "bad-key", "bad-item", "bad-response"],
 )
-def test_a_crash_or_an_unknown_failure_id_retries_the_whole_batch(queue, outcome):
+def test_a_crash_or_an_invalid_response_retries_the_whole_batch(queue, outcome):
     for n in range(2):
         queue.send(message(n))
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import tempfile
 import time
 from collections.abc import Iterator, Mapping
@@ -60,17 +61,19 @@ class FilesystemObjectStore:
         data, meta = self._paths(key)
         with _unavailable():
             try:
-                size = data.stat().st_size
+                found = data.stat()
             except FileNotFoundError:
                 return None
-            return ObjectInfo(key=key, size=size, content_type=_content_type(meta))
+            if not stat.S_ISREG(found.st_mode):
+                return None  # a "folder" of longer keys, not an object
+            return ObjectInfo(key=key, size=found.st_size, content_type=_content_type(meta))
 
     def read(self, key: str) -> bytes:
         data, _ = self._paths(key)
         with _unavailable():
             try:
                 return data.read_bytes()
-            except FileNotFoundError as missing:
+            except (FileNotFoundError, IsADirectoryError) as missing:
                 raise ObjectNotFound(f"no object {key}") from missing
 
     def write(self, key: str, data: bytes, content_type: str) -> None:

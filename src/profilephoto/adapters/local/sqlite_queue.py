@@ -84,7 +84,9 @@ class SqliteJobQueue:
                 (at, max_messages),
             ).fetchall()
             for row in rows:
-                if row["receive_count"] >= self.max_receives:
+                body = _parse(row["body"])
+                # An unreadable body would fail every receive; the DLQ is where it belongs.
+                if body is None or row["receive_count"] >= self.max_receives:
                     _bury(conn, row, at)
                     continue
                 count = row["receive_count"] + 1
@@ -97,7 +99,7 @@ class SqliteJobQueue:
                 received.append(
                     ReceivedMessage(
                         message_id=row["message_id"],
-                        body=JobMessage.model_validate_json(row["body"]),
+                        body=body,
                         receive_count=count,
                         sent_at=row["sent_at"],
                         first_received_at=first,
@@ -123,15 +125,17 @@ class SqliteJobQueue:
         return int(self.db.query("SELECT COUNT(*) AS n FROM queue_messages")[0]["n"])
 
     def dead_letters(self) -> list[ReceivedMessage]:
+        """Messages given up on; an unreadable body stays in the table but is not listed."""
         rows = self.db.query("SELECT * FROM queue_dead_letters ORDER BY dead_at, message_id")
         return [
             ReceivedMessage(
                 message_id=row["message_id"],
-                body=JobMessage.model_validate_json(row["body"]),
+                body=body,
                 receive_count=row["receive_count"],
                 sent_at=row["sent_at"],
             )
             for row in rows
+            if (body := _parse(row["body"])) is not None
         ]
 
     def close(self) -> None:
@@ -145,6 +149,13 @@ def _bury(conn: sqlite3.Connection, row: sqlite3.Row, at: float) -> None:
         (row["message_id"], row["body"], row["sent_at"], row["receive_count"], at),
     )
     conn.execute("DELETE FROM queue_messages WHERE message_id = ?", (row["message_id"],))
+
+
+def _parse(body: str) -> JobMessage | None:
+    try:
+        return JobMessage.model_validate_json(body)
+    except ValueError:
+        return None
 
 
 def _epoch(now: datetime | None) -> float:

@@ -89,10 +89,9 @@ class QueueWorker:
         except Exception:
             log.exception("the batch handler raised; every message will be retried")
             return every
-        failures = (response or {}).get("batchItemFailures") or []
-        named = {str(item.get("itemIdentifier") or "") for item in failures}
-        if not named <= every:
-            log.error("batchItemFailures names a message not in the batch; retrying all")
+        named = _failed_ids(response)
+        if named is None or not named <= every:
+            log.error("the batch response is not a valid partial failure; retrying all")
             return every
         return named
 
@@ -105,6 +104,17 @@ class QueueWorker:
                     self.queue.delete(message.message_id)
             except Exception:  # the visibility timeout redelivers it anyway
                 log.exception("could not settle a message", extra={"messageId": message.message_id})
+
+
+def _failed_ids(response: Any) -> set[str] | None:
+    """The ids a response names, or None when Lambda would call the response invalid."""
+    if not response:
+        return set()  # None or {}: the whole batch succeeded
+    try:
+        failures = response.get("batchItemFailures") or []
+        return {str(item["itemIdentifier"] or "") for item in failures}
+    except (AttributeError, KeyError, TypeError):
+        return None
 
 
 def sqs_event(batch: list[ReceivedMessage]) -> SqsEvent:
