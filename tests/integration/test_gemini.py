@@ -89,6 +89,14 @@ def test_the_first_inline_image_is_the_result(fake):
     assert generator().generate(PHOTO, STYLE).data == RESULT
 
 
+def test_a_draft_image_from_the_models_thinking_is_not_the_result(fake):
+    answer = image_reply(RESULT)
+    draft = {"inlineData": {"mimeType": "image/png", "data": "ZHJhZnQ="}, "thought": True}
+    answer.body["candidates"][0]["content"]["parts"].insert(0, draft)  # type: ignore[index]
+    fake.then(answer)
+    assert generator().generate(PHOTO, STYLE).data == RESULT
+
+
 def test_the_client_is_built_once_and_its_connection_reused(fake):
     gemini = generator()
     gemini.generate(PHOTO, STYLE)

@@ -7,7 +7,7 @@ import struct
 import zlib
 
 import pytest
-from PIL import Image
+from PIL import Image, ImageCms
 
 from profilephoto.adapters.images import PillowImageProcessor
 from profilephoto.domain.errors import GenerationFailed, InvalidImage
@@ -169,6 +169,27 @@ def test_an_exif_rotated_photo_with_gps_comes_out_upright_with_no_metadata(proce
     assert len(out.getexif()) == 0
     assert "exif" not in out.info and "icc_profile" not in out.info
     assert b"Exif" not in normalized.data
+
+
+def test_an_embedded_colour_profile_is_applied_then_dropped(processor):
+    srgb = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    upload = encode(Image.new("RGB", (64, 64), (30, 160, 90)), "JPEG", icc_profile=srgb)
+    assert decoded(upload).info.get("icc_profile")
+
+    out = decoded(processor.normalize_upload(upload).data)
+
+    assert "icc_profile" not in out.info
+    assert all(abs(a - b) < 12 for a, b in zip(out.getpixel((32, 32)), (30, 160, 90), strict=True))
+
+
+def test_a_multi_picture_jpeg_from_a_phone_uses_its_main_picture(processor):
+    main, depth = Image.new("RGB", (320, 240), (250, 20, 20)), Image.new("RGB", (160, 120))
+    upload = encode(main, "MPO", save_all=True, append_images=[depth])
+    assert decoded(upload).format == "MPO"
+
+    out = decoded(processor.normalize_upload(upload).data)
+
+    assert out.size == (320, 240) and out.getpixel((10, 10))[0] > 200
 
 
 def test_a_heic_from_an_iphone_is_accepted(processor):

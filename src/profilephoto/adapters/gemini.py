@@ -170,6 +170,8 @@ class GeminiImageGenerator:
         parts = candidate.content.parts if candidate.content and candidate.content.parts else []
         for part in parts:
             blob = part.inline_data
+            if part.thought:
+                continue  # thinking image models show drafts first; only the answer counts
             if blob and blob.data and (blob.mime_type or "").startswith("image/"):
                 return GeneratedImage(
                     data=blob.data,
