@@ -181,7 +181,7 @@ class ImageProcessor(Protocol):
         """A safe, small, metadata-free copy of an upload; InvalidImage when it is not one."""
 
     def encode_result(self, image: GeneratedImage) -> ImageData:
-        """The result as stored (no metadata); InvalidImage when the model sent garbage."""
+        """The result as stored (no metadata); GenerationFailed (refunded) for model garbage."""
 
 
 class Notifier(Protocol):

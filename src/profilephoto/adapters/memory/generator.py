@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import threading
 
-from profilephoto.domain.errors import InvalidImage
+from profilephoto.domain.errors import GenerationFailed, InvalidImage
 from profilephoto.domain.models import GeneratedImage, ImageData, Style
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -74,5 +74,5 @@ class PassthroughImageProcessor:
     def encode_result(self, image: GeneratedImage) -> ImageData:
         content_type = sniff(image.data)
         if content_type is None:
-            raise InvalidImage("The model returned something that is not an image")
+            raise GenerationFailed("The model returned something that is not an image")
         return ImageData(data=image.data, content_type=content_type)
