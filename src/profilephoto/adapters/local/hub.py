@@ -40,13 +40,13 @@ class WebSocketHub:
             return [cid for cid, (owner, _) in self._connections.items() if owner == user_id]
 
     def notify(self, user_id: str, message: JobStatusMessage, extra: str | None = None) -> None:
-        """Push to every connection of the user (and `extra`); never raises."""
+        """Push to every connection of the user; `extra` only if it is theirs. Never raises."""
         text = json.dumps(message.to_json_dict(), separators=(",", ":"))
         with self._lock:
+            # A connectionId named at /generate may be anyone's: pushing a result URL to a
+            # stranger's socket would leak the photo, so only the owner's sockets qualify.
             targets = [
-                (cid, send)
-                for cid, (owner, send) in self._connections.items()
-                if owner == user_id or cid == extra
+                (cid, send) for cid, (owner, send) in self._connections.items() if owner == user_id
             ]
         # Sent outside the lock: a slow socket must not block registrations.
         for connection_id, send in targets:
