@@ -8,6 +8,7 @@ import pytest
 
 from profilephoto.adapters.aws import DynamoDbUnitOfWork
 from profilephoto.adapters.aws.dynamodb_items import from_item
+from profilephoto.domain.errors import QuotaExceeded
 from profilephoto.domain.models import IdempotencyRecord, Identity, Job, JobError, JobStatus
 from tests.integration.aws_fixtures import dynamodb_unit_of_work
 
@@ -148,3 +149,25 @@ def test_the_tables_have_the_contract_keys_and_indexes(aws):
         ],
         "Connections": [("UserIdIndex", ("userId",))],
     }
+
+
+def test_a_warm_reservation_is_one_call_and_a_stale_guess_still_counts_exactly(aws):
+    uow, client, calls = aws
+    assert uow.reserve_and_create_job(job(1), USAGE, 10, TTL, NOW) == 1
+    calls.clear()
+    assert uow.reserve_and_create_job(job(2), USAGE, 10, TTL, NOW) == 2
+    assert calls == ["TransactWriteItems"]
+    other = DynamoDbUnitOfWork(client)
+    other.reserve_and_create_job(job(3), USAGE, 10, TTL, NOW)
+    other.reserve_and_create_job(job(4), USAGE, 10, TTL, NOW)
+    assert uow.reserve_and_create_job(job(5), USAGE, 10, TTL, NOW) == 5
+    assert uow.usage.get(USAGE).count == 5
+
+
+def test_a_stale_guess_at_the_limit_is_refused_without_writing(aws):
+    uow, client, _ = aws
+    uow.reserve_and_create_job(job(1), USAGE, 2, TTL, NOW)
+    DynamoDbUnitOfWork(client).reserve_and_create_job(job(2), USAGE, 2, TTL, NOW)
+    with pytest.raises(QuotaExceeded):
+        uow.reserve_and_create_job(job(3), USAGE, 2, TTL, NOW)
+    assert uow.usage.get(USAGE).count == 2 and uow.jobs.get(job(3).job_id) is None

@@ -8,6 +8,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
+
+from profilephoto.adapters.aws import DynamoDbUnitOfWork
 from profilephoto.adapters.aws.dynamodb_items import av
 from profilephoto.domain.errors import QuotaExceeded
 from profilephoto.domain.models import Job, JobStatus
@@ -76,10 +79,13 @@ def race(reserve: Callable[[int], object]) -> list[str]:
     return outcomes
 
 
-def test_fifty_racing_reservations_at_the_last_unit_admit_exactly_one():
-    with dynamodb_unit_of_work() as (uow, _):
+@pytest.mark.parametrize("host", ["warm", "cold"])
+def test_fifty_racing_reservations_at_the_last_unit_admit_exactly_one(host):
+    with dynamodb_unit_of_work() as (warm, client):
         for n in range(LIMIT - 1):
-            uow.reserve_and_create_job(job(n), USAGE, LIMIT, TTL, NOW)
+            warm.reserve_and_create_job(job(n), USAGE, LIMIT, TTL, NOW)
+        # warm: the host knows the count (optimistic path); cold: it must increment blind.
+        uow = warm if host == "warm" else DynamoDbUnitOfWork(client)
 
         outcomes = race(lambda n: uow.reserve_and_create_job(job(1000 + n), USAGE, LIMIT, TTL, NOW))
 

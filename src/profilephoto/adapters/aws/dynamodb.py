@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from profilephoto.adapters.aws.dynamodb_items import Dynamo, TableNames, av
+from profilephoto.adapters.aws.dynamodb_items import Dynamo, TableNames, WrongGuess, av
 from profilephoto.adapters.aws.dynamodb_jobs import (
     DynamoDbJobRepository,
     allowed_sources,
@@ -61,37 +61,17 @@ class DynamoDbUnitOfWork:
             # `attribute_not_exists(count)` would admit a first unit whatever the limit.
             raise QuotaExceeded()
         tables = self._db.tables
-        user_id, date = usage_key.split("#", 1)
-        items: list[Any] = [
-            {
-                "Update": {
-                    "TableName": tables.usage,
-                    "Key": {"userIdDate": av(usage_key)},
-                    "UpdateExpression": (
-                        "ADD #c :one SET userId = :u, #d = :d, lastUpdated = :now, #ttl = :ttl"
-                    ),
-                    "ConditionExpression": "attribute_not_exists(#c) OR #c < :limit",
-                    "ExpressionAttributeNames": _USAGE_NAMES,
-                    "ExpressionAttributeValues": {
-                        ":one": av(1),
-                        ":u": av(user_id),
-                        ":d": av(date),
-                        ":now": av(iso_z(now)),
-                        ":ttl": av(expires_at),
-                        ":limit": av(limit),
-                    },
-                }
-            },
+        rest: list[Any] = [
             {
                 "Put": {
                     "TableName": tables.jobs,
                     "Item": job_item(job),
                     "ConditionExpression": "attribute_not_exists(jobId)",
                 }
-            },
+            }
         ]
         if idempotency is not None:
-            items.append(
+            rest.append(
                 {
                     "Put": {
                         "TableName": tables.jobs,
@@ -102,13 +82,70 @@ class DynamoDbUnitOfWork:
                     }
                 }
             )
-        self._db.transact(items, "dynamodb.reserve_and_create_job", quota_items={0})
+        operation = "dynamodb.reserve_and_create_job"
+        # A transaction returns no values, yet the caller needs the new count. When this
+        # host knows the count, it sets count = known + 1 on condition count = known, and
+        # learns the true count (ALL_OLD) if that guess was stale: one call when warm.
+        guess = self.usage.known(usage_key)
+        if guess is not None and guess < limit:
+            exact = self._usage_update(usage_key, expires_at, now, guess=guess)
+            try:
+                self._db.transact([exact, *rest], operation, guessed_item=0)
+            except WrongGuess as wrong:
+                current = int((wrong.current or {}).get("count", 0))
+                self.usage.note(usage_key, current)
+                if current >= limit:
+                    raise QuotaExceeded() from None
+            else:
+                self.usage.note(usage_key, guess + 1)
+                self.jobs.remember(job)
+                return guess + 1
+        # Otherwise the authoritative conditional increment, then a strongly consistent
+        # read of the count (it may already include a concurrent reservation).
+        add = self._usage_update(usage_key, expires_at, now, limit=limit)
+        self._db.transact([add, *rest], operation, quota_items={0})
         self.jobs.remember(job)
-        # A transaction returns no values, so the new count is read back (strongly
-        # consistent); a concurrent reservation may already be included, which only
-        # makes the reported remaining quota current rather than stale.
         record = self.usage.get(usage_key)
         return record.count if record is not None else 1
+
+    def _usage_update(
+        self,
+        usage_key: str,
+        expires_at: int,
+        now: datetime,
+        *,
+        guess: int | None = None,
+        limit: int | None = None,
+    ) -> dict[str, Any]:
+        """The usage item's half of a reservation: `count = guess + 1` on condition
+        `count = guess`, or `ADD count 1` on condition `count < limit`."""
+        user_id, date = usage_key.split("#", 1)
+        values = {
+            ":u": av(user_id),
+            ":d": av(date),
+            ":now": av(iso_z(now)),
+            ":ttl": av(expires_at),
+        }
+        stamp = "userId = :u, #d = :d, lastUpdated = :now, #ttl = :ttl"
+        if guess is not None:
+            update = f"SET #c = :next, {stamp}"
+            condition = "#c = :seen" + (" OR attribute_not_exists(#c)" if guess == 0 else "")
+            values |= {":next": av(guess + 1), ":seen": av(guess)}
+        else:
+            update = f"ADD #c :one SET {stamp}"
+            condition = "attribute_not_exists(#c) OR #c < :limit"
+            values |= {":one": av(1), ":limit": av(limit)}
+        return {
+            "Update": {
+                "TableName": self._db.tables.usage,
+                "Key": {"userIdDate": av(usage_key)},
+                "UpdateExpression": update,
+                "ConditionExpression": condition,
+                "ExpressionAttributeNames": _USAGE_NAMES,
+                "ExpressionAttributeValues": values,
+                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+            }
+        }
 
     def fail_job(
         self,
@@ -157,6 +194,9 @@ class DynamoDbUnitOfWork:
                     }
                 }
             )
+        if refund:
+            # The refund's effect on the count is not returned; the next reservation reads it.
+            self.usage.forget(make_usage_key(job.user_id, job.quota_date))
         try:
             self._db.transact(items, "dynamodb.fail_job", quota_items={1})
         except QuotaExceeded:

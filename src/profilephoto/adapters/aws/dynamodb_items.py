@@ -13,6 +13,7 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import BotoCoreError, ClientError
 
 from profilephoto.adapters.aws.errors import cancellation_codes, reraise
+from profilephoto.domain.errors import ConditionFailed
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -58,6 +59,14 @@ def from_item(item: Mapping[str, Any]) -> dict[str, Any]:
     return {name: _from_dynamo(_deserializer.deserialize(value)) for name, value in item.items()}
 
 
+class WrongGuess(ConditionFailed):
+    """An optimistic condition failed; `current` is the item as stored (None if absent)."""
+
+    def __init__(self, current: dict[str, Any] | None) -> None:
+        super().__init__("the guessed item state was stale")
+        self.current = current
+
+
 @dataclass(frozen=True)
 class TableNames:
     users: str = "Users"
@@ -98,15 +107,29 @@ class Dynamo:
         return items
 
     def transact(
-        self, items: Sequence[Any], operation: str, quota_items: Collection[int] = ()
+        self,
+        items: Sequence[Any],
+        operation: str,
+        quota_items: Collection[int] = (),
+        guessed_item: int | None = None,
     ) -> None:
-        """One TransactWriteItems; domain errors per `errors.translate` when cancelled."""
+        """One TransactWriteItems; domain errors per `errors.translate` when cancelled.
+
+        When only the condition of `guessed_item` (an optimistic guess of its state, sent
+        with ReturnValuesOnConditionCheckFailure=ALL_OLD) failed, WrongGuess carries the
+        item as it really is.
+        """
         for attempt in range(1, CONFLICT_ATTEMPTS + 1):
             try:
                 self.client.transact_write_items(TransactItems=list(items))
                 return
             except ClientError as error:
                 codes = cancellation_codes(error)
+                failed = [i for i, code in enumerate(codes) if code == "ConditionalCheckFailed"]
+                if guessed_item is not None and failed == [guessed_item]:
+                    reasons: list[Any] = list(error.response.get("CancellationReasons", []))
+                    found = reasons[guessed_item].get("Item")
+                    raise WrongGuess(from_item(found) if found else None) from error
                 conflicted = "TransactionConflict" in codes
                 only_conflicts = conflicted and "ConditionalCheckFailed" not in codes
                 if only_conflicts and attempt < CONFLICT_ATTEMPTS:

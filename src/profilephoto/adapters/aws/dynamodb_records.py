@@ -22,6 +22,7 @@ from profilephoto.domain.models import (
 )
 
 IDEMPOTENCY_PREFIX = "idem#"
+KNOWN_COUNTS = 4096
 
 # Identity claims -> Users attribute names.
 _CLAIMS = {"email": "email", "display_name": "displayName", "provider": "provider"}
@@ -103,12 +104,33 @@ class DynamoDbUserRepository:
 
 
 class DynamoDbUsageLedger:
+    """Usage records, and the last count this host saw per key: only a guess that lets a
+    reservation skip a read (a stale guess costs a retry, never a wrong count)."""
+
     def __init__(self, db: Dynamo) -> None:
         self._db = db
+        self._lock = threading.Lock()
+        self._counts: dict[str, int] = {}
 
     def get(self, key: str) -> UsageRecord | None:
         plain = self._db.get(self._db.tables.usage, {"userIdDate": key}, "dynamodb.usage.get")
-        return None if plain is None else UsageRecord.model_validate(plain)
+        record = None if plain is None else UsageRecord.model_validate(plain)
+        self.note(key, record.count if record is not None else 0)
+        return record
+
+    def known(self, key: str) -> int | None:
+        with self._lock:
+            return self._counts.get(key)
+
+    def note(self, key: str, count: int) -> None:
+        with self._lock:
+            if len(self._counts) >= KNOWN_COUNTS:
+                self._counts.clear()
+            self._counts[key] = count
+
+    def forget(self, key: str) -> None:
+        with self._lock:
+            self._counts.pop(key, None)
 
 
 class DynamoDbConnectionRepository:
