@@ -14,10 +14,10 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 run: $(STAMP)
-	$(VENV)/bin/profilephoto demo
+	$(VENV)/bin/profilephoto serve
 
 demo: $(STAMP)
-	$(VENV)/bin/profilephoto demo
+	$(VENV)/bin/profilephoto demo --out profilephoto-result.png
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks

@@ -1,0 +1,154 @@
+"""The local runtime: SQLite, the filesystem, a durable local queue and a WebSocket hub."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from dependency_injector import containers, providers
+
+from profilephoto.adapters.system import SystemClock, UuidIds
+from profilephoto.containers.core import Services
+from profilephoto.containers.generators import image_generator, image_processor
+from profilephoto.domain.models import GeneratedImage, ImageData, Style
+from profilephoto.domain.ports import ImageGenerator
+from profilephoto.settings import Settings
+
+DATABASE = "profilephoto.sqlite3"
+# A crashed worker's message must come back only after its processing lease has run out,
+# or the redelivery would find the lease still live and be dropped as a duplicate.
+LEASE_MARGIN_SECONDS = 5.0
+
+
+class DelayedGenerator:
+    """Wraps a generator to take at least `delay` seconds: lets tests crash a worker mid-job."""
+
+    def __init__(self, inner: ImageGenerator, delay: float) -> None:
+        self._inner = inner
+        self._delay = delay
+
+    @property
+    def model_name(self) -> str:
+        return self._inner.model_name
+
+    def generate(self, image: ImageData, style: Style) -> GeneratedImage:
+        time.sleep(self._delay)
+        return self._inner.generate(image, style)
+
+
+def _generator(settings: Settings, delay: float) -> ImageGenerator:
+    inner = image_generator(settings)
+    return DelayedGenerator(inner, delay) if delay > 0 else inner
+
+
+def _secret(data_dir: Path, name: str) -> bytes:
+    from profilephoto.adapters.local.keyfile import load_or_create_secret
+
+    return load_or_create_secret(data_dir, name)
+
+
+def _auth(data_dir: Path) -> Any:
+    from profilephoto.adapters.local.auth import LocalAuth
+
+    return LocalAuth(_secret(data_dir, "token"))
+
+
+def _uow(data_dir: Path) -> Any:
+    from profilephoto.adapters.local.sqlite_store import SqliteUnitOfWork
+
+    return SqliteUnitOfWork(data_dir / DATABASE)
+
+
+def _store(settings: Settings, data_dir: Path, bucket: str, base_url: str, key: bytes) -> Any:
+    from profilephoto.adapters.local.filesystem import FilesystemObjectStore
+
+    return FilesystemObjectStore(
+        data_dir / "objects", bucket, base_url, key, max_upload_bytes=settings.max_upload_bytes
+    )
+
+
+def _queue(settings: Settings, data_dir: Path, visibility_timeout: float | None) -> Any:
+    from profilephoto.adapters.local.sqlite_queue import SqliteJobQueue
+
+    if visibility_timeout is None:
+        visibility_timeout = settings.processing_lease_seconds + LEASE_MARGIN_SECONDS
+    return SqliteJobQueue(
+        data_dir / DATABASE,
+        visibility_timeout=visibility_timeout,
+        # One more receive than processing attempts, so the service, not the queue,
+        # decides when a job has had enough and fails it with a proper error.
+        max_receives=settings.max_attempts + 1,
+    )
+
+
+def _hub() -> Any:
+    from profilephoto.adapters.local.hub import WebSocketHub
+
+    return WebSocketHub()
+
+
+class LocalContainer(containers.DeclarativeContainer):
+    settings = providers.Dependency(instance_of=Settings)
+    data_dir = providers.Dependency(instance_of=Path)
+    base_url = providers.Dependency(instance_of=str)
+    visibility_timeout: providers.Object[float | None] = providers.Object(None)
+    generator_delay: providers.Object[float] = providers.Object(0.0)
+
+    config = providers.Singleton(lambda s: s.service_config(), settings)
+    signing_key = providers.Singleton(_secret, data_dir, "url-signing")
+    auth = providers.Singleton(_auth, data_dir)
+
+    uow = providers.Singleton(_uow, data_dir)
+    uploads = providers.Singleton(
+        _store, settings, data_dir, settings.provided.upload_bucket, base_url, signing_key
+    )
+    results = providers.Singleton(
+        _store, settings, data_dir, settings.provided.result_bucket, base_url, signing_key
+    )
+    queue = providers.Singleton(_queue, settings, data_dir, visibility_timeout)
+    generator = providers.Singleton(_generator, settings, generator_delay)
+    images = providers.Singleton(image_processor, settings)
+    hub = providers.Singleton(_hub)
+    notifier = hub
+    clock = providers.Singleton(SystemClock)
+    ids = providers.Singleton(UuidIds)
+
+    services = providers.Container(
+        Services,
+        config=config,
+        uow=uow,
+        uploads=uploads,
+        results=results,
+        queue=queue,
+        generator=generator,
+        images=images,
+        notifier=notifier,
+        clock=clock,
+        ids=ids,
+    )
+
+
+def build_local_container(
+    settings: Settings,
+    data_dir: Path | str,
+    base_url: str = "http://127.0.0.1:8000",
+    visibility_timeout: float | None = None,
+    generator_delay: float = 0.0,
+) -> LocalContainer:
+    """The local runtime over `data_dir`; object URLs point at `base_url`.
+
+    Bucket names default to `uploads` and `results` (UPLOAD_BUCKET/RESULT_BUCKET rename them).
+    """
+    named = settings.model_copy(
+        update={
+            "upload_bucket": settings.upload_bucket or "uploads",
+            "result_bucket": settings.result_bucket or "results",
+        }
+    )
+    container = LocalContainer(
+        settings=named, data_dir=Path(data_dir).resolve(), base_url=base_url.rstrip("/")
+    )
+    container.visibility_timeout.override(visibility_timeout)
+    container.generator_delay.override(generator_delay)
+    return container

@@ -1,0 +1,1 @@
+"""The local server: plays API Gateway over the Lambda handlers, serves objects and a page."""

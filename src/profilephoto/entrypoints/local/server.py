@@ -1,0 +1,141 @@
+"""The local server: the Lambda handlers behind a Starlette app, as API Gateway would host them."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
+
+from profilephoto.containers.local import LocalContainer, build_local_container
+from profilephoto.entrypoints.aws_lambda import (
+    api,
+    file_transfer,
+    process,
+    reconcile,
+    runtime,
+    websocket,
+)
+from profilephoto.entrypoints.local import gateway
+from profilephoto.entrypoints.local.background import Background
+from profilephoto.entrypoints.local.objects import ObjectRoutes
+from profilephoto.entrypoints.local.ws import WebSocketRoute as LiveSocket
+from profilephoto.settings import Settings, load_settings
+
+STATIC = Path(__file__).parent / "static"
+ANY_METHOD = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+API_PATHS = ("/generate", "/jobs", "/jobs/{jobId}", "/usage", "/styles")
+
+
+def base_url_for(host: str, port: int) -> str:
+    """The URL clients reach the server at; a wildcard bind is reached on the loopback."""
+    shown = "127.0.0.1" if host in ("0.0.0.0", "", "::") else host
+    shown = f"[{shown}]" if ":" in shown else shown
+    return f"http://{shown}:{port}"
+
+
+def create_app(
+    data_dir: Path | str,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    *,
+    settings: Settings | None = None,
+    base_url: str | None = None,
+    visibility_timeout: float | None = None,
+    generator_delay: float = 0.0,
+    sweep_every: float = 60.0,
+) -> Starlette:
+    """The whole product on one machine over `data_dir`, its URLs under `base_url`."""
+    settings = settings or load_settings()
+    container = build_local_container(
+        settings,
+        data_dir,
+        base_url or base_url_for(host, port),
+        visibility_timeout=visibility_timeout,
+        generator_delay=generator_delay,
+    )
+    background = Background(
+        container.queue(), process.handler, reconcile.handler, sweep_every=sweep_every
+    )
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        _install(container, settings)
+        await background.start()
+        try:
+            yield
+        finally:
+            await background.stop()
+            runtime.install(None)
+            container.uow().close()
+            container.queue().close()
+
+    app = Starlette(routes=_routes(container, settings), lifespan=lifespan)
+    app.state.container = container
+    app.state.background = background
+    return app
+
+
+def _install(container: LocalContainer, settings: Settings) -> None:
+    runtime.install(container, container.settings())
+    # The REST resolvers are built on first use from the installed settings (CORS origins):
+    # a newly installed runtime is a new cold start.
+    api._app = None
+    file_transfer._app = None
+
+
+def _routes(container: LocalContainer, settings: Settings) -> list[BaseRoute]:
+    def verify_header(authorization: str | None) -> dict[str, Any]:
+        claims: dict[str, Any] = container.auth().verify_header(authorization)
+        return claims
+
+    def verify_token(token: str) -> dict[str, Any]:
+        claims: dict[str, Any] = container.auth().verify(token)
+        return claims
+
+    async def presign(request: Request) -> Response:
+        return await gateway.invoke(request, file_transfer.handler, verify_header)
+
+    async def rest_api(request: Request) -> Response:
+        return await gateway.invoke(request, api.handler, verify_header)
+
+    async def index(request: Request) -> Response:
+        return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
+
+    async def health(request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    objects = ObjectRoutes(
+        {store.bucket: store for store in (container.uploads(), container.results())},
+        settings.origins,
+    )
+    live = LiveSocket(container.hub(), verify_token, websocket.handler)
+    return [
+        Route("/", index, methods=["GET"]),
+        Route("/healthz", health, methods=["GET"]),
+        Route("/upload/presigned", presign, methods=ANY_METHOD),
+        *(Route(path, rest_api, methods=ANY_METHOD) for path in API_PATHS),
+        Route("/objects/{bucket}/{key:path}", objects.handle, methods=["GET", "PUT", "OPTIONS"]),
+        WebSocketRoute("/ws", live.handle),
+        Mount("/static", StaticFiles(directory=STATIC), name="static"),
+    ]
+
+
+def serve(
+    data_dir: Path | str,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    **options: Any,
+) -> None:
+    """Run the server until interrupted (uvicorn handles SIGINT/SIGTERM gracefully)."""
+    import uvicorn
+
+    app = create_app(data_dir, host, port, **options)
+    # No access log: it would print the presigned object URLs, signatures included.
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)

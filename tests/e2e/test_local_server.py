@@ -1,0 +1,197 @@
+"""`profilephoto serve` as a subprocess, over real HTTP and a real WebSocket client."""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import httpx
+import pytest
+from PIL import Image
+from websockets.exceptions import InvalidStatus
+from websockets.sync.client import connect
+
+from profilephoto.entrypoints.sample_photo import sample_portrait
+from tests.e2e.local_server import LocalServer
+
+pytestmark = pytest.mark.slow
+PHOTO = sample_portrait()
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[LocalServer]:
+    running = LocalServer(tmp_path / "data").start()
+    yield running
+    running.stop()
+
+
+class Client:
+    """A caller of the local server with one user's bearer token."""
+
+    def __init__(self, server: LocalServer, user_id: str = "alice") -> None:
+        self.server = server
+        self.token = server.token(user_id)
+        self.http = httpx.Client(
+            base_url=server.url, headers={"Authorization": f"Bearer {self.token}"}, timeout=10
+        )
+
+    def upload(self, data: bytes = PHOTO) -> dict[str, Any]:
+        ticket = self.presign(len(data))
+        assert ticket.status_code == 200, ticket.text
+        body = ticket.json()
+        put = httpx.put(body["uploadUrl"], content=data, headers=body["headers"], timeout=10)
+        assert put.status_code == 200, put.text
+        return body
+
+    def presign(self, size: int = len(PHOTO)) -> httpx.Response:
+        request = {"fileName": "me.jpg", "contentType": "image/jpeg", "fileSize": size}
+        return self.http.post("/upload/presigned", json=request)
+
+    def generate(self, file_key: str, **extra: str) -> httpx.Response:
+        return self.http.post(
+            "/generate", json={"fileKey": file_key, "style": "professional", **extra}
+        )
+
+    def job(self, job_id: str) -> dict[str, Any]:
+        response = self.http.get(f"/jobs/{job_id}")
+        assert response.status_code == 200, response.text
+        return dict(response.json())
+
+    def wait_for(self, job_id: str, statuses: set[str], timeout: float) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            job = self.job(job_id)
+            if job["status"] in statuses:
+                return job
+            time.sleep(0.2)
+        raise AssertionError(f"job {job_id} never reached {statuses}:\n{self.server.output()}")
+
+
+def decodes(url: str) -> Image.Image:
+    response = httpx.get(url, timeout=10)
+    assert response.status_code == 200, response.text
+    image = Image.open(io.BytesIO(response.content))
+    image.load()
+    return image
+
+
+def tampered(url: str, **changes: str) -> str:
+    parts = urlsplit(url)
+    query = dict(parse_qsl(parts.query))
+    query.update(changes)
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+def test_a_photo_goes_from_upload_to_a_live_completed_message_and_a_decodable_result(server):
+    client = Client(server)
+    with connect(f"ws://127.0.0.1:{server.port}/ws?token={client.token}") as socket:
+        socket.send(json.dumps({"action": "ping"}))
+        pong = json.loads(socket.recv(timeout=10))
+        assert pong["type"] == "pong" and pong["connectionId"]
+
+        ticket = client.upload()
+        assert ticket["uploadUrl"].startswith(f"{server.url}/objects/")
+        accepted = client.generate(ticket["fileKey"], connectionId=pong["connectionId"])
+        assert accepted.status_code == 202, accepted.text
+        assert accepted.json()["status"] == "queued"
+        job_id = accepted.json()["jobId"]
+
+        deadline = time.monotonic() + 60
+        message: dict[str, Any] = {}
+        while message.get("status") not in ("completed", "failed"):
+            message = json.loads(socket.recv(timeout=max(0.1, deadline - time.monotonic())))
+            assert message["type"] == "jobStatus" and message["jobId"] == job_id
+
+    assert message["status"] == "completed", message
+    assert message["resultUrl"].startswith(f"{server.url}/objects/")
+    assert decodes(message["resultUrl"]).size[0] > 0
+    assert httpx.get(tampered(message["resultUrl"], expires="9999999999")).status_code == 403
+    job = client.job(job_id)
+    assert job["status"] == "completed" and job["resultUrl"].startswith(server.url)
+    listed = client.http.get("/jobs").json()["items"]
+    assert [item["jobId"] for item in listed] == [job_id]
+    assert client.http.get("/usage").json()["used"] == 1
+
+
+def test_object_urls_are_refused_when_tampered_with_or_sent_the_wrong_type(server):
+    client = Client(server)
+    body = client.presign().json()
+    forged = tampered(body["uploadUrl"], max="999999999")
+    refused = httpx.put(forged, content=PHOTO, headers=body["headers"])
+    assert refused.status_code == 403 and refused.json()["code"] == "forbidden"
+    other_key = body["uploadUrl"].replace("/uploads/alice/", "/uploads/mallory/")
+    assert httpx.put(other_key, content=PHOTO, headers=body["headers"]).status_code == 403
+    wrong_type = httpx.put(body["uploadUrl"], content=PHOTO, headers={"Content-Type": "text/html"})
+    assert wrong_type.status_code == 400
+    unsigned = httpx.get(body["uploadUrl"].split("?", 1)[0])
+    assert unsigned.status_code == 403
+    assert httpx.get(tampered(body["uploadUrl"], sig="0" * 64)).status_code == 403
+
+
+def test_requests_without_a_valid_token_get_a_contract_401(server):
+    for headers in ({}, {"Authorization": "Bearer not-a-token"}, {"Authorization": "Basic x"}):
+        response = httpx.post(f"{server.url}/generate", json={}, headers=headers)
+        assert response.status_code == 401
+        assert response.json() == {"error": response.json()["error"], "code": "unauthorized"}
+    preflight = httpx.options(
+        f"{server.url}/generate",
+        headers={"Origin": "http://localhost:3000", "Access-Control-Request-Method": "POST"},
+    )
+    assert preflight.status_code in (200, 204)
+    assert "Authorization" in preflight.headers["access-control-allow-headers"]
+
+
+def test_a_websocket_without_a_valid_token_is_refused(server):
+    with pytest.raises(InvalidStatus, match=r"HTTP 403"):
+        connect(f"ws://127.0.0.1:{server.port}/ws?token=forged").recv(timeout=5)
+
+
+def test_the_daily_limit_answers_429_with_the_reset_time(tmp_path):
+    server = LocalServer(tmp_path / "data", env={"DAILY_LIMIT": "1"}).start()
+    try:
+        client = Client(server)
+        keys = [client.upload()["fileKey"], client.upload()["fileKey"]]
+        first = client.generate(keys[0])
+        assert first.status_code == 202 and first.json()["remainingQuota"] == 0
+        second = client.generate(keys[1])
+        assert second.status_code == 429
+        assert second.json() == {
+            "error": second.json()["error"],
+            "code": "quota_exceeded",
+            "remainingQuota": 0,
+        }
+        assert 0 < int(second.headers["retry-after"]) <= 24 * 3600
+        again = client.presign()
+        assert again.status_code == 429
+        assert again.json()["code"] == "quota_exceeded" and again.json()["remainingQuota"] == 0
+        assert int(again.headers["retry-after"]) > 0
+    finally:
+        server.stop()
+
+
+def test_a_job_survives_a_crash_mid_generation_and_completes_after_a_restart(tmp_path):
+    timing = {"PROCESSING_LEASE_SECONDS": "10", "LOCAL_QUEUE_VISIBILITY_TIMEOUT": "11"}
+    slow = LocalServer(tmp_path / "data", env={**timing, "LOCAL_GENERATOR_DELAY": "60"}).start()
+    try:
+        client = Client(slow)
+        job_id = client.generate(client.upload()["fileKey"]).json()["jobId"]
+        assert client.wait_for(job_id, {"processing"}, timeout=20)["status"] == "processing"
+    finally:
+        slow.crash()
+
+    restarted = LocalServer(tmp_path / "data", env=timing)
+    restarted.port, restarted.url = slow.port, slow.url  # the stored URLs keep working
+    restarted.start()
+    try:
+        client = Client(restarted)
+        job = client.wait_for(job_id, {"completed", "failed"}, timeout=45)
+        assert job["status"] == "completed", job
+        assert decodes(job["resultUrl"]).size[0] > 0
+        assert client.http.get("/usage").json()["used"] == 1
+    finally:
+        restarted.stop()
