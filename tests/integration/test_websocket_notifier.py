@@ -42,12 +42,25 @@ def alice_connections(connections) -> list[str]:
     return sorted(c.connection_id for c in connections.list_for_user("alice"))
 
 
-def test_the_status_is_pushed_to_every_connection_of_the_user_and_the_extra_one(world):
+def test_the_status_is_pushed_once_to_every_connection_of_the_user(world):
     notifier, stubber, _ = world
-    for cid in ("c1", "c2", "extra"):
+    for cid in ("c1", "c2"):
         expect_post(stubber, cid, DONE)
-    notifier.notify("alice", DONE, extra="extra")
+    notifier.notify("alice", DONE, extra="c1")
     stubber.assert_no_pending_responses()
+
+
+def test_another_users_connection_named_at_generate_gets_nothing(world):
+    notifier, stubber, _ = world
+    attempted: list[str] = []
+    notifier._client.meta.events.register_first(
+        "before-parameter-build.apigatewaymanagementapi.PostToConnection",
+        lambda params, **_: attempted.append(params["ConnectionId"]),
+    )
+    for cid in ("c1", "c2"):
+        expect_post(stubber, cid, DONE)
+    notifier.notify("alice", DONE, extra="c3")  # bob's socket
+    assert sorted(attempted) == ["c1", "c2"]
 
 
 def test_the_pushed_body_is_the_contract_message():

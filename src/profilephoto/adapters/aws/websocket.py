@@ -41,8 +41,8 @@ class ApiGatewayNotifier:
                 "connections unavailable",
                 extra={"userId": user_id, "jobId": message.job_id, "errorCode": error.code},
             )
-        if extra and extra not in targets:
-            targets.append(extra)
+        # `extra` (the connectionId named at /generate) is already among them when it is the
+        # owner's; anyone else's socket must never receive this user's result URL.
         for connection_id in targets:
             self._post(connection_id, payload, user_id, message.job_id)
 
