@@ -53,8 +53,8 @@ def test_the_status_is_pushed_once_to_every_connection_of_the_user(world):
 def test_another_users_connection_named_at_generate_gets_nothing(world):
     notifier, stubber, _ = world
     attempted: list[str] = []
-    notifier._client.meta.events.register_first(
-        "before-parameter-build.apigatewaymanagementapi.PostToConnection",
+    notifier._client.meta.events.register(
+        "provide-client-params.apigatewaymanagementapi.PostToConnection",
         lambda params, **_: attempted.append(params["ConnectionId"]),
     )
     for cid in ("c1", "c2"):
