@@ -19,6 +19,7 @@ const state = {
   token: null,
   upload: null, // {fileKey, objectUrl}
   style: null,
+  styleNames: {},
   job: null, // {jobId, status}
   socket: null,
   connectionId: null,
@@ -194,6 +195,7 @@ async function loadStyles() {
   const box = $("styles");
   box.textContent = "";
   for (const style of styles) {
+    state.styleNames[style.id] = style.name;
     const label = document.createElement("label");
     label.className = "style";
     label.innerHTML = `<input type="radio" name="style"><div><strong></strong><span></span></div>`;
@@ -319,6 +321,7 @@ function connect() {
   socket.onopen = () => {
     state.reconnectDelay = 1000;
     $("live-state").textContent = "● live updates";
+    $("live-state").className = "small live";
     socket.send(JSON.stringify({ action: "ping" }));
   };
   socket.onmessage = (e) => {
@@ -331,6 +334,7 @@ function connect() {
     if (state.socket !== socket) return;
     state.connectionId = null;
     $("live-state").textContent = "○ reconnecting… (polling meanwhile)";
+    $("live-state").className = "small muted";
     schedulePoll();
     setTimeout(connect, state.reconnectDelay);
     state.reconnectDelay = Math.min(state.reconnectDelay * 2, 30000);
@@ -375,7 +379,7 @@ async function loadHistory() {
     const meta = document.createElement("div");
     meta.className = "meta";
     meta.innerHTML = "<strong></strong><div></div>";
-    meta.querySelector("strong").textContent = job.style;
+    meta.querySelector("strong").textContent = state.styleNames[job.style] || job.style;
     const when = new Date(job.createdAt).toLocaleString([], { dateStyle: "medium", timeStyle: "short" });
     const took = job.processingTime ? ` · ${(job.processingTime / 1000).toFixed(1)} s` : "";
     meta.querySelector("div").textContent = `${when}${took}${job.error ? ` · ${job.error.message}` : ""}`;
