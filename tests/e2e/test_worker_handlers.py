@@ -113,3 +113,34 @@ def test_the_scheduled_sweep_requeues_a_lost_job(memory_runtime):
     memory_runtime.clock().advance(timedelta(minutes=20))
     assert reconcile.handler(load("schedule"), CONTEXT) == {"requeued": 1, "failed": 0}
     assert [m.job_id for m in memory_runtime.queue().sent] == [message["jobId"]]
+
+
+def emf_metrics(output: str) -> dict[str, dict]:
+    """Metric name -> the EMF document that carries it, from the handler's stdout."""
+    found: dict[str, dict] = {}
+    for line in output.splitlines():
+        if '"_aws"' not in line:
+            continue
+        document = json.loads(line)
+        for directive in document["_aws"]["CloudWatchMetrics"]:
+            for metric in directive["Metrics"]:
+                found[metric["Name"]] = document
+    return found
+
+
+def test_the_worker_emits_latency_success_and_failures_by_code_as_emf(memory_runtime, capsys):
+    from profilephoto.domain.errors import ContentBlocked
+
+    ok, blocked = queued_message(memory_runtime), queued_message(memory_runtime)
+    memory_runtime.generator().then(None, ContentBlocked("no"))
+    process.handler(batch(ok), CONTEXT)
+    process.handler(batch(blocked), CONTEXT)
+    metrics = emf_metrics(capsys.readouterr().out)
+    assert {"GenerationSucceeded", "GenerationLatency", "GenerationFailed", "JobsFailed"} <= set(
+        metrics
+    )
+    assert metrics["JobsFailed"]["code"] == "content_blocked"
+    assert metrics["GenerationFailed"]["service"] == "profilephoto"
+    assert metrics["GenerationFailed"]["_aws"]["CloudWatchMetrics"][0]["Namespace"] == (
+        "ProfilePhoto"
+    )
