@@ -129,7 +129,7 @@ def emf_metrics(output: str) -> dict[str, dict]:
 
 
 def test_the_worker_emits_latency_success_and_failures_by_code_as_emf(memory_runtime, capsys):
-    from profilephoto.domain.errors import ContentBlocked
+    from profilephoto.domain.errors import ContentBlocked, GenerationFailed
 
     ok, blocked = queued_message(memory_runtime), queued_message(memory_runtime)
     memory_runtime.generator().then(None, ContentBlocked("no"))

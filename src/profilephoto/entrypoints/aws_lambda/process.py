@@ -16,6 +16,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
+from profilephoto.domain.job_lifecycle import is_refunded
 from profilephoto.domain.models import JobMessage
 from profilephoto.domain.processing import Outcome, Processed
 from profilephoto.entrypoints.aws_lambda import runtime
@@ -49,8 +50,9 @@ def _record_metrics(result: Processed) -> None:
             name="GenerationLatency", unit=MetricUnit.Milliseconds, value=job.processing_time or 0
         )
     elif result.outcome is Outcome.FAILED and job is not None and job.error is not None:
-        count("GenerationFailed")
         count("JobsFailed", code=job.error.code)
+        if is_refunded(job.error.code):  # the alarm is on our failures, not on bad photos
+            count("GenerationFailed")
 
 
 async def _handle(record: SQSRecord) -> None:
