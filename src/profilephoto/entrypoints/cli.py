@@ -83,6 +83,9 @@ def token(user_id: str, data_dir: Path) -> int:
 
 def demo(image: Path | None, style: str, out: Path, data_dir: Path | None) -> int:
     """Upload -> generate -> process -> result for one photo, in process, on the local runtime."""
+    if image is not None and not image.is_file():
+        print(f"profilephoto demo: no such file: {image}", file=sys.stderr)
+        return 2
     if data_dir is not None:
         return _demo(image, style, out, data_dir)
     with tempfile.TemporaryDirectory(prefix="profilephoto-demo-") as temp:
@@ -143,7 +146,11 @@ def _demo(image: Path | None, style: str, out: Path, data_dir: Path) -> int:
         container.uow().close()
         container.queue().close()
     if job["status"] != "completed":
-        print(f"the job ended {job['status']}: {job.get('error')}", file=sys.stderr)
+        failure = job.get("error") or {}
+        print(
+            f"the job {job['status']} ({failure.get('code')}): {failure.get('message')}",
+            file=sys.stderr,
+        )
         return 1
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(result)

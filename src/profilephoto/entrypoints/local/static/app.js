@@ -3,20 +3,9 @@
 
 const $ = (id) => document.getElementById(id);
 const TOKEN_KEY = "profilephoto.token";
-const TYPES = { jpg: "image/jpeg", jpeg: "image/jpeg", png: "image/png", webp: "image/webp", heic: "image/heic", heif: "image/heif" };
-const MAX_BYTES = 10 * 1024 * 1024;
 const TERMINAL = new Set(["completed", "failed"]);
-const FAILURES = {
-  invalid_image: "We couldn't read that file as a photo. Please try a different picture.",
-  content_blocked: "The image model declined this photo. Please try another one.",
-  generation_failed: "Generation failed on our side. Today's quota was not used; please try again.",
-  timed_out: "This job took too long and was stopped. Today's quota was not used; please try again.",
-  queue_unavailable: "The job could not be queued. Today's quota was not used; please try again.",
-  upload_not_found: "The uploaded photo has gone missing. Please upload it again.",
-};
 
 const state = {
-  token: null,
   upload: null, // {fileKey, objectUrl}
   style: null,
   styleNames: {},
@@ -27,78 +16,7 @@ const state = {
   reconnectDelay: 1000,
 };
 
-// ---------- talking to the API ----------
-
-class ApiError extends Error {
-  constructor(status, body, retryAfter) {
-    super((body && body.error) || `HTTP ${status}`);
-    this.status = status;
-    this.code = (body && body.code) || "http_error";
-    this.body = body || {};
-    this.retryAfter = retryAfter;
-  }
-}
-
-async function api(path, { method = "GET", body, headers = {} } = {}) {
-  let response;
-  try {
-    response = await fetch(path, {
-      method,
-      headers: { Authorization: `Bearer ${state.token}`, ...(body ? { "Content-Type": "application/json" } : {}), ...headers },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-  } catch (_) {
-    throw new ApiError(0, { error: "Can't reach the server. Is `profilephoto serve` still running?", code: "network" });
-  }
-  const data = await response.json().catch(() => ({}));
-  if (!response.ok) throw new ApiError(response.status, data, Number(response.headers.get("Retry-After")) || null);
-  return data;
-}
-
-function putWithProgress(url, headers, file, onProgress) {
-  return new Promise((resolve, reject) => {
-    const xhr = new XMLHttpRequest();
-    xhr.open("PUT", url);
-    for (const [name, value] of Object.entries(headers || {})) xhr.setRequestHeader(name, value);
-    xhr.upload.onprogress = (e) => e.lengthComputable && onProgress(e.loaded / e.total);
-    xhr.onload = () => {
-      if (xhr.status >= 200 && xhr.status < 300) return resolve();
-      let body = {};
-      try { body = JSON.parse(xhr.responseText); } catch (_) { /* S3 answers XML */ }
-      reject(new ApiError(xhr.status, body));
-    };
-    xhr.onerror = () => reject(new ApiError(0, { error: "The upload was interrupted. Please try again.", code: "network" }));
-    xhr.send(file);
-  });
-}
-
-// ---------- words for people ----------
-
-function untilText(date) {
-  const minutes = Math.max(1, Math.round((date - Date.now()) / 60000));
-  const h = Math.floor(minutes / 60), m = minutes % 60;
-  return h ? `${h} h ${m} min` : `${m} min`;
-}
-
-function resetText(resetsAt) {
-  const at = new Date(resetsAt);
-  return `${at.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })} (in ${untilText(at)})`;
-}
-
-function explain(error) {
-  switch (error.code) {
-    case "quota_exceeded": {
-      const at = error.retryAfter ? new Date(Date.now() + error.retryAfter * 1000) : null;
-      return `You've used all of today's generations. Your quota resets at ${at ? resetText(at) : "midnight"}.`;
-    }
-    case "unsupported_type": return "That file type isn't supported. Please choose a JPEG, PNG, WebP or HEIC photo.";
-    case "extension_mismatch": return "The file's name doesn't match its type. Please rename it or choose another photo.";
-    case "file_too_large": return `That photo is too large. Please choose one under ${Math.round(MAX_BYTES / 1048576)} MB.`;
-    case "unauthorized": return "Your token isn't valid (or has expired). Paste a fresh one from `profilephoto token`.";
-    case "forbidden": return "That upload link is no longer valid. Please choose the photo again.";
-    default: return FAILURES[error.code] || error.message || "Something went wrong. Please try again.";
-  }
-}
+// ---------- messages ----------
 
 function notify(text, kind = "error") {
   const box = $("notice");
@@ -316,7 +234,7 @@ async function poll() {
 
 function connect() {
   const scheme = location.protocol === "https:" ? "wss" : "ws";
-  const socket = new WebSocket(`${scheme}://${location.host}/ws?token=${encodeURIComponent(state.token)}`);
+  const socket = new WebSocket(`${scheme}://${location.host}/ws?token=${encodeURIComponent(session.token)}`);
   state.socket = socket;
   socket.onopen = () => {
     state.reconnectDelay = 1000;
@@ -397,7 +315,7 @@ $("refresh-history").addEventListener("click", loadHistory);
 // ---------- start ----------
 
 async function start(token) {
-  state.token = token;
+  session.token = token;
   try {
     await api("/usage").then((usage) => setQuota(usage.remainingQuota, usage));
   } catch (error) {

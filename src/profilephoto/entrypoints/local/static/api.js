@@ -1,0 +1,89 @@
+// Talking to the profilephoto API, and saying what went wrong in plain words.
+"use strict";
+
+const TYPES = { jpg: "image/jpeg", jpeg: "image/jpeg", png: "image/png", webp: "image/webp", heic: "image/heic", heif: "image/heif" };
+const MAX_BYTES = 10 * 1024 * 1024;
+const FAILURES = {
+  invalid_image: "We couldn't read that file as a photo. Please try a different picture.",
+  content_blocked: "The image model declined this photo. Please try another one.",
+  generation_failed: "Generation failed on our side. Today's quota was not used; please try again.",
+  timed_out: "This job took too long and was stopped. Today's quota was not used; please try again.",
+  queue_unavailable: "The job could not be queued. Today's quota was not used; please try again.",
+  upload_not_found: "The uploaded photo has gone missing. Please upload it again.",
+};
+
+// The bearer token every call carries; set once the visitor has given one.
+const session = { token: null };
+
+// ---------- talking to the API ----------
+
+class ApiError extends Error {
+  constructor(status, body, retryAfter) {
+    super((body && body.error) || `HTTP ${status}`);
+    this.status = status;
+    this.code = (body && body.code) || "http_error";
+    this.body = body || {};
+    this.retryAfter = retryAfter;
+  }
+}
+
+async function api(path, { method = "GET", body, headers = {} } = {}) {
+  let response;
+  try {
+    response = await fetch(path, {
+      method,
+      headers: { Authorization: `Bearer ${session.token}`, ...(body ? { "Content-Type": "application/json" } : {}), ...headers },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+  } catch (_) {
+    throw new ApiError(0, { error: "Can't reach the server. Is `profilephoto serve` still running?", code: "network" });
+  }
+  const data = await response.json().catch(() => ({}));
+  if (!response.ok) throw new ApiError(response.status, data, Number(response.headers.get("Retry-After")) || null);
+  return data;
+}
+
+function putWithProgress(url, headers, file, onProgress) {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open("PUT", url);
+    for (const [name, value] of Object.entries(headers || {})) xhr.setRequestHeader(name, value);
+    xhr.upload.onprogress = (e) => e.lengthComputable && onProgress(e.loaded / e.total);
+    xhr.onload = () => {
+      if (xhr.status >= 200 && xhr.status < 300) return resolve();
+      let body = {};
+      try { body = JSON.parse(xhr.responseText); } catch (_) { /* S3 answers XML */ }
+      reject(new ApiError(xhr.status, body));
+    };
+    xhr.onerror = () => reject(new ApiError(0, { error: "The upload was interrupted. Please try again.", code: "network" }));
+    xhr.send(file);
+  });
+}
+
+// ---------- words for people ----------
+
+function untilText(date) {
+  const minutes = Math.max(1, Math.round((date - Date.now()) / 60000));
+  const h = Math.floor(minutes / 60), m = minutes % 60;
+  return h ? `${h} h ${m} min` : `${m} min`;
+}
+
+function resetText(resetsAt) {
+  const at = new Date(resetsAt);
+  return `${at.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })} (in ${untilText(at)})`;
+}
+
+function explain(error) {
+  switch (error.code) {
+    case "quota_exceeded": {
+      const at = error.retryAfter ? new Date(Date.now() + error.retryAfter * 1000) : null;
+      return `You've used all of today's generations. Your quota resets at ${at ? resetText(at) : "midnight"}.`;
+    }
+    case "unsupported_type": return "That file type isn't supported. Please choose a JPEG, PNG, WebP or HEIC photo.";
+    case "extension_mismatch": return "The file's name doesn't match its type. Please rename it or choose another photo.";
+    case "file_too_large": return `That photo is too large. Please choose one under ${Math.round(MAX_BYTES / 1048576)} MB.`;
+    case "unauthorized": return "Your token isn't valid (or has expired). Paste a fresh one from `profilephoto token`.";
+    case "forbidden": return "That upload link is no longer valid. Please choose the photo again.";
+    default: return FAILURES[error.code] || error.message || "Something went wrong. Please try again.";
+  }
+}
