@@ -131,16 +131,18 @@ def emf_metrics(output: str) -> dict[str, dict]:
 def test_the_worker_emits_latency_success_and_failures_by_code_as_emf(memory_runtime, capsys):
     from profilephoto.domain.errors import ContentBlocked, GenerationFailed
 
-    ok, blocked = queued_message(memory_runtime), queued_message(memory_runtime)
+    ok, blocked, broken = (queued_message(memory_runtime) for _ in range(3))
     memory_runtime.generator().then(None, ContentBlocked("no"))
     process.handler(batch(ok), CONTEXT)
     process.handler(batch(blocked), CONTEXT)
-    metrics = emf_metrics(capsys.readouterr().out)
-    assert {"GenerationSucceeded", "GenerationLatency", "GenerationFailed", "JobsFailed"} <= set(
-        metrics
-    )
-    assert metrics["JobsFailed"]["code"] == "content_blocked"
-    assert metrics["GenerationFailed"]["service"] == "profilephoto"
-    assert metrics["GenerationFailed"]["_aws"]["CloudWatchMetrics"][0]["Namespace"] == (
-        "ProfilePhoto"
-    )
+    user_caused = emf_metrics(capsys.readouterr().out)
+    assert {"GenerationSucceeded", "GenerationLatency", "JobsFailed"} <= set(user_caused)
+    assert user_caused["JobsFailed"]["code"] == "content_blocked"
+    assert "GenerationFailed" not in user_caused  # a blocked photo is not a model failure
+
+    memory_runtime.generator().then(GenerationFailed("text only"))
+    process.handler(batch(broken), CONTEXT)
+    ours = emf_metrics(capsys.readouterr().out)
+    assert ours["JobsFailed"]["code"] == "generation_failed"
+    assert ours["GenerationFailed"]["service"] == "profilephoto"
+    assert ours["GenerationFailed"]["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "ProfilePhoto"
