@@ -205,3 +205,17 @@ def test_an_unknown_route_is_a_json_404():
     event["path"] = "/nowhere"
     status, body = answer(api.handler(event, CONTEXT))
     assert (status, body["code"]) == (404, "not_found")
+
+
+def test_with_every_origin_allowed_the_request_origin_is_echoed(memory_runtime, monkeypatch):
+    from profilephoto.entrypoints.aws_lambda import runtime
+    from profilephoto.settings import load_settings
+
+    monkeypatch.setenv("ALLOWED_ORIGINS", "*")
+    runtime.install(memory_runtime, load_settings())
+    api._app = None
+    for response in (
+        api.handler(rest("styles"), CONTEXT),
+        api.handler(load("options_preflight"), CONTEXT),
+    ):
+        assert headers(response)["Access-Control-Allow-Origin"] == "https://app.example.com"

@@ -209,3 +209,13 @@ def test_the_first_call_creates_the_user_from_the_token_claims(world):
     user = world.uow.users.get("alice")
     assert isinstance(user, User)
     assert (user.email, user.display_name) == ("alice@example.com", "Alice")
+
+
+def test_a_zero_daily_limit_refuses_even_the_first_upload():
+    from profilephoto.domain.models import UploadRequest
+
+    world = make_world(daily_limit=0)
+    with pytest.raises(QuotaExceeded):
+        world.upload_service.request_upload(
+            ALICE, UploadRequest(file_name="a.jpg", content_type="image/jpeg", file_size=10)
+        )

@@ -29,7 +29,8 @@ class UploadService:
         user = self._uow.users.record_login(identity, now)
         day = quota_day(identity.user_id, now, self._config.quota_zone)
         record = self._uow.usage.get(day.key)
-        if record is not None and record.count >= daily_limit(user, self._config.daily_limit):
+        used = record.count if record is not None else 0
+        if used >= daily_limit(user, self._config.daily_limit):
             raise QuotaExceeded(retry_after=day.seconds_until_reset(now))
         key = upload_key(identity.user_id, valid.extension, now, self._ids.unique())
         expires_in = self._config.upload_url_expiration

@@ -57,10 +57,18 @@ def json_response(status: int, body: Any) -> Response[Any]:
     return Response(status_code=status, content_type="application/json", body=json.dumps(body))
 
 
+class EchoingCORSConfig(CORSConfig):
+    """CONTRACT §3 echoes the request's Origin when allowed, also under ALLOWED_ORIGINS=*."""
+
+    def allowed_origin(self, extracted_origin: str) -> str | None:
+        allowed = super().allowed_origin(extracted_origin)
+        return extracted_origin if allowed == "*" else allowed
+
+
 def new_resolver() -> APIGatewayRestResolver:
     """A REST resolver with the CONTRACT's CORS and error shapes; routes are added by the caller."""
     origins = runtime.settings().origins or ["*"]
-    cors = CORSConfig(
+    cors = EchoingCORSConfig(
         allow_origin=origins[0],
         extra_origins=origins[1:],
         allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
