@@ -17,6 +17,7 @@ from profilephoto.adapters.memory import (
 )
 from profilephoto.containers.memory import MemoryContainer
 from profilephoto.domain.config import ServiceConfig
+from profilephoto.domain.deletion import DeletionService
 from profilephoto.domain.generation import GenerationService
 from profilephoto.domain.models import GenerationAccepted, Identity, UploadRequest
 from profilephoto.domain.processing import Outcome, ProcessingService
@@ -83,6 +84,10 @@ class World:
     @property
     def queries(self) -> QueryService:
         return self.container.services.query_service()
+
+    @property
+    def deletion(self) -> DeletionService:
+        return self.container.services.deletion_service()
 
     @property
     def reconciler(self) -> Reconciler:

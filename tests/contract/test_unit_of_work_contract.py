@@ -316,3 +316,14 @@ def test_connections_are_added_listed_per_user_and_removed(uow):
     uow.connections.remove("c1")
     uow.connections.remove("c1")
     assert [c.connection_id for c in uow.connections.list_for_user("alice")] == ["c2"]
+
+
+def test_a_deleted_job_is_gone_from_reads_and_lists_and_deleting_twice_is_fine(uow):
+    reserve(uow, 1)
+    reserve(uow, 2, at=NOW + timedelta(seconds=1))
+    uow.jobs.delete(job(1).job_id)
+    uow.jobs.delete(job(1).job_id)
+    uow.jobs.delete("job_never_existed")
+    assert uow.jobs.get(job(1).job_id) is None
+    assert [j.job_id for j in uow.jobs.list_for_user("alice", 10, None).items] == [job(2).job_id]
+    assert used(uow) == 2  # the charge is history, not the record

@@ -199,3 +199,16 @@ def test_an_idempotent_replay_on_dynamodb_charges_nothing(stack: Stack):
         CONTEXT,
     )
     assert answer(conflict)[0] == 409
+
+
+def test_a_user_deletes_a_finished_job_and_its_photos_leave_both_buckets(stack: Stack):
+    key = upload(photo())
+    job_id = answer(generate(key))[1]["jobId"]
+    assert process.handler(receive_batch(stack), CONTEXT) == {"batchItemFailures": []}
+    event = rest("get_job", path=f"/jobs/{job_id}")
+    event["httpMethod"] = event["requestContext"]["httpMethod"] = "DELETE"
+    assert answer(api.handler(event, CONTEXT)) == (200, {"jobId": job_id, "deleted": True})
+    s3 = stack.client("s3")
+    for bucket in ("pp-uploads", "pp-results"):
+        assert s3.list_objects_v2(Bucket=bucket).get("KeyCount") == 0
+    assert answer(api.handler(rest("get_job", path=f"/jobs/{job_id}"), CONTEXT))[0] == 404

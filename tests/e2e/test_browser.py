@@ -120,3 +120,21 @@ def test_a_visitor_with_no_quota_left_is_told_when_it_resets(tmp_path, page):
         assert "resets" in page.inner_text("#quota")
     finally:
         server.stop()
+
+
+def test_a_visitor_deletes_a_finished_job_from_the_history(server, page, tmp_path):
+    photo = tmp_path / "me.jpg"
+    photo.write_bytes(sample_portrait())
+    page.goto(f"{server.url}/")
+    page.fill("#token-input", server.token("dora"))
+    page.click("#token-card button[type=submit]")
+    page.wait_for_selector("#quota:not([hidden])")
+    page.set_input_files("#file-input", str(photo))
+    page.wait_for_selector("#upload-progress.done")
+    page.click("#generate")
+    page.wait_for_selector("#history .badge.completed")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("#history button.delete")
+    page.wait_for_selector("#history li.muted")
+    assert "No jobs yet" in page.inner_text("#history")
+    assert "gone from the server" in page.inner_text("#notice")

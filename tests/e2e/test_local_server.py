@@ -117,6 +117,13 @@ def test_a_photo_goes_from_upload_to_a_live_completed_message_and_a_decodable_re
     assert [item["jobId"] for item in listed] == [job_id]
     assert client.http.get("/usage").json()["used"] == 1
 
+    # The user deletes the job: its photos are gone from the server, the charge stays.
+    deleted = client.http.delete(f"/jobs/{job_id}")
+    assert (deleted.status_code, deleted.json()) == (200, {"jobId": job_id, "deleted": True})
+    assert httpx.get(message["resultUrl"]).status_code == 404
+    assert client.http.get(f"/jobs/{job_id}").status_code == 404
+    assert client.http.get("/usage").json()["used"] == 1
+
 
 def test_object_urls_are_refused_when_tampered_with_or_sent_the_wrong_type(server):
     client = Client(server)

@@ -219,3 +219,27 @@ def test_with_every_origin_allowed_the_request_origin_is_echoed(memory_runtime, 
         api.handler(load("options_preflight"), CONTEXT),
     ):
         assert headers(response)["Access-Control-Allow-Origin"] == "https://app.example.com"
+
+
+def delete_event(job_id: str, sub: str | None = SUB) -> dict:
+    event = rest("get_job", path=f"/jobs/{job_id}", sub=sub)
+    event["httpMethod"] = event["requestContext"]["httpMethod"] = "DELETE"
+    return event
+
+
+def test_delete_removes_a_finished_job_and_refuses_a_running_one(memory_runtime):
+    key = uploaded_key(memory_runtime)
+    job_id = answer(generate(key))[1]["jobId"]
+    status, body = answer(api.handler(delete_event(job_id), CONTEXT))
+    assert (status, body["code"]) == (409, "job_in_progress")
+    (message,) = memory_runtime.queue().drain()
+    event = load("sqs_batch")
+    event["Records"][0]["body"] = json.dumps(message.to_json_dict())
+    process.handler(event, CONTEXT)
+    assert answer(api.handler(delete_event(job_id, sub="mallory"), CONTEXT))[0] == 404
+    assert answer(api.handler(delete_event(job_id), CONTEXT)) == (
+        200,
+        {"jobId": job_id, "deleted": True},
+    )
+    assert memory_runtime.results().objects == {}
+    assert answer(api.handler(rest("get_job", path=f"/jobs/{job_id}"), CONTEXT))[0] == 404

@@ -46,6 +46,7 @@ REST_ROUTES = {
     ("POST", "/generate"): "ApiFunction",
     ("GET", "/jobs"): "ApiFunction",
     ("GET", "/jobs/{jobId}"): "ApiFunction",
+    ("DELETE", "/jobs/{jobId}"): "ApiFunction",
     ("GET", "/usage"): "ApiFunction",
     ("GET", "/styles"): "ApiFunction",
 }

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dependency_injector import containers, providers
 
 from profilephoto.domain.config import ServiceConfig
+from profilephoto.domain.deletion import DeletionService
 from profilephoto.domain.generation import GenerationService
 from profilephoto.domain.ports import (
     Clock,
@@ -57,4 +58,5 @@ class Services(containers.DeclarativeContainer):
         config,
     )
     query_service = providers.Singleton(QueryService, uow, results, style_list, clock, config)
+    deletion_service = providers.Singleton(DeletionService, uow, uploads, results)
     reconciler = providers.Singleton(Reconciler, uow, queue, notifier, clock, config)

@@ -90,6 +90,11 @@ class IdempotencyConflict(ProfilePhotoError):
     default_message = "This Idempotency-Key was already used with a different request"
 
 
+class JobInProgress(ProfilePhotoError):
+    code = "job_in_progress"
+    default_message = "The job is still running; delete it once it has finished"
+
+
 class QuotaExceeded(ProfilePhotoError):
     code = "quota_exceeded"
     default_message = "Daily quota exceeded"

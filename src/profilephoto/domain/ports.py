@@ -90,6 +90,9 @@ class JobRepository(Protocol):
         raises ConditionFailed (nothing written) when the job is missing or not as expected.
         """
 
+    def delete(self, job_id: str) -> None:
+        """Forget the job record; deleting an unknown job is not an error."""
+
     def list_for_user(self, user_id: str, limit: int, cursor: str | None) -> JobPage:
         """The user's jobs newest first; `next_token` is opaque. InvalidRequest for a bad cursor."""
 

@@ -10,7 +10,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from profilephoto.adapters.aws.dynamodb_items import Dynamo, av, from_item, to_item
-from profilephoto.adapters.aws.errors import reraise
+from profilephoto.adapters.aws.errors import aws_errors, reraise
 from profilephoto.domain.errors import ConditionFailed, InvalidRequest
 from profilephoto.domain.job_lifecycle import TRANSITIONS
 from profilephoto.domain.models import Job, JobPage, JobStatus, iso_z, parse_iso
@@ -121,6 +121,12 @@ class DynamoDbJobRepository:
         except (ClientError, BotoCoreError) as error:
             reraise(error, "dynamodb.jobs.transition")
         return self.remember(job_from(from_item(found["Attributes"])))
+
+    def delete(self, job_id: str) -> None:
+        with aws_errors("dynamodb.jobs.delete"):
+            self._db.client.delete_item(TableName=self._db.tables.jobs, Key={"jobId": av(job_id)})
+        with self._lock:
+            self._snapshots.pop(job_id, None)
 
     def list_for_user(self, user_id: str, limit: int, cursor: str | None) -> JobPage:
         request: dict[str, Any] = {

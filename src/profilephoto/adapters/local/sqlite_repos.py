@@ -145,6 +145,10 @@ class SqliteJobRepository(_Repository):
                 ),
             )
 
+    def delete(self, job_id: str) -> None:
+        with self._db.transaction() as conn:
+            conn.execute("DELETE FROM jobs WHERE job_id = ?", (job_id,))
+
     def list_for_user(self, user_id: str, limit: int, cursor: str | None) -> JobPage:
         after = decode_cursor(cursor, _CURSOR_KEYS, user_id) if cursor else None
         # One row more than asked tells whether another page exists.

@@ -215,6 +215,11 @@ class _Jobs(_Part):
             self._uow.job_records[job_id] = moved
             return moved
 
+    def delete(self, job_id: str) -> None:
+        self._uow._maybe_fail("job_delete")
+        with self._uow.lock:
+            self._uow.job_records.pop(job_id, None)
+
     def list_for_user(self, user_id: str, limit: int, cursor: str | None) -> JobPage:
         after = decode_cursor(cursor, _CURSOR_KEYS, user_id) if cursor else None
         with self._uow.lock:

@@ -1,4 +1,4 @@
-"""Handler for the REST API: `POST /generate`, `GET /jobs[/{jobId}]`, `/usage`, `/styles`."""
+"""Handler for the REST API: `POST /generate`, `GET|DELETE /jobs[/{jobId}]`, `/usage`, `/styles`."""
 
 from __future__ import annotations
 
@@ -53,6 +53,11 @@ def _build() -> APIGatewayRestResolver:
         return http.json_response(
             200, services().query_service().get_job(http.identity(app), job_id)
         )
+
+    @app.delete("/jobs/<job_id>")
+    def delete_job(job_id: str) -> Response[Any]:
+        deleted = services().deletion_service().delete_job(http.identity(app), job_id)
+        return http.json_response(200, deleted)
 
     @app.get("/usage")
     def usage() -> Response[Any]:

@@ -11,6 +11,7 @@ from profilephoto.domain.errors import (
     Forbidden,
     IdempotencyConflict,
     InvalidRequest,
+    JobInProgress,
     JobNotFound,
     ProfilePhotoError,
     QuotaExceeded,
@@ -30,6 +31,7 @@ STATUS_BY_ERROR: tuple[tuple[type[ProfilePhotoError], int], ...] = (
     (UploadNotFound, 404),
     (JobNotFound, 404),
     (IdempotencyConflict, 409),
+    (JobInProgress, 409),
     (QuotaExceeded, 429),
     (ServiceUnavailable, 503),
 )

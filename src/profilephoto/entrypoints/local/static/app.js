@@ -306,8 +306,30 @@ async function loadHistory() {
     badge.textContent = job.status;
     if (job.resultUrl) { badge.href = job.resultUrl; badge.download = `profilephoto-${job.jobId}.png`; badge.title = "Download"; }
     li.append(thumb, meta, badge);
+    if (job.status === "completed" || job.status === "failed") li.append(deleteButton(job));
     list.appendChild(li);
   }
+}
+
+// Your selfie is yours: a finished job can be deleted with its original and its result.
+function deleteButton(job) {
+  const button = document.createElement("button");
+  button.className = "delete";
+  button.type = "button";
+  button.textContent = "Delete";
+  button.title = "Delete this job, its original photo and its result";
+  button.addEventListener("click", async () => {
+    if (!confirm("Delete this job with its original photo and its result? This cannot be undone.")) return;
+    button.disabled = true;
+    try {
+      await api(`/jobs/${encodeURIComponent(job.jobId)}`, { method: "DELETE" });
+      notify("Deleted: the original photo and the result are gone from the server.", "info");
+    } catch (error) {
+      fail(error);
+    }
+    loadHistory();
+  });
+  return button;
 }
 
 $("refresh-history").addEventListener("click", loadHistory);

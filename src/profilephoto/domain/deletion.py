@@ -1,0 +1,37 @@
+"""Use case: a user deletes a finished job with its photos (their selfie is theirs)."""
+
+from __future__ import annotations
+
+import logging
+
+from profilephoto.domain.errors import JobInProgress, JobNotFound
+from profilephoto.domain.models import Identity
+from profilephoto.domain.ports import ObjectStore, UnitOfWork
+from profilephoto.domain.queries import object_key
+
+log = logging.getLogger(__name__)
+
+
+class DeletionService:
+    def __init__(self, uow: UnitOfWork, uploads: ObjectStore, results: ObjectStore) -> None:
+        self._uow, self._uploads, self._results = uow, uploads, results
+
+    def delete_job(self, identity: Identity, job_id: object) -> dict[str, object]:
+        """Delete the result, the original upload and the record of the caller's finished job.
+
+        Another user's job and an unknown id are JobNotFound; a job still running is
+        JobInProgress (deleting its input under a worker would only fail it). The quota
+        already spent stays spent: deleting is about privacy, not a refund.
+        """
+        job = self._uow.jobs.get(job_id) if isinstance(job_id, str) and job_id else None
+        if job is None or job.user_id != identity.user_id:
+            raise JobNotFound()
+        if not job.status.is_terminal:
+            raise JobInProgress()
+        # Objects first: if a delete fails the record survives and the user can retry.
+        if job.output_image_url:
+            self._results.delete(object_key(job.output_image_url))
+        self._uploads.delete(object_key(job.input_image_url))
+        self._uow.jobs.delete(job.job_id)
+        log.info("job deleted", extra={"jobId": job.job_id, "userId": job.user_id})
+        return {"jobId": job.job_id, "deleted": True}
