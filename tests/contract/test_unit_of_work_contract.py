@@ -327,3 +327,28 @@ def test_a_deleted_job_is_gone_from_reads_and_lists_and_deleting_twice_is_fine(u
     assert uow.jobs.get(job(1).job_id) is None
     assert [j.job_id for j in uow.jobs.list_for_user("alice", 10, None).items] == [job(2).job_id]
     assert used(uow) == 2  # the charge is history, not the record
+
+
+def test_a_transition_that_names_attributes_happens_only_when_they_all_match(uow):
+    reserve(uow, 1)
+    jid = job(1).job_id
+    for wrong in (
+        {"userId": "mallory"},
+        {"style": "casual"},
+        {"userId": "alice", "inputImageUrl": "s3://uploads/elsewhere.jpg"},
+    ):
+        with pytest.raises(ConditionFailed):
+            uow.jobs.transition(jid, frozenset({P}), R, NOW, match=wrong)
+        assert uow.jobs.get(jid).status is P
+    moved = uow.jobs.transition(
+        jid,
+        frozenset({P}),
+        R,
+        NOW,
+        match={
+            "userId": "alice",
+            "style": "professional",
+            "inputImageUrl": "s3://uploads/uploads/alice/k.jpg",
+        },
+    )
+    assert moved.status is R

@@ -194,3 +194,11 @@ def test_the_connection_given_at_generate_is_notified(world):
 def test_a_message_for_an_unknown_job_is_dropped(world):
     ghost = JobMessage(job_id="job_" + "f" * 32, user_id="alice", file_key="k", style="casual")
     assert world.processing.process(ghost).outcome is Outcome.SKIPPED
+
+
+@pytest.mark.parametrize("job_id", ["", "job_", "../etc", "job_" + "g" * 32, "idem#alice#k"])
+def test_a_message_with_a_malformed_job_id_is_refused_before_any_lookup(job_id):
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError):
+        JobMessage(job_id=job_id, user_id="alice", file_key="k", style="casual")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
 from profilephoto.domain.errors import (
@@ -51,6 +52,15 @@ def check_transition(job: Job, target: JobStatus, expected: frozenset[JobStatus]
     """
     if job.status not in expected or not can_transition(job.status, target):
         raise ConditionFailed(f"job {job.job_id} is {job.status}, not {sorted(expected)}")
+
+
+def check_match(job: Job, match: Mapping[str, str] | None) -> None:
+    """Raise ConditionFailed unless each stored attribute named in `match` has its value."""
+    if not match:
+        return
+    stored = job.to_json_dict()
+    if any(stored.get(name) != value for name, value in match.items()):
+        raise ConditionFailed(f"job {job.job_id} does not match {sorted(match)}")
 
 
 def lease_is_live(job: Job, now: datetime) -> bool:

@@ -165,10 +165,13 @@ class GeneratedImage(Model):
     usage: dict[str, int] = Field(default_factory=dict)
 
 
+JOB_ID_PATTERN = r"^job_([0-9a-f]{32}|[0-9A-HJKMNP-TV-Z]{26})$"
+
+
 class JobMessage(Model):
     """The SQS message body of CONTRACT §4."""
 
-    job_id: str
+    job_id: str = Field(pattern=JOB_ID_PATTERN)
     user_id: str
     file_key: str
     style: str

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Protocol
 
@@ -82,12 +83,15 @@ class JobRepository(Protocol):
         lease_expires_at: datetime | None = None,
         count_attempt: bool = False,
         require_lease_expired: bool = False,
+        match: Mapping[str, str] | None = None,
     ) -> Job:
         """Atomically move the job to `target` only if its status is in `expected`.
 
         With `require_lease_expired`, a job in `processing` only moves when its lease
-        ended before `now`. `count_attempt` adds one to `attempts`. Returns the new job;
-        raises ConditionFailed (nothing written) when the job is missing or not as expected.
+        ended before `now`. With `match`, only when each named attribute (as stored, e.g.
+        `userId`) has the given value. `count_attempt` adds one to `attempts`. Returns the
+        new job; raises ConditionFailed (nothing written) when the job is missing or not
+        as expected.
         """
 
     def delete(self, job_id: str) -> None:

@@ -71,26 +71,31 @@ class ProcessingService:
 
     def process(self, message: JobMessage, receive_count: int = 1) -> Processed:
         """Claim, generate, store and complete one job; raise RetryLater to be redelivered."""
-        job = self._uow.jobs.get(message.job_id)
-        if job is None or not self._agrees(job, message):
-            log.warning(
-                "dropping a message that disagrees with its job",
-                extra={"jobId": message.job_id, "userId": message.user_id},
-            )
-            return Processed(Outcome.SKIPPED)
         now = self._clock.now()
         try:
+            # One conditional write claims the job, and only the job this message names:
+            # a duplicate, a late twin, a live lease elsewhere or a message that disagrees
+            # with the record (CONTRACT §4: the record is the truth) all end here, unwritten.
             job = self._uow.jobs.transition(
-                job.job_id,
+                message.job_id,
                 frozenset({P, Q, R}),
                 R,
                 now,
                 lease_expires_at=now + self._config.processing_lease,
                 count_attempt=True,
                 require_lease_expired=True,
+                match={
+                    "userId": message.user_id,
+                    "style": message.style,
+                    "inputImageUrl": self._uploads.uri(message.file_key),
+                },
             )
         except ConditionFailed:
-            return Processed(Outcome.SKIPPED)  # finished already, or another worker has it
+            log.info(
+                "message skipped: job finished, leased elsewhere, unknown or disagreeing",
+                extra={"jobId": message.job_id, "userId": message.user_id},
+            )
+            return Processed(Outcome.SKIPPED)
         try:
             return self._run(job, message)
         except GenerationError as error:
@@ -189,13 +194,6 @@ class ProcessingService:
                 error=job.error,
             ),
             job.connection_id,
-        )
-
-    def _agrees(self, job: Job, message: JobMessage) -> bool:
-        return (
-            job.user_id == message.user_id
-            and job.style == message.style
-            and job.input_image_url == self._uploads.uri(message.file_key)
         )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -85,6 +86,7 @@ class DynamoDbJobRepository:
         lease_expires_at: datetime | None = None,
         count_attempt: bool = False,
         require_lease_expired: bool = False,
+        match: Mapping[str, str] | None = None,
     ) -> Job:
         sources = allowed_sources(expected, target)
         if not sources:
@@ -108,13 +110,18 @@ class DynamoDbJobRepository:
                 " OR leaseExpiresAt <= :now)"
             )
             values[":processing"] = av(JobStatus.PROCESSING.value)
+        names = {"#s": "status"}
+        for n, (attribute, value) in enumerate(sorted((match or {}).items())):
+            condition += f" AND #m{n} = :m{n}"
+            names[f"#m{n}"] = attribute
+            values[f":m{n}"] = av(value)
         try:
             found = self._db.client.update_item(
                 TableName=self._db.tables.jobs,
                 Key={"jobId": av(job_id)},
                 UpdateExpression=update,
                 ConditionExpression=condition,
-                ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeNames=names,
                 ExpressionAttributeValues=values,
                 ReturnValues="ALL_NEW",
             )

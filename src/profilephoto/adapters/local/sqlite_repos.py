@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from profilephoto.adapters.local.sqlite_db import SqliteDatabase
 from profilephoto.domain.errors import ConditionFailed
-from profilephoto.domain.job_lifecycle import check_transition, lease_is_live
+from profilephoto.domain.job_lifecycle import check_match, check_transition, lease_is_live
 from profilephoto.domain.models import (
     Connection,
     IdempotencyRecord,
@@ -127,10 +128,12 @@ class SqliteJobRepository(_Repository):
         lease_expires_at: datetime | None = None,
         count_attempt: bool = False,
         require_lease_expired: bool = False,
+        match: Mapping[str, str] | None = None,
     ) -> Job:
         with self._db.transaction() as conn:
             job = require_job(conn, job_id)
             check_transition(job, target, expected)
+            check_match(job, match)
             if require_lease_expired and lease_is_live(job, now):
                 raise ConditionFailed(f"job {job_id} is leased until {job.lease_expires_at}")
             return store_job(

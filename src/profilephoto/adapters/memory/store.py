@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from profilephoto.adapters.memory.faults import FaultInjector
 from profilephoto.domain.errors import ConditionFailed, QuotaExceeded
-from profilephoto.domain.job_lifecycle import check_transition, lease_is_live
+from profilephoto.domain.job_lifecycle import check_match, check_transition, lease_is_live
 from profilephoto.domain.models import (
     Connection,
     IdempotencyRecord,
@@ -197,11 +198,13 @@ class _Jobs(_Part):
         lease_expires_at: datetime | None = None,
         count_attempt: bool = False,
         require_lease_expired: bool = False,
+        match: Mapping[str, str] | None = None,
     ) -> Job:
         self._uow._maybe_fail("transition")
         with self._uow.lock:
             job = self.require(job_id)
             check_transition(job, target, expected)
+            check_match(job, match)
             if require_lease_expired and lease_is_live(job, now):
                 raise ConditionFailed(f"job {job_id} is leased until {job.lease_expires_at}")
             moved = job.model_copy(
