@@ -202,3 +202,30 @@ def test_a_message_with_a_malformed_job_id_is_refused_before_any_lookup(job_id):
 
     with pytest.raises(ValidationError):
         JobMessage(job_id=job_id, user_id="alice", file_key="k", style="casual")
+
+
+def test_a_worker_that_outlived_its_lease_does_not_cut_short_the_next_workers_lease(world):
+    job_id, message = queued(world)
+    taken_over = {}
+
+    class SlowThenFailing:
+        """The model answers after the lease ran out; meanwhile another worker took over."""
+
+        model_name = "slow"
+
+        def generate(self, image, style):
+            world.clock.advance(timedelta(minutes=6))
+            taken_over["job"] = world.uow.jobs.transition(
+                job_id,
+                frozenset({JobStatus.PROCESSING}),
+                JobStatus.PROCESSING,
+                world.clock.now(),
+                lease_expires_at=world.clock.now() + timedelta(minutes=5),
+                count_attempt=True,
+                require_lease_expired=True,
+            )
+            raise TransientGenerationError("503 after a long wait")
+
+    world.container.generator.override(SlowThenFailing())
+    assert world.processing.process(message).outcome is Outcome.SKIPPED
+    assert world.uow.jobs.get(job_id).lease_expires_at == taken_over["job"].lease_expires_at

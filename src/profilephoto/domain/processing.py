@@ -21,7 +21,7 @@ from profilephoto.domain.errors import (
     UploadNotFound,
 )
 from profilephoto.domain.job_lifecycle import P, Q, R, is_refunded
-from profilephoto.domain.models import Job, JobError, JobMessage, JobStatusMessage
+from profilephoto.domain.models import Job, JobError, JobMessage, JobStatusMessage, iso_z
 from profilephoto.domain.ports import (
     Clock,
     ImageGenerator,
@@ -158,9 +158,18 @@ class ProcessingService:
             return self._fail(
                 job, GenerationFailed(f"Gave up after {attempts} attempts: {error.message}")
             )
-        try:  # hand the job back at once so the redelivered message can claim it
+        # Hand the job back at once so the redelivered message can claim it, but only if
+        # the lease is still ours: a worker that outlived its lease must not cut short the
+        # lease of the worker that took over.
+        ours = {"leaseExpiresAt": iso_z(job.lease_expires_at)} if job.lease_expires_at else None
+        try:
             self._uow.jobs.transition(
-                job.job_id, frozenset({R}), R, self._clock.now(), lease_expires_at=self._clock.now()
+                job.job_id,
+                frozenset({R}),
+                R,
+                self._clock.now(),
+                lease_expires_at=self._clock.now(),
+                match=ours,
             )
         except ConditionFailed:
             return Processed(Outcome.SKIPPED)
