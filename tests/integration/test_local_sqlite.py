@@ -108,3 +108,45 @@ def test_the_queue_and_the_unit_of_work_may_share_one_file(tmp_path: Path):
     assert [m.body.job_id for m in queue.receive(1)] == [job(1).job_id]
     uow.close()
     queue.close()
+
+
+def test_expired_usage_connections_and_idempotency_rows_are_purged_like_dynamodb_ttl(tmp_path):
+    from datetime import UTC, datetime, timedelta
+
+    from profilephoto.adapters.local.sqlite_store import SqliteUnitOfWork
+    from profilephoto.domain.models import Connection, IdempotencyRecord, Job, JobStatus
+
+    now = datetime(2026, 11, 29, 12, tzinfo=UTC)
+    uow = SqliteUnitOfWork(tmp_path / "pp.db")
+    job = Job(
+        job_id="job_" + "1" * 32,
+        user_id="alice",
+        status=JobStatus.PENDING,
+        style="casual",
+        input_image_url="local://uploads/k",
+        prompt="p",
+        created_at=now,
+        updated_at=now,
+        quota_date="2026-11-29",
+    )
+    record = IdempotencyRecord(
+        key="alice#k", request_hash="h", job_id=job.job_id, expires_at=now + timedelta(hours=24)
+    )
+    usage_ttl = int((now + timedelta(days=90)).timestamp())
+    uow.reserve_and_create_job(job, "alice#2026-11-29", 10, usage_ttl, now, record)
+    uow.connections.add(
+        Connection(
+            connection_id="c1",
+            user_id="alice",
+            connected_at=now,
+            ttl=int((now + timedelta(hours=2)).timestamp()),
+        )
+    )
+
+    assert uow.purge_expired(now) == 0
+    assert uow.purge_expired(now + timedelta(days=1)) == 2  # the socket and the key
+    assert uow.connections.list_for_user("alice") == []
+    assert uow.usage.get("alice#2026-11-29").count == 1
+    assert uow.purge_expired(now + timedelta(days=91)) == 1
+    assert uow.usage.get("alice#2026-11-29") is None
+    assert uow.jobs.get(job.job_id) == job  # jobs are kept, as on AWS

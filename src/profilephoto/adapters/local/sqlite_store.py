@@ -72,6 +72,20 @@ class SqliteUnitOfWork:
         self.connections = SqliteConnectionRepository(self.db)
         self.idempotency = SqliteIdempotencyStore(self.db)
 
+    def purge_expired(self, now: datetime) -> int:
+        """Delete what DynamoDB's TTL would: usage, connections and idempotency records past
+        their expiry (jobs are kept, as on AWS). Returns how many rows went."""
+        epoch = int(now.timestamp())
+        with self.db.transaction() as conn:
+            removed = conn.execute("DELETE FROM usage WHERE ttl < ?", (epoch,)).rowcount
+            removed += conn.execute(
+                "DELETE FROM connections WHERE json_extract(body, '$.ttl') < ?", (epoch,)
+            ).rowcount
+            removed += conn.execute(
+                "DELETE FROM idempotency WHERE expires_at <= ?", (iso_z(now),)
+            ).rowcount
+        return removed
+
     def close(self) -> None:
         self.db.close()
 

@@ -33,10 +33,13 @@ class Background:
         reconcile_handler: Callable[[dict[str, Any], Any], Any],
         sweep_every: float = 60.0,
         threads: int = 2,
+        housekeeping: Callable[[], object] | None = None,
     ) -> None:
         self.worker = QueueWorker(queue, lambda_batch_handler(process_handler), threads=threads)
         self._reconcile = reconcile_handler
         self._sweep_every = sweep_every
+        # What DynamoDB's TTL does on AWS (expired usage, connections, idempotency records).
+        self._housekeeping = housekeeping
         self._sweeper: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
@@ -53,7 +56,10 @@ class Background:
 
     def sweep(self) -> Any:
         context = LocalLambdaContext(function_name="profilephoto-local-reconcile")
-        return self._reconcile(dict(SWEEP_EVENT), context)
+        report = self._reconcile(dict(SWEEP_EVENT), context)
+        if self._housekeeping is not None:
+            self._housekeeping()
+        return report
 
     async def _sweep_forever(self) -> None:
         while True:

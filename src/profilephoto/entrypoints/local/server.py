@@ -60,8 +60,13 @@ def create_app(
         visibility_timeout=visibility_timeout,
         generator_delay=generator_delay,
     )
+    uow, clock = container.uow(), container.clock()
     background = Background(
-        container.queue(), process.handler, reconcile.handler, sweep_every=sweep_every
+        container.queue(),
+        process.handler,
+        reconcile.handler,
+        sweep_every=sweep_every,
+        housekeeping=lambda: uow.purge_expired(clock.now()),
     )
 
     @contextlib.asynccontextmanager
