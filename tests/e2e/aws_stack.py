@@ -77,7 +77,4 @@ def deploy(endpoint: str, monkeypatch: Any, **env: str) -> Stack:
     settings = load_settings()
     container = build_aws_container(settings)
     runtime.install(container, settings)
-    from profilephoto.entrypoints.aws_lambda import api, file_transfer
-
-    api._app = file_transfer._app = None
     return Stack(endpoint, container, queue_url)

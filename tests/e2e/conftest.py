@@ -16,15 +16,5 @@ def memory_runtime(monkeypatch: pytest.MonkeyPatch) -> Iterator[MemoryContainer]
     monkeypatch.setenv("ALLOWED_ORIGINS", "https://app.example.com,http://localhost:8000")
     container = MemoryContainer()
     runtime.install(container, load_settings())
-    _reset_resolvers()
     yield container
     runtime.install(None)
-    _reset_resolvers()
-
-
-def _reset_resolvers() -> None:
-    """Resolvers are built once per cold start; a new runtime is a new cold start."""
-    from profilephoto.entrypoints.aws_lambda import api, file_transfer
-
-    api._app = None
-    file_transfer._app = None

@@ -213,7 +213,6 @@ def test_with_every_origin_allowed_the_request_origin_is_echoed(memory_runtime, 
 
     monkeypatch.setenv("ALLOWED_ORIGINS", "*")
     runtime.install(memory_runtime, load_settings())
-    api._app = None
     for response in (
         api.handler(rest("styles"), CONTEXT),
         api.handler(load("options_preflight"), CONTEXT),

@@ -10,8 +10,6 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from profilephoto.entrypoints.aws_lambda import http, runtime
 from profilephoto.entrypoints.aws_lambda.observability import logger, metrics
 
-_app: APIGatewayRestResolver | None = None
-
 
 def _build() -> APIGatewayRestResolver:
     app = http.new_resolver()
@@ -75,6 +73,4 @@ def _build() -> APIGatewayRestResolver:
 @metrics.log_metrics
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    global _app
-    _app = _app or _build()
-    return _app.resolve(event, context)
+    return runtime.once("api", _build).resolve(event, context)

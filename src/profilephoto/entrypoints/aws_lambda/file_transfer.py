@@ -11,8 +11,6 @@ from profilephoto.domain.models import UploadRequest
 from profilephoto.entrypoints.aws_lambda import http, runtime
 from profilephoto.entrypoints.aws_lambda.observability import logger
 
-_app: APIGatewayRestResolver | None = None
-
 
 def _build() -> APIGatewayRestResolver:
     app = http.new_resolver()
@@ -29,6 +27,4 @@ def _build() -> APIGatewayRestResolver:
 
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    global _app
-    _app = _app or _build()
-    return _app.resolve(event, context)
+    return runtime.once("file_transfer", _build).resolve(event, context)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import threading
-from typing import Any, Protocol
+from collections.abc import Callable
+from typing import Any, Protocol, TypeVar, cast
 
 from profilephoto.settings import Settings, load_settings
 
@@ -17,9 +18,12 @@ class Runtime(Protocol):
     config: Any
 
 
-_lock = threading.Lock()
+_lock = threading.RLock()  # once() builders may read settings()
+T = TypeVar("T")
 _installed: Runtime | None = None
 _settings: Settings | None = None
+# What handlers build once per cold start from the runtime (e.g. resolvers with its CORS).
+_built: dict[str, Any] = {}
 
 
 def settings() -> Settings:
@@ -42,9 +46,18 @@ def container() -> Runtime:
     return _installed
 
 
+def once(name: str, build: Callable[[], T]) -> T:
+    """`build()` the first time per installed runtime (a new runtime is a new cold start)."""
+    with _lock:
+        if name not in _built:
+            _built[name] = build()
+        return cast(T, _built[name])
+
+
 def install(runtime: Runtime | None, runtime_settings: Settings | None = None) -> None:
     """Make handlers use `runtime` (the local server, tests); None forgets it."""
     global _installed, _settings
     with _lock:
         _installed = runtime
         _settings = runtime_settings
+        _built.clear()

@@ -89,10 +89,6 @@ def create_app(
 
 def _install(container: LocalContainer, settings: Settings) -> None:
     runtime.install(container, container.settings())
-    # The REST resolvers are built on first use from the installed settings (CORS origins):
-    # a newly installed runtime is a new cold start.
-    api._app = None
-    file_transfer._app = None
 
 
 def _routes(container: LocalContainer, settings: Settings) -> list[BaseRoute]:
