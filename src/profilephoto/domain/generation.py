@@ -26,7 +26,7 @@ from profilephoto.domain.models import (
     JobStatus,
 )
 from profilephoto.domain.ports import Clock, IdGenerator, JobQueue, ObjectStore, UnitOfWork
-from profilephoto.domain.quota import daily_limit, quota_day
+from profilephoto.domain.quota import daily_limit, quota_day, usage_today
 from profilephoto.domain.styles import StyleCatalog
 from profilephoto.domain.upload_policy import check_key_owner
 
@@ -170,8 +170,6 @@ class GenerationService:
         )
 
     def _remaining(self, user_id: str) -> int:
-        now = self._clock.now()
-        day = quota_day(user_id, now, self._config.quota_zone)
-        record = self._uow.usage.get(day.key)
-        limit = daily_limit(self._uow.users.get(user_id), self._config.daily_limit)
-        return max(0, limit - (record.count if record else 0))
+        user = self._uow.users.get(user_id)
+        _, usage = usage_today(self._uow.usage, user_id, user, self._clock.now(), self._config)
+        return usage.remaining_quota

@@ -8,7 +8,7 @@ from profilephoto.domain.config import ServiceConfig
 from profilephoto.domain.errors import InvalidRequest, JobNotFound
 from profilephoto.domain.models import Identity, Job, JobStatus, Style, Usage
 from profilephoto.domain.ports import Clock, ObjectStore, UnitOfWork
-from profilephoto.domain.quota import daily_limit, quota_day
+from profilephoto.domain.quota import usage_today
 
 MAX_PAGE = 100
 DEFAULT_PAGE = 20
@@ -55,18 +55,9 @@ class QueryService:
         return {"items": [self.view(job) for job in page.items], "nextToken": page.next_token}
 
     def get_usage(self, identity: Identity) -> Usage:
+        user = self._uow.users.get(identity.user_id)
         now = self._clock.now()
-        day = quota_day(identity.user_id, now, self._config.quota_zone)
-        record = self._uow.usage.get(day.key)
-        limit = daily_limit(self._uow.users.get(identity.user_id), self._config.daily_limit)
-        used = record.count if record else 0
-        return Usage(
-            date=day.date,
-            used=used,
-            limit=limit,
-            remaining_quota=max(0, limit - used),
-            resets_at=day.resets_at,
-        )
+        return usage_today(self._uow.usage, identity.user_id, user, now, self._config)[1]
 
     def list_styles(self) -> list[dict[str, str]]:
         return [style.public() for style in self._styles]

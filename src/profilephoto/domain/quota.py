@@ -6,8 +6,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from profilephoto.domain.config import ServiceConfig
 from profilephoto.domain.errors import InvalidRequest
-from profilephoto.domain.models import User
+from profilephoto.domain.models import Usage, User
+from profilephoto.domain.ports import UsageLedger
 
 USAGE_RETENTION = timedelta(days=90)
 
@@ -57,3 +59,20 @@ def daily_limit(user: User | None, default_limit: int) -> int:
     if user is not None and user.daily_limit is not None:
         return user.daily_limit
     return default_limit
+
+
+def usage_today(
+    ledger: UsageLedger, user_id: str, user: User | None, now: datetime, config: ServiceConfig
+) -> tuple[QuotaDay, Usage]:
+    """The user's quota day at `now` and what is used and left of it (one ledger read)."""
+    day = quota_day(user_id, now, config.quota_zone)
+    record = ledger.get(day.key)
+    used = record.count if record is not None else 0
+    limit = daily_limit(user, config.daily_limit)
+    return day, Usage(
+        date=day.date,
+        used=used,
+        limit=limit,
+        remaining_quota=max(0, limit - used),
+        resets_at=day.resets_at,
+    )

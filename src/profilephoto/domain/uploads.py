@@ -6,7 +6,7 @@ from profilephoto.domain.config import ServiceConfig
 from profilephoto.domain.errors import QuotaExceeded
 from profilephoto.domain.models import Identity, UploadRequest, UploadTicket
 from profilephoto.domain.ports import Clock, IdGenerator, ObjectStore, UnitOfWork
-from profilephoto.domain.quota import daily_limit, quota_day
+from profilephoto.domain.quota import usage_today
 from profilephoto.domain.upload_policy import upload_key, validate_upload
 
 
@@ -27,10 +27,8 @@ class UploadService:
         valid = validate_upload(request, self._config.max_upload_bytes)
         now = self._clock.now()
         user = self._uow.users.record_login(identity, now)
-        day = quota_day(identity.user_id, now, self._config.quota_zone)
-        record = self._uow.usage.get(day.key)
-        used = record.count if record is not None else 0
-        if used >= daily_limit(user, self._config.daily_limit):
+        day, usage = usage_today(self._uow.usage, identity.user_id, user, now, self._config)
+        if usage.remaining_quota == 0:
             raise QuotaExceeded(retry_after=day.seconds_until_reset(now))
         key = upload_key(identity.user_id, valid.extension, now, self._ids.unique())
         expires_in = self._config.upload_url_expiration
