@@ -13,7 +13,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from profilephoto.adapters.aws.dynamodb_items import Dynamo, av, from_item, to_item
 from profilephoto.adapters.aws.errors import aws_errors, reraise
 from profilephoto.domain.errors import ConditionFailed, InvalidRequest
-from profilephoto.domain.job_lifecycle import TRANSITIONS
+from profilephoto.domain.job_lifecycle import sources_of
 from profilephoto.domain.models import Job, JobPage, JobStatus, iso_z, parse_iso
 from profilephoto.domain.pagination import decode_cursor, encode_cursor
 
@@ -33,7 +33,7 @@ def job_from(plain: dict[str, Any]) -> Job:
 
 def allowed_sources(expected: frozenset[JobStatus], target: JobStatus) -> list[JobStatus]:
     """check_transition as data: the states in `expected` from which `target` is reachable."""
-    return sorted(s for s in expected if target in TRANSITIONS[s])
+    return sorted(expected & sources_of(target))
 
 
 def status_condition(sources: list[JobStatus]) -> tuple[str, dict[str, Any]]:
