@@ -7,7 +7,7 @@ from typing import Any
 from dependency_injector import containers, providers
 
 from profilephoto.adapters.system import SilentNotifier, SystemClock, UuidIds
-from profilephoto.containers.core import Services
+from profilephoto.containers.core import services_from
 from profilephoto.containers.generators import image_generator, image_processor
 from profilephoto.settings import Settings
 
@@ -71,19 +71,7 @@ class AwsContainer(containers.DeclarativeContainer):
     clock = providers.Singleton(SystemClock)
     ids = providers.Singleton(UuidIds)
 
-    services = providers.Container(
-        Services,
-        config=config,
-        uow=uow,
-        uploads=uploads,
-        results=results,
-        queue=queue,
-        generator=generator,
-        images=images,
-        notifier=notifier,
-        clock=clock,
-        ids=ids,
-    )
+    services = services_from(locals())
 
 
 def build_aws_container(settings: Settings) -> AwsContainer:

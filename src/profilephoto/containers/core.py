@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from dependency_injector import containers, providers
 
 from profilephoto.domain.config import ServiceConfig
@@ -60,3 +63,11 @@ class Services(containers.DeclarativeContainer):
     query_service = providers.Singleton(QueryService, uow, results, style_list, clock, config)
     deletion_service = providers.Singleton(DeletionService, uow, uploads, results)
     reconciler = providers.Singleton(Reconciler, uow, queue, notifier, clock, config)
+
+
+def services_from(namespace: Mapping[str, Any]) -> providers.Container[Services]:
+    """The Services container fed from a runtime container's class body (pass `locals()`):
+    each dependency Services declares is taken from the provider of the same name."""
+    return providers.Container(
+        Services, **{name: namespace[name] for name in Services.dependencies}
+    )

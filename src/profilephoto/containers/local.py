@@ -9,7 +9,7 @@ from typing import Any
 from dependency_injector import containers, providers
 
 from profilephoto.adapters.system import SystemClock, UuidIds
-from profilephoto.containers.core import Services
+from profilephoto.containers.core import services_from
 from profilephoto.containers.generators import image_generator, image_processor
 from profilephoto.domain.models import GeneratedImage, ImageData, Style
 from profilephoto.domain.ports import ImageGenerator
@@ -114,19 +114,7 @@ class LocalContainer(containers.DeclarativeContainer):
     clock = providers.Singleton(SystemClock)
     ids = providers.Singleton(UuidIds)
 
-    services = providers.Container(
-        Services,
-        config=config,
-        uow=uow,
-        uploads=uploads,
-        results=results,
-        queue=queue,
-        generator=generator,
-        images=images,
-        notifier=notifier,
-        clock=clock,
-        ids=ids,
-    )
+    services = services_from(locals())
 
 
 def build_local_container(

@@ -14,7 +14,7 @@ from profilephoto.adapters.memory import (
     ScriptedImageGenerator,
     SequentialIds,
 )
-from profilephoto.containers.core import Services
+from profilephoto.containers.core import services_from
 from profilephoto.domain.config import ServiceConfig
 
 
@@ -30,16 +30,4 @@ class MemoryContainer(containers.DeclarativeContainer):
     clock = providers.Singleton(FixedClock)
     ids = providers.Singleton(SequentialIds)
 
-    services = providers.Container(
-        Services,
-        config=config,
-        uow=uow,
-        uploads=uploads,
-        results=results,
-        queue=queue,
-        generator=generator,
-        images=images,
-        notifier=notifier,
-        clock=clock,
-        ids=ids,
-    )
+    services = services_from(locals())
