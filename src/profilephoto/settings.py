@@ -1,4 +1,4 @@
-"""Runtime configuration from the environment (CONTRACT §1), read once per cold start."""
+"""Runtime configuration from the environment (docs/api.md §1), read once per cold start."""
 
 from __future__ import annotations
 
@@ -56,7 +56,7 @@ class Settings(BaseSettings):
     model_name: str = Field("gemini-2.5-flash-image", validation_alias=_env("MODEL_NAME"))
     websocket_endpoint: str | None = Field(None, validation_alias=_env("WEBSOCKET_ENDPOINT"))
     allowed_origins: str = Field("*", validation_alias=_env("ALLOWED_ORIGINS"))
-    # Beyond CONTRACT §1, each with a safe default (documented in the README).
+    # Beyond the original design's variables, each with a safe default (docs/api.md §1).
     max_attempts: int = Field(3, ge=1, le=20, validation_alias=_env("MAX_ATTEMPTS"))
     processing_lease_seconds: int = Field(
         300, ge=10, validation_alias=_env("PROCESSING_LEASE_SECONDS")

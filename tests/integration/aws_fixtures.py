@@ -78,7 +78,7 @@ def mocked_aws() -> Iterator[None]:
 
 @contextmanager
 def dynamodb_unit_of_work(**options: Any) -> Iterator[tuple[DynamoDbUnitOfWork, Any]]:
-    """A DynamoDbUnitOfWork over freshly created CONTRACT §5 tables, and its client."""
+    """A DynamoDbUnitOfWork over freshly created docs/api.md §5 tables, and its client."""
     with mocked_aws(), serialized_api_calls():
         client = boto3.client("dynamodb", region_name=REGION)
         create_tables(client)
@@ -147,7 +147,7 @@ def http_put(request: PresignedRequest, data: bytes) -> int:
 
 
 def receive_all(client: Any, queue_url: str) -> list[JobMessage]:
-    """Take every visible message off the queue, parsed as CONTRACT §4 bodies."""
+    """Take every visible message off the queue, parsed as docs/api.md §4.2 bodies."""
     found = client.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10)
     messages = found.get("Messages", [])
     for message in messages:

@@ -1,4 +1,4 @@
-"""template.yaml is valid CloudFormation and agrees with the code and CONTRACT.md, offline."""
+"""template.yaml is valid CloudFormation and agrees with the code and docs/api.md, offline."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from profilephoto.settings import Settings
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE_PATH = ROOT / "template.yaml"
 
-CONTRACT_HANDLERS = {
+DOCUMENTED_HANDLERS = {
     "FileTransferFunction": "profilephoto.entrypoints.aws_lambda.file_transfer.handler",
     "ApiFunction": "profilephoto.entrypoints.aws_lambda.api.handler",
     "ProcessFunction": "profilephoto.entrypoints.aws_lambda.process.handler",
@@ -27,7 +27,7 @@ CONTRACT_HANDLERS = {
 }
 AUTHORIZER = {"WsAuthorizerFunction": "profilephoto.entrypoints.aws_lambda.ws_authorizer.handler"}
 
-# CONTRACT §5: table -> (key, {index: (hash, range)}, ttl attribute or None).
+# docs/api.md §5: table -> (key, {index: (hash, range)}, ttl attribute or None).
 # ImageJobs has a ttl too: idempotency records ("idem#..." keys) expire through it.
 TABLES = {
     "UsersTable": ("userId", {}, None),
@@ -40,7 +40,7 @@ TABLES = {
     "ConnectionsTable": ("connectionId", {"UserIdIndex": ("userId", None)}, "ttl"),
 }
 
-# CONTRACT §2/§3: (method, path) -> function.
+# docs/api.md §2/§3: (method, path) -> function.
 REST_ROUTES = {
     ("POST", "/upload/presigned"): "FileTransferFunction",
     ("POST", "/generate"): "ApiFunction",
@@ -152,10 +152,10 @@ def test_the_sam_transform_succeeds_offline_and_its_output_lints_clean(tmp_path,
 def test_the_template_runs_the_five_contract_handlers_and_the_authorizer(template):
     handlers = {name: props["Handler"] for name, props in functions(template).items()}
 
-    assert handlers == {**CONTRACT_HANDLERS, **AUTHORIZER}
+    assert handlers == {**DOCUMENTED_HANDLERS, **AUTHORIZER}
 
 
-@pytest.mark.parametrize("path", sorted({*CONTRACT_HANDLERS.values(), *AUTHORIZER.values()}))
+@pytest.mark.parametrize("path", sorted({*DOCUMENTED_HANDLERS.values(), *AUTHORIZER.values()}))
 def test_every_handler_path_imports_and_is_callable(path):
     module_name, _, function = path.rpartition(".")
 
@@ -191,7 +191,7 @@ def test_third_party_code_is_built_once_into_a_layer_that_covers_pyproject():
 # ------------------------------------------------------------------ configuration
 
 
-@pytest.mark.parametrize("function", sorted(CONTRACT_HANDLERS))
+@pytest.mark.parametrize("function", sorted(DOCUMENTED_HANDLERS))
 def test_every_variable_the_settings_read_is_set_on_each_function(template, function):
     env = environment(template, function)
     expected = {

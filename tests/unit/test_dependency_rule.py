@@ -1,4 +1,4 @@
-"""The domain imports only the standard library and pydantic (DESIGN.md, the dependency rule)."""
+"""The domain imports only the standard library and pydantic (the dependency rule)."""
 
 import ast
 import sys

@@ -27,7 +27,7 @@ def gemini_api_key(settings: Settings) -> str | None:
 
 
 def image_generator(settings: Settings) -> ImageGenerator:
-    """Gemini when a key is configured, otherwise the labelled offline stylizer (CONTRACT §6)."""
+    """Gemini when a key is configured, otherwise the labelled offline stylizer (docs/api.md §6)."""
     api_key = gemini_api_key(settings)
     if api_key:
         from profilephoto.adapters.gemini import GeminiImageGenerator

@@ -18,7 +18,7 @@ class ServiceConfig:
     processing_lease: timedelta = timedelta(minutes=5)
     # Deliveries of one message before the job is failed and refunded (SQS maxReceiveCount).
     max_attempts: int = 3
-    # Idempotency-Key replays are honoured this long (CONTRACT §3).
+    # Idempotency-Key replays are honoured this long (docs/api.md §3.2).
     idempotency_window: timedelta = timedelta(hours=24)
     # The reconciler's deadline for a job that never reached the queue or a worker.
     stuck_after: timedelta = timedelta(minutes=15)

@@ -1,4 +1,4 @@
-"""One error hierarchy; every error carries the stable machine code of CONTRACT.md."""
+"""One error hierarchy; every error carries the stable machine code of docs/api.md §3."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ class ProfilePhotoError(Exception):
         super().__init__(self.message)
 
     def to_body(self) -> dict[str, Any]:
-        """The JSON error body of CONTRACT §3: error, code, and any extra details."""
+        """The JSON error body of docs/api.md §3: error, code, and any extra details."""
         return {"error": self.message, "code": self.code, **self.details}
 
 

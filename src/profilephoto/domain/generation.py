@@ -41,7 +41,7 @@ def request_hash(file_key: str, style: str, connection_id: str | None) -> str:
 
 
 def check_idempotency_key(key: object) -> str | None:
-    """1-128 printable ASCII characters (CONTRACT §3), or absent."""
+    """1-128 printable ASCII characters (docs/api.md §3.2), or absent."""
     if key is None:
         return None
     if (

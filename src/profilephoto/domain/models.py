@@ -11,7 +11,7 @@ from pydantic.alias_generators import to_camel
 
 
 def iso_z(moment: datetime) -> str:
-    """ISO-8601 UTC with milliseconds and `Z`, so timestamps sort as strings (CONTRACT §4)."""
+    """ISO-8601 UTC with milliseconds and `Z`, so timestamps sort as strings (docs/api.md §4.1)."""
     return (
         moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
     )
@@ -169,7 +169,7 @@ JOB_ID_PATTERN = r"^job_([0-9a-f]{32}|[0-9A-HJKMNP-TV-Z]{26})$"
 
 
 class JobMessage(Model):
-    """The SQS message body of CONTRACT §4."""
+    """The SQS message body of docs/api.md §4.2."""
 
     job_id: str = Field(pattern=JOB_ID_PATTERN)
     user_id: str
@@ -178,7 +178,7 @@ class JobMessage(Model):
 
 
 class JobStatusMessage(Model):
-    """The WebSocket push of CONTRACT §4."""
+    """The WebSocket push of docs/api.md §4.3."""
 
     type: str = "jobStatus"
     job_id: str

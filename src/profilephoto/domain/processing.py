@@ -75,7 +75,7 @@ class ProcessingService:
         try:
             # One conditional write claims the job, and only the job this message names:
             # a duplicate, a late twin, a live lease elsewhere or a message that disagrees
-            # with the record (CONTRACT §4: the record is the truth) all end here, unwritten.
+            # with the record (docs/api.md §4.2: the record is the truth) all end here, unwritten.
             job = self._uow.jobs.transition(
                 message.job_id,
                 frozenset({P, Q, R}),

@@ -42,7 +42,7 @@ class QueryService:
         self._clock, self._config = clock, config
 
     def get_job(self, identity: Identity, job_id: object) -> dict[str, Any]:
-        """The caller's job as CONTRACT §3 shows it; another user's job is JobNotFound."""
+        """The caller's job as docs/api.md §4.1 shows it; another user's job is JobNotFound."""
         job = self._uow.jobs.get(job_id) if isinstance(job_id, str) and job_id else None
         if job is None or job.user_id != identity.user_id:
             raise JobNotFound()

@@ -36,7 +36,7 @@ class ValidUpload:
 
 
 def validate_upload(request: UploadRequest, max_bytes: int) -> ValidUpload:
-    """Check a presign request against CONTRACT §3; raise the matching 400 error."""
+    """Check a presign request against docs/api.md §3.1; raise the matching 400 error."""
     file_name, content_type, size = request.file_name, request.content_type, request.file_size
     if not isinstance(file_name, str) or not file_name.strip():
         raise InvalidRequest("fileName is required")

@@ -1,4 +1,4 @@
-"""The `profilephoto` command line: `serve`, `token` and `demo` (CONTRACT §6)."""
+"""The `profilephoto` command line: `serve`, `token` and `demo` (docs/api.md §6)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""JobQueue on SQS: one message per job with the CONTRACT §4 body."""
+"""JobQueue on SQS: one message per job with the docs/api.md §4.2 body."""
 
 from __future__ import annotations
 

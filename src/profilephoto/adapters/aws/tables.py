@@ -1,4 +1,4 @@
-"""The four DynamoDB tables of CONTRACT §5, for tests, benchmarks and local stacks."""
+"""The four DynamoDB tables of docs/api.md §5, for tests, benchmarks and local stacks."""
 
 from __future__ import annotations
 

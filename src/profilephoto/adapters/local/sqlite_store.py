@@ -23,7 +23,7 @@ from profilephoto.domain.job_lifecycle import check_transition
 from profilephoto.domain.models import IdempotencyRecord, Job, JobError, JobStatus, iso_z
 from profilephoto.domain.quota import usage_key as make_usage_key
 
-# The tables mirror CONTRACT §5: the item as JSON plus the attributes its indexes need.
+# The tables mirror docs/api.md §5: the item as JSON plus the attributes its indexes need.
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS users (
     user_id TEXT PRIMARY KEY,

@@ -1,1 +1,1 @@
-"""AWS Lambda handlers (CONTRACT §2): thin translations between events and the services."""
+"""AWS Lambda handlers (docs/api.md §2): thin translations between events and the services."""

@@ -60,7 +60,7 @@ def json_response(status: int, body: Any) -> Response[Any]:
 
 
 class EchoingCORSConfig(CORSConfig):
-    """CONTRACT §3 echoes the request's Origin when allowed, also under ALLOWED_ORIGINS=*."""
+    """docs/api.md §3 echoes the request's Origin when allowed, also under ALLOWED_ORIGINS=*."""
 
     def allowed_origin(self, extracted_origin: str) -> str | None:
         allowed = super().allowed_origin(extracted_origin)
@@ -68,7 +68,7 @@ class EchoingCORSConfig(CORSConfig):
 
 
 def new_resolver() -> APIGatewayRestResolver:
-    """A REST resolver with the CONTRACT's CORS and error shapes; routes are added by the caller."""
+    """A REST resolver with the CORS and error shapes of docs/api.md §3; the caller adds routes."""
     origins = runtime.settings().origins or ["*"]
     cors = EchoingCORSConfig(
         allow_origin=origins[0],

@@ -1,4 +1,4 @@
-"""Scheduled handler: the sweep that makes every job end (DESIGN invariant 2)."""
+"""Scheduled handler: the sweep that makes every job end (docs/api.md §4.1)."""
 
 from __future__ import annotations
 
