@@ -13,7 +13,7 @@ from PIL import Image
 from profilephoto.adapters.gemini import GeminiImageGenerator
 from profilephoto.adapters.local.offline_stylizer import OfflineStylizer
 from profilephoto.adapters.memory.generator import ScriptedImageGenerator, sniff
-from profilephoto.domain.errors import GenerationError, TransientGenerationError
+from profilephoto.domain.errors import GenerationError, InvalidImage, TransientGenerationError
 from profilephoto.domain.models import GeneratedImage, ImageData
 from profilephoto.domain.ports import ImageGenerator
 from profilephoto.domain.styles import StyleCatalog
@@ -28,9 +28,9 @@ def png(size: tuple[int, int] = (64, 64)) -> bytes:
     return out.getvalue()
 
 
-def jpeg_selfie() -> ImageData:
+def jpeg_selfie(colour: tuple[int, int, int] = (120, 160, 140)) -> ImageData:
     out = io.BytesIO()
-    Image.new("RGB", (576, 768), (120, 160, 140)).save(out, "JPEG", quality=85)
+    Image.new("RGB", (576, 768), colour).save(out, "JPEG", quality=85)
     return ImageData(data=out.getvalue(), content_type="image/jpeg")
 
 
@@ -62,39 +62,56 @@ def harness(
 
 
 def test_a_photo_and_a_style_give_a_generated_image(harness):
-    result = harness.generator.generate(jpeg_selfie(), STYLES.get("professional"))
+    result = harness.generator.generate([jpeg_selfie()], STYLES.get("professional"))
     assert isinstance(result, GeneratedImage)
     assert result.data
     assert result.content_type.startswith("image/")
 
 
 def test_the_bytes_are_the_image_type_the_result_declares(harness):
-    result = harness.generator.generate(jpeg_selfie(), STYLES.get("casual"))
+    result = harness.generator.generate([jpeg_selfie()], STYLES.get("casual"))
     assert sniff(result.data) == result.content_type
 
 
 def test_the_result_is_labelled_with_the_generators_model_name(harness):
     name = harness.generator.model_name
     assert isinstance(name, str) and name
-    assert harness.generator.generate(jpeg_selfie(), STYLES.get("tech")).model == name
+    assert harness.generator.generate([jpeg_selfie()], STYLES.get("tech")).model == name
 
 
 def test_usage_is_a_mapping_of_names_to_non_negative_token_counts(harness):
-    usage = harness.generator.generate(jpeg_selfie(), STYLES.get("academic")).usage
+    usage = harness.generator.generate([jpeg_selfie()], STYLES.get("academic")).usage
     assert all(isinstance(k, str) and isinstance(v, int) and v >= 0 for k, v in usage.items())
+
+
+def test_up_to_three_photos_of_one_person_give_one_image(harness):
+    photos = [jpeg_selfie(), jpeg_selfie((90, 90, 90)), jpeg_selfie((200, 180, 160))]
+    result = harness.generator.generate(photos, STYLES.get("professional"))
+    assert sniff(result.data) == result.content_type
+
+
+@pytest.mark.parametrize("ratio", ["1:1", "4:5", "3:4", "2:3", "9:16"])
+def test_every_aspect_ratio_of_the_api_gives_an_image(harness, ratio):
+    result = harness.generator.generate([jpeg_selfie()], STYLES.get("casual"), aspect_ratio=ratio)
+    assert sniff(result.data) == result.content_type
+
+
+def test_no_photo_at_all_is_an_invalid_image(harness):
+    with pytest.raises(InvalidImage):
+        harness.generator.generate([], STYLES.get("casual"))
 
 
 def test_every_catalog_style_can_be_generated(harness):
     photo = jpeg_selfie()
     for style in STYLES.all():
-        assert harness.generator.generate(photo, style).data
+        assert harness.generator.generate([photo], style).data
 
 
 def test_concurrent_calls_all_succeed(harness):
     # The worker processes a batch's records concurrently with one generator.
     photo, style = jpeg_selfie(), STYLES.get("outdoor")
     with ThreadPoolExecutor(max_workers=4) as pool:
-        results = list(pool.map(lambda _: harness.generator.generate(photo, style), range(4)))
+        results = list(pool.map(lambda _: harness.generator.generate([photo], style), range(4)))
     assert all(r.data for r in results)
 
 
@@ -103,6 +120,6 @@ def test_an_unavailable_model_is_a_transient_domain_error_and_the_next_call_work
         pytest.skip("nothing remote to be unavailable")
     harness.break_next()
     with pytest.raises(GenerationError) as raised:
-        harness.generator.generate(jpeg_selfie(), STYLES.get("creative"))
+        harness.generator.generate([jpeg_selfie()], STYLES.get("creative"))
     assert raised.value.transient
-    assert harness.generator.generate(jpeg_selfie(), STYLES.get("creative")).data
+    assert harness.generator.generate([jpeg_selfie()], STYLES.get("creative")).data

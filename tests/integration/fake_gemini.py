@@ -33,10 +33,12 @@ class Received:
 
     def inline_image(self) -> tuple[bytes, str]:
         blob = next(p for p in self.parts() if "inlineData" in p)["inlineData"]
-        data = blob["data"]
+        return self.decode(blob["data"]), blob.get("mimeType") or blob.get("mime_type")
+
+    @staticmethod
+    def decode(data: str) -> bytes:
         # The SDK sends URL-safe base64; the REST docs show the standard alphabet.
-        decoded = base64.urlsafe_b64decode(data.replace("+", "-").replace("/", "_"))
-        return decoded, blob.get("mimeType") or blob.get("mime_type")
+        return base64.urlsafe_b64decode(data.replace("+", "-").replace("/", "_"))
 
     def prompt(self) -> str:
         return " ".join(p["text"] for p in self.parts() if "text" in p)

@@ -54,7 +54,7 @@ def test_a_generated_image_comes_back_with_the_model_and_its_token_counts(fake):
     usage = {"promptTokenCount": 1300, "candidatesTokenCount": 1290, "totalTokenCount": 2590}
     fake.then(image_reply(RESULT, text="Here is your portrait.", usage=usage))
 
-    result = generator().generate(PHOTO, STYLE)
+    result = generator().generate([PHOTO], STYLE)
 
     assert result.data == RESULT
     assert result.content_type == "image/png"
@@ -63,7 +63,7 @@ def test_a_generated_image_comes_back_with_the_model_and_its_token_counts(fake):
 
 
 def test_the_request_carries_the_photo_the_style_prompt_and_the_key_header(fake):
-    generator().generate(PHOTO, STYLE)
+    generator().generate([PHOTO], STYLE)
 
     [request] = fake.received
     assert request.path == f"/v1beta/models/{MODEL}:generateContent"
@@ -76,8 +76,19 @@ def test_the_request_carries_the_photo_the_style_prompt_and_the_key_header(fake)
 
 
 def test_the_photo_is_sent_before_the_instruction(fake):
-    generator().generate(PHOTO, STYLE)
+    generator().generate([PHOTO], STYLE)
     assert ["inlineData" in part for part in fake.received[0].parts()] == [True, False]
+
+
+def test_several_photos_go_in_order_before_the_instruction_with_the_aspect_ratio(fake):
+    side = ImageData(data=b"\xff\xd8\xff\xe0side-view", content_type="image/jpeg")
+    generator().generate([PHOTO, side], STYLE, aspect_ratio="4:5")
+
+    [request] = fake.received
+    sent = [p["inlineData"]["data"] for p in request.parts() if "inlineData" in p]
+    assert [request.decode(data) for data in sent] == [PHOTO.data, side.data]
+    assert "text" in request.parts()[-1]
+    assert request.body["generationConfig"]["imageConfig"]["aspectRatio"] == "4:5"
 
 
 def test_the_first_inline_image_is_the_result(fake):
@@ -86,7 +97,7 @@ def test_the_first_inline_image_is_the_result(fake):
         {"inlineData": {"mimeType": "image/png", "data": "c2Vjb25k"}}
     )
     fake.then(answer)
-    assert generator().generate(PHOTO, STYLE).data == RESULT
+    assert generator().generate([PHOTO], STYLE).data == RESULT
 
 
 def test_a_draft_image_from_the_models_thinking_is_not_the_result(fake):
@@ -94,13 +105,13 @@ def test_a_draft_image_from_the_models_thinking_is_not_the_result(fake):
     draft = {"inlineData": {"mimeType": "image/png", "data": "ZHJhZnQ="}, "thought": True}
     answer.body["candidates"][0]["content"]["parts"].insert(0, draft)  # type: ignore[index]
     fake.then(answer)
-    assert generator().generate(PHOTO, STYLE).data == RESULT
+    assert generator().generate([PHOTO], STYLE).data == RESULT
 
 
 def test_the_client_is_built_once_and_its_connection_reused(fake):
     gemini = generator()
-    gemini.generate(PHOTO, STYLE)
-    gemini.generate(PHOTO, STYLE)
+    gemini.generate([PHOTO], STYLE)
+    gemini.generate([PHOTO], STYLE)
     assert len(fake.received) == 2
     assert fake.received[0].client_port == fake.received[1].client_port
 
@@ -145,7 +156,7 @@ OUTCOMES = {
 def test_each_answer_maps_to_its_domain_outcome(fake, reply, expected):
     fake.then(reply)
     with pytest.raises(expected) as raised:
-        generator().generate(PHOTO, STYLE)
+        generator().generate([PHOTO], STYLE)
     assert type(raised.value) is expected
     assert len(fake.received) == 1  # the SDK does not retry behind the queue's back
 
@@ -153,20 +164,20 @@ def test_each_answer_maps_to_its_domain_outcome(fake, reply, expected):
 def test_a_text_only_answer_carries_the_models_words(fake):
     fake.then(text_only("I can't change a person's identity."))
     with pytest.raises(GenerationFailed, match="identity"):
-        generator().generate(PHOTO, STYLE)
+        generator().generate([PHOTO], STYLE)
 
 
 def test_a_no_image_finish_reason_is_named_in_the_failure(fake):
     fake.then(text_only("Sorry.", "NO_IMAGE"))
     with pytest.raises(GenerationFailed, match="NO_IMAGE"):
-        generator().generate(PHOTO, STYLE)
+        generator().generate([PHOTO], STYLE)
 
 
 def test_an_answer_slower_than_the_timeout_is_transient(fake):
     fake.then(Reply(delay=5.0))
     started = time.monotonic()
     with pytest.raises(TransientGenerationError, match="timed out"):
-        generator(timeout=0.5).generate(PHOTO, STYLE)
+        generator(timeout=0.5).generate([PHOTO], STYLE)
     assert time.monotonic() - started < 3.0
 
 
@@ -176,7 +187,7 @@ def test_an_unreachable_endpoint_is_transient(monkeypatch):
         port = probe.getsockname()[1]
     monkeypatch.setenv("GOOGLE_GEMINI_BASE_URL", f"http://127.0.0.1:{port}")
     with pytest.raises(TransientGenerationError, match="could not be reached"):
-        generator().generate(PHOTO, STYLE)
+        generator().generate([PHOTO], STYLE)
 
 
 LEAKY = {
@@ -192,7 +203,7 @@ def test_the_api_key_never_shows_in_errors_or_logs(fake, caplog, reply):
     fake.then(reply)
     caplog.set_level(logging.DEBUG)
     with pytest.raises(GenerationError) as raised:
-        generator(timeout=0.5).generate(PHOTO, STYLE)
+        generator(timeout=0.5).generate([PHOTO], STYLE)
     error = raised.value
     assert KEY not in str(error) and KEY not in repr(error) and KEY not in error.message
     assert error.__cause__ is None  # no SDK error (with its request headers) chained

@@ -1,4 +1,4 @@
-"""The offline stylizer: deterministic, square, and visibly different per style."""
+"""The offline stylizer: deterministic, shaped as asked, and visibly different per style."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ def stylizer() -> OfflineStylizer:
 
 
 def test_it_is_labelled_as_the_offline_stylizer(stylizer):
-    result = stylizer.generate(selfie(), STYLES.get("professional"))
+    result = stylizer.generate([selfie()], STYLES.get("professional"))
     assert stylizer.model_name == "offline-stylizer"
     assert result.model == "offline-stylizer"
     assert result.content_type == "image/png"
@@ -39,21 +39,21 @@ def test_it_is_labelled_as_the_offline_stylizer(stylizer):
 
 @pytest.mark.parametrize("size", [(480, 640), (640, 480), (300, 300), (97, 203)])
 def test_every_photo_becomes_a_1024_square_png(stylizer, size):
-    result = stylizer.generate(selfie(*size), STYLES.get("casual"))
+    result = stylizer.generate([selfie(*size)], STYLES.get("casual"))
     image = Image.open(io.BytesIO(result.data))
     assert (image.format, image.mode, image.size) == ("PNG", "RGB", (1024, 1024))
 
 
 def test_the_same_photo_and_style_give_the_same_bytes(stylizer):
     photo = selfie()
-    first = stylizer.generate(photo, STYLES.get("studio_bw"))
-    again = OfflineStylizer().generate(photo, STYLES.get("studio_bw"))
+    first = stylizer.generate([photo], STYLES.get("studio_bw"))
+    again = OfflineStylizer().generate([photo], STYLES.get("studio_bw"))
     assert first.data == again.data
 
 
 def test_every_style_looks_different_from_every_other(stylizer):
     photo = selfie()
-    renders = {s.id: stylizer.generate(photo, s).data for s in STYLES.all()}
+    renders = {s.id: stylizer.generate([photo], s).data for s in STYLES.all()}
     assert len(set(renders.values())) == len(STYLES.all())
     pictures = {k: Image.open(io.BytesIO(v)).convert("RGB") for k, v in renders.items()}
     for a in pictures:
@@ -64,7 +64,7 @@ def test_every_style_looks_different_from_every_other(stylizer):
 
 
 def test_studio_black_and_white_has_no_colour(stylizer):
-    result = stylizer.generate(selfie(), STYLES.get("studio_bw"))
+    result = stylizer.generate([selfie()], STYLES.get("studio_bw"))
     image = Image.open(io.BytesIO(result.data)).convert("RGB")
     red, green, blue = image.split()
     assert ImageChops.difference(red, green).getbbox() is None
@@ -73,25 +73,57 @@ def test_studio_black_and_white_has_no_colour(stylizer):
 
 def test_outdoor_is_warmer_than_tech(stylizer):
     photo = selfie()
-    outdoor = Image.open(io.BytesIO(stylizer.generate(photo, STYLES.get("outdoor")).data))
-    tech = Image.open(io.BytesIO(stylizer.generate(photo, STYLES.get("tech")).data))
+    outdoor = Image.open(io.BytesIO(stylizer.generate([photo], STYLES.get("outdoor")).data))
+    tech = Image.open(io.BytesIO(stylizer.generate([photo], STYLES.get("tech")).data))
     warmth = [ImageStat.Stat(i).mean[0] - ImageStat.Stat(i).mean[2] for i in (outdoor, tech)]
     assert warmth[0] > warmth[1]
 
 
 def test_the_head_stays_in_the_frame(stylizer):
     # A tall selfie: the face must survive the square crop, centred in the upper half.
-    image = Image.open(io.BytesIO(stylizer.generate(selfie(), STYLES.get("casual")).data))
+    image = Image.open(io.BytesIO(stylizer.generate([selfie()], STYLES.get("casual")).data))
     red, _, blue = image.convert("RGB").getpixel((512, 380))
     assert red > blue + 40  # skin tone, not the green wall
 
 
 def test_an_unknown_style_gets_a_neutral_treatment(stylizer):
     odd = Style(id="vaporwave", name="?", description="?", prompt="?")
-    result = stylizer.generate(selfie(), odd)
+    result = stylizer.generate([selfie()], odd)
     assert Image.open(io.BytesIO(result.data)).size == (1024, 1024)
 
 
 def test_bytes_that_are_not_an_image_are_an_invalid_image(stylizer):
     with pytest.raises(InvalidImage):
-        stylizer.generate(ImageData(data=b"nope", content_type="image/jpeg"), STYLES.get("tech"))
+        stylizer.generate([ImageData(data=b"nope", content_type="image/jpeg")], STYLES.get("tech"))
+
+
+@pytest.mark.parametrize(
+    ("ratio", "size"),
+    [
+        ("1:1", (1024, 1024)),
+        ("4:5", (819, 1024)),
+        ("3:4", (768, 1024)),
+        ("2:3", (683, 1024)),
+        ("9:16", (576, 1024)),
+    ],
+)
+def test_the_result_has_the_aspect_ratio_asked_for(stylizer, ratio, size):
+    result = stylizer.generate([selfie()], STYLES.get("professional"), aspect_ratio=ratio)
+    assert Image.open(io.BytesIO(result.data)).size == size
+
+
+def test_with_several_photos_the_first_is_the_one_styled(stylizer):
+    main, other = selfie(), selfie(640, 480)
+    alone = stylizer.generate([main], STYLES.get("tech")).data
+    assert stylizer.generate([main, other, other], STYLES.get("tech")).data == alone
+    assert stylizer.generate([other, main], STYLES.get("tech")).data != alone
+
+
+def test_no_photo_at_all_is_an_invalid_image(stylizer):
+    with pytest.raises(InvalidImage):
+        stylizer.generate([], STYLES.get("tech"))
+
+
+def test_a_ratio_that_is_not_width_colon_height_is_refused(stylizer):
+    with pytest.raises(ValueError, match="aspect ratio"):
+        stylizer.generate([selfie()], STYLES.get("tech"), aspect_ratio="wide")

@@ -213,7 +213,7 @@ def test_a_worker_that_outlived_its_lease_does_not_cut_short_the_next_workers_le
 
         model_name = "slow"
 
-        def generate(self, image, style):
+        def generate(self, images, style, *, aspect_ratio="1:1"):
             world.clock.advance(timedelta(minutes=6))
             taken_over["job"] = world.uow.jobs.transition(
                 job_id,

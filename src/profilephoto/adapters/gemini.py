@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Sequence
 from typing import Any
 
 import httpx
@@ -15,6 +16,7 @@ from profilephoto.domain.errors import (
     ContentBlocked,
     GenerationError,
     GenerationFailed,
+    InvalidImage,
     TransientGenerationError,
 )
 from profilephoto.domain.models import GeneratedImage, ImageData, Style
@@ -63,7 +65,6 @@ class GeminiImageGenerator:
         client: genai.Client | None = None,
         *,
         api_version: str = "v1beta",
-        aspect_ratio: str | None = "1:1",
     ) -> None:
         if not api_key and client is None:
             raise ValueError("GeminiImageGenerator needs an API key (GEMINI_API_KEY)")
@@ -71,7 +72,6 @@ class GeminiImageGenerator:
         self._model = model_name
         self._timeout_ms = max(1, int(timeout_seconds * 1000))
         self._api_version = api_version
-        self._aspect_ratio = aspect_ratio
         self._client = client
         self._lock = threading.Lock()
         self._transport, self._timeouts = _network_errors()
@@ -83,24 +83,29 @@ class GeminiImageGenerator:
     def model_name(self) -> str:
         return self._model
 
-    def generate(self, image: ImageData, style: Style) -> GeneratedImage:
+    def generate(
+        self, images: Sequence[ImageData], style: Style, *, aspect_ratio: str = "1:1"
+    ) -> GeneratedImage:
         """The styled portrait, or TransientGenerationError / ContentBlocked / GenerationFailed."""
+        if not images:
+            raise InvalidImage("No photo to generate from")
         try:
             client = self._client_once()
         except Exception as error:
             log.error("gemini client could not be built", extra={"error": type(error).__name__})
             raise GenerationFailed("The Gemini client could not be configured") from None
-        # The photo first, then the instruction, as the image-editing docs lay a request out.
+        # The photos first (main one first), then the instruction, as the image-editing
+        # docs lay a request out.
         contents = types.Content(
             role="user",
             parts=[
-                types.Part.from_bytes(data=image.data, mime_type=image.content_type),
+                *(types.Part.from_bytes(data=i.data, mime_type=i.content_type) for i in images),
                 types.Part.from_text(text=style.prompt),
             ],
         )
         try:
             response = client.models.generate_content(
-                model=self._model, contents=contents, config=self._config()
+                model=self._model, contents=contents, config=self._config(aspect_ratio)
             )
         except Exception as error:
             raise self._classify(error) from None  # the cause may hold the key in its request
@@ -122,13 +127,11 @@ class GeminiImageGenerator:
                 )
             return self._client
 
-    def _config(self) -> types.GenerateContentConfig:
+    def _config(self, aspect_ratio: str) -> types.GenerateContentConfig:
         # TEXT alongside IMAGE: when the model declines it says why, and we keep that text.
         return types.GenerateContentConfig(
             response_modalities=["TEXT", "IMAGE"],
-            image_config=(
-                types.ImageConfig(aspect_ratio=self._aspect_ratio) if self._aspect_ratio else None
-            ),
+            image_config=types.ImageConfig(aspect_ratio=aspect_ratio),
         )
 
     def _classify(self, error: Exception) -> GenerationError:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -32,9 +33,11 @@ class DelayedGenerator:
     def model_name(self) -> str:
         return self._inner.model_name
 
-    def generate(self, image: ImageData, style: Style) -> GeneratedImage:
+    def generate(
+        self, images: Sequence[ImageData], style: Style, *, aspect_ratio: str = "1:1"
+    ) -> GeneratedImage:
         time.sleep(self._delay)
-        return self._inner.generate(image, style)
+        return self._inner.generate(images, style, aspect_ratio=aspect_ratio)
 
 
 def _generator(settings: Settings, delay: float) -> ImageGenerator:

@@ -155,6 +155,13 @@ class GenerationFailed(GenerationError):
     default_message = "The image model did not produce an image"
 
 
+class ModelUnavailable(GenerationError):
+    """The model and every fallback answered 404: an outage to page about, not a bad photo."""
+
+    code = "model_unavailable"
+    default_message = "The image model is not available"
+
+
 class ContentBlocked(GenerationError):
     code = "content_blocked"
     default_message = "The image model declined this photo"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -176,9 +176,13 @@ class ImageGenerator(Protocol):
     def model_name(self) -> str:
         """The model the generator uses, recorded as the job's `metadata.model`."""
 
-    def generate(self, image: ImageData, style: Style) -> GeneratedImage:
-        """The styled portrait. Raises TransientGenerationError (retry), ContentBlocked,
-        GenerationFailed or InvalidImage (permanent)."""
+    def generate(
+        self, images: Sequence[ImageData], style: Style, *, aspect_ratio: str = "1:1"
+    ) -> GeneratedImage:
+        """One styled portrait of the person in `images` (1-3 photos, the main one first),
+        shaped `aspect_ratio` (docs/api.md lists the ratios). Raises
+        TransientGenerationError (retry), ModelUnavailable, ContentBlocked, GenerationFailed
+        or InvalidImage (permanent)."""
 
 
 class ImageProcessor(Protocol):

@@ -123,7 +123,7 @@ class ProcessingService:
         with _step("normalize", job):
             normalized = self._images.normalize_upload(original)
         with _step("generate", job):
-            generated = self._generator.generate(normalized, style)
+            generated = self._generator.generate([normalized], style)
         with _step("store", job):
             stored = self._images.encode_result(generated)
             ext = EXTENSIONS.get(stored.content_type, "png")

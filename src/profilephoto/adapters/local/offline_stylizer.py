@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import random
+import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from PIL import Image, ImageChops, ImageDraw, ImageEnhance, ImageFilter, ImageOps
@@ -11,9 +13,11 @@ from PIL import Image, ImageChops, ImageDraw, ImageEnhance, ImageFilter, ImageOp
 from profilephoto.domain.errors import InvalidImage
 from profilephoto.domain.models import GeneratedImage, ImageData, Style
 
-SIZE = 1024
+# The longest side of every result, as Gemini's `1K` size is about 1024 pixels.
+LONG_SIDE = 1024
 MAX_INPUT_PIXELS = 50_000_000
 RGB = tuple[int, int, int]
+Size = tuple[int, int]
 
 
 @dataclass(frozen=True)
@@ -97,23 +101,31 @@ class OfflineStylizer:
 
     It cannot tell a face from a wall: it assumes a selfie (subject centred, face in the
     upper third) and separates subject from background with a fixed soft silhouette.
+    With several photos it styles the first (the main one); the others are for a model's
+    likeness, which a grade cannot use.
     """
 
     def __init__(self) -> None:
-        self._silhouette = _silhouette()
         self._grain = _grain_tile()
+        self._silhouettes: dict[Size, Image.Image] = {}
+        self._lock = threading.Lock()
 
     @property
     def model_name(self) -> str:
         return "offline-stylizer"
 
-    def generate(self, image: ImageData, style: Style) -> GeneratedImage:
-        """A 1024x1024 PNG; the same photo and style always give the same bytes."""
-        portrait = _head_and_shoulders(_decode(image.data))
+    def generate(
+        self, images: Sequence[ImageData], style: Style, *, aspect_ratio: str = "1:1"
+    ) -> GeneratedImage:
+        """A PNG of `aspect_ratio`, longest side 1024; the same input gives the same bytes."""
+        if not images:
+            raise InvalidImage("No photo to stylize")
+        size = output_size(aspect_ratio)
+        portrait = _head_and_shoulders(_decode(images[0].data), size)
         look = LOOKS.get(style.id, NEUTRAL)
         subject = _grade(portrait, look)
         background = self._background(portrait, look)
-        result = Image.composite(subject, background, self._silhouette)
+        result = Image.composite(subject, background, self._silhouette(size))
         if look.grain:
             result = self._add_grain(result, look.grain)
         if look.vignette:
@@ -127,15 +139,35 @@ class OfflineStylizer:
         if look.background_blur:
             background = background.filter(ImageFilter.GaussianBlur(look.background_blur))
         if look.backdrop and look.backdrop_mix:
-            backdrop = _vertical_gradient(*look.backdrop)
+            backdrop = _vertical_gradient(*look.backdrop, size=portrait.size)
             if look.grayscale:
                 backdrop = ImageOps.grayscale(backdrop).convert("RGB")
             background = Image.blend(background, backdrop, look.backdrop_mix)
         return background
 
+    def _silhouette(self, size: Size) -> Image.Image:
+        with self._lock:  # one mask per shape, built once: blurring it is the slow part
+            if size not in self._silhouettes:
+                self._silhouettes[size] = _silhouette(size)
+            return self._silhouettes[size]
+
     def _add_grain(self, image: Image.Image, amplitude: int) -> Image.Image:
-        grain = self._grain.point(lambda v: 128 + (v - 128) * amplitude // 128)
+        grain = self._grain.crop((0, 0, *image.size))
+        grain = grain.point(lambda v: 128 + (v - 128) * amplitude // 128)
         return ImageChops.add(image, Image.merge("RGB", (grain, grain, grain)), offset=-128)
+
+
+def output_size(aspect_ratio: str) -> Size:
+    """Width and height of a `W:H` ratio with its longest side LONG_SIDE; ValueError if bad."""
+    try:
+        across, down = (int(part) for part in aspect_ratio.split(":"))
+    except ValueError:
+        raise ValueError(f"aspect ratio {aspect_ratio!r} is not W:H") from None
+    if across < 1 or down < 1:
+        raise ValueError(f"aspect ratio {aspect_ratio!r} is not W:H")
+    if across >= down:
+        return LONG_SIDE, max(1, round(LONG_SIDE * down / across))
+    return max(1, round(LONG_SIDE * across / down)), LONG_SIDE
 
 
 def _decode(data: bytes) -> Image.Image:
@@ -152,16 +184,20 @@ def _decode(data: bytes) -> Image.Image:
         raise InvalidImage(f"The offline stylizer cannot read this image ({error})") from None
 
 
-def _head_and_shoulders(image: Image.Image) -> Image.Image:
-    """A square crop, centred across, with the face assumed in the upper third of a selfie."""
+def _head_and_shoulders(image: Image.Image, size: Size) -> Image.Image:
+    """A crop of the output's shape, centred across, with the face assumed in the upper
+    third of a selfie."""
     width, height = image.size
-    side = min(width, height)
+    shape = size[0] / size[1]
+    crop_w, crop_h = (width, width / shape) if width / height < shape else (height * shape, height)
     if height > width:
-        side = int(side * 0.95)  # tighter on tall selfies, where the body fills the bottom
-    left = (width - side) // 2
-    top = int((height - side) * 0.3)  # keep the head: crop mostly from below
-    square = image.crop((left, top, left + side, top + side))
-    return square.resize((SIZE, SIZE), Image.Resampling.LANCZOS)
+        # tighter on tall selfies, where the body fills the bottom
+        crop_w, crop_h = crop_w * 0.95, crop_h * 0.95
+    crop_w, crop_h = max(1, round(crop_w)), max(1, round(crop_h))
+    left = (width - crop_w) // 2
+    top = int((height - crop_h) * 0.3)  # keep the head: crop mostly from below
+    frame = image.crop((left, top, left + crop_w, top + crop_h))
+    return frame.resize(size, Image.Resampling.LANCZOS)
 
 
 def _grade(image: Image.Image, look: Look) -> Image.Image:
@@ -183,24 +219,24 @@ def _grade(image: Image.Image, look: Look) -> Image.Image:
     return image
 
 
-def _silhouette() -> Image.Image:
-    """A soft mask of a head over shoulders: white where the subject probably is."""
-    mask = Image.new("L", (SIZE, SIZE), 0)
+def _silhouette(size: Size) -> Image.Image:
+    """A soft mask of a head over shoulders: white where the subject probably is.
+
+    Drawn on the 1024 square and scaled, so a taller frame gets a taller figure."""
+    mask = Image.new("L", (LONG_SIDE, LONG_SIDE), 0)
     draw = ImageDraw.Draw(mask)
     draw.ellipse((282, 110, 742, 690), fill=255)  # head and neck
     draw.ellipse((40, 640, 984, 1500), fill=255)  # shoulders, running off the bottom
-    return mask.filter(ImageFilter.GaussianBlur(48))
+    return mask.filter(ImageFilter.GaussianBlur(48)).resize(size, Image.Resampling.BILINEAR)
 
 
-def _vertical_gradient(top: RGB, bottom: RGB) -> Image.Image:
-    ramp = Image.linear_gradient("L").resize((SIZE, SIZE))
-    return Image.composite(
-        Image.new("RGB", (SIZE, SIZE), bottom), Image.new("RGB", (SIZE, SIZE), top), ramp
-    )
+def _vertical_gradient(top: RGB, bottom: RGB, size: Size) -> Image.Image:
+    ramp = Image.linear_gradient("L").resize(size)
+    return Image.composite(Image.new("RGB", size, bottom), Image.new("RGB", size, top), ramp)
 
 
 def _vignette(image: Image.Image, strength: float) -> Image.Image:
-    edges = Image.radial_gradient("L").resize((SIZE, SIZE)).point(lambda v: min(255, v * 2 // 3))
+    edges = Image.radial_gradient("L").resize(image.size).point(lambda v: min(255, v * 2 // 3))
     darker = ImageEnhance.Brightness(image).enhance(1.0 - strength)
     return Image.composite(darker, image, edges)
 
@@ -209,8 +245,8 @@ def _grain_tile() -> Image.Image:
     """Film grain from a fixed seed, so the output never varies between runs."""
     rng = random.Random(1024)
     tile = Image.frombytes("L", (128, 128), bytes(rng.randrange(256) for _ in range(128 * 128)))
-    grain = Image.new("L", (SIZE, SIZE))
-    for x in range(0, SIZE, 128):
-        for y in range(0, SIZE, 128):
+    grain = Image.new("L", (LONG_SIDE, LONG_SIDE))
+    for x in range(0, LONG_SIDE, 128):
+        for y in range(0, LONG_SIDE, 128):
             grain.paste(tile, (x, y))
     return grain

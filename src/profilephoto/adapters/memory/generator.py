@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from profilephoto.domain.errors import GenerationFailed, InvalidImage
 from profilephoto.domain.models import GeneratedImage, ImageData, Style
@@ -27,6 +29,15 @@ def sniff(data: bytes) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class GeneratorCall:
+    """What one `generate` call was asked: the photos (main first), the style, the shape."""
+
+    images: tuple[ImageData, ...]
+    style: Style
+    aspect_ratio: str
+
+
 class ScriptedImageGenerator:
     """Plays its script in order (an exception is raised, None succeeds), then succeeds."""
 
@@ -34,7 +45,7 @@ class ScriptedImageGenerator:
         self, script: list[Exception | None] | None = None, model: str = "scripted-fake"
     ) -> None:
         self.script = list(script or [])
-        self.calls: list[tuple[ImageData, Style]] = []
+        self.calls: list[GeneratorCall] = []
         self._model = model
         self._lock = threading.Lock()
 
@@ -47,13 +58,18 @@ class ScriptedImageGenerator:
             self.script.extend(outcomes)
         return self
 
-    def generate(self, image: ImageData, style: Style) -> GeneratedImage:
+    def generate(
+        self, images: Sequence[ImageData], style: Style, *, aspect_ratio: str = "1:1"
+    ) -> GeneratedImage:
+        if not images:
+            raise InvalidImage("No photo to generate from")
         with self._lock:
-            self.calls.append((image, style))
+            self.calls.append(GeneratorCall(tuple(images), style, aspect_ratio))
             outcome = self.script.pop(0) if self.script else None
         if outcome is not None:
             raise outcome
-        digest = hashlib.sha256(image.data + style.id.encode()).digest()
+        seed = b"".join(image.data for image in images) + style.id.encode() + aspect_ratio.encode()
+        digest = hashlib.sha256(seed).digest()
         return GeneratedImage(
             data=PNG_SIGNATURE + digest,
             content_type="image/png",
