@@ -2,21 +2,31 @@
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
-STAMP  := $(VENV)/.installed-stamp
+# Running needs only the runtime dependencies; the test tools come with `make test`.
+RUNTIME := $(VENV)/.runtime-stamp
+STAMP   := $(VENV)/.installed-stamp
+PORT    ?= 8000
+PIP     := $(PY) -m pip install --quiet --disable-pip-version-check
 
 .PHONY: run demo test lint unit bench clean
 
-$(STAMP): pyproject.toml
+$(VENV)/bin/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
 		{ echo "profilephoto needs Python 3.11+ (set PYTHON=python3.11)"; exit 1; }
-	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
-	@touch $(STAMP)
+	$(PYTHON) -m venv $(VENV)
 
-run: $(STAMP)
-	$(VENV)/bin/profilephoto serve
+$(RUNTIME): pyproject.toml | $(VENV)/bin/python
+	$(PIP) -e .
+	@touch $(RUNTIME)
 
-demo: $(STAMP)
+$(STAMP): pyproject.toml | $(VENV)/bin/python
+	$(PIP) -e '.[dev]'
+	@touch $(STAMP) $(RUNTIME)
+
+run: $(RUNTIME)
+	$(VENV)/bin/profilephoto serve --port $(PORT)
+
+demo: $(RUNTIME)
 	$(VENV)/bin/profilephoto demo --out profilephoto-result.png
 
 lint: $(STAMP)

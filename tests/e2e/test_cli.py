@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import socket
 import subprocess
 
 import pytest
@@ -9,7 +11,7 @@ from PIL import Image
 
 from profilephoto.adapters.local.auth import LocalAuth
 from profilephoto.adapters.local.keyfile import load_or_create_secret
-from tests.e2e.local_server import command
+from tests.e2e.local_server import command, free_port
 
 pytestmark = pytest.mark.slow
 
@@ -51,6 +53,7 @@ def test_demo_explains_a_file_that_is_not_a_photo(tmp_path):
 
 
 def test_token_prints_a_token_for_the_data_dirs_secret(tmp_path):
+    load_or_create_secret(tmp_path, "token")  # as `serve` leaves it
     run = subprocess.run(
         command("token", "dana", "--data-dir", str(tmp_path)),
         capture_output=True,
@@ -59,3 +62,56 @@ def test_token_prints_a_token_for_the_data_dirs_secret(tmp_path):
     )
     claims = LocalAuth(load_or_create_secret(tmp_path, "token")).verify(run.stdout.strip())
     assert claims["sub"] == "dana"
+
+
+def test_token_refuses_to_invent_a_secret_the_server_would_not_know(tmp_path):
+    run = subprocess.run(
+        command("token", "dana", "--data-dir", str(tmp_path / "never-served")),
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 2
+    assert "profilephoto serve" in run.stderr and run.stdout == ""
+    assert not (tmp_path / "never-served").exists()
+
+
+def test_token_from_another_directory_uses_the_same_default_data_dir_as_serve(tmp_path):
+    data_home = tmp_path / "data-home"
+    secret = load_or_create_secret(data_home / "profilephoto", "token")
+    elsewhere = tmp_path / "somewhere-else"
+    elsewhere.mkdir()
+    env = {**os.environ, "XDG_DATA_HOME": str(data_home)}
+    env.pop("PROFILEPHOTO_DATA_DIR", None)
+    run = subprocess.run(
+        command("token", "erin"), capture_output=True, text=True, cwd=elsewhere, env=env
+    )
+    assert run.returncode == 0, run.stderr
+    assert LocalAuth(secret).verify(run.stdout.strip())["sub"] == "erin"
+
+
+def test_serve_on_a_busy_port_names_the_port_option_before_printing_a_url(tmp_path):
+    port = free_port()
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", port))
+        taken.listen()
+        run = subprocess.run(
+            command("serve", "--port", str(port), "--data-dir", str(tmp_path)),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert run.returncode != 0
+    assert "--port" in run.stderr and str(port) in run.stderr
+    assert "http://" not in run.stdout and "token" not in run.stdout
+
+
+def test_demo_with_an_unknown_style_lists_the_styles_and_uploads_nothing(tmp_path):
+    run = subprocess.run(
+        command("demo", "--style", "pirate", "--data-dir", str(tmp_path / "run")),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode == 2
+    assert "pirate" in run.stderr and "professional" in run.stderr
+    assert not (tmp_path / "run").exists()

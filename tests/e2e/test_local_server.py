@@ -153,6 +153,14 @@ def test_requests_without_a_valid_token_get_a_contract_401(server):
     assert "Authorization" in preflight.headers["access-control-allow-headers"]
 
 
+def test_unknown_paths_and_methods_answer_in_the_api_error_shape(server):
+    missing = httpx.get(f"{server.url}/no-such-route")
+    assert missing.status_code == 404
+    assert missing.json() == {"error": "Not Found", "code": "not_found"}
+    wrong = httpx.delete(f"{server.url}/healthz")
+    assert wrong.status_code == 405 and wrong.json()["code"] == "method_not_allowed"
+
+
 def test_a_websocket_without_a_valid_token_is_refused(server):
     with pytest.raises(InvalidStatus, match=r"HTTP 403"):
         connect(f"ws://127.0.0.1:{server.port}/ws?token=forged").recv(timeout=5)

@@ -93,6 +93,24 @@ def test_hostile_uploads_are_invalid_images(processor, data):
         processor.normalize_upload(data)
 
 
+@pytest.mark.parametrize("data", HOSTILE.values(), ids=list(HOSTILE))
+def test_a_rejected_upload_is_explained_in_words_a_person_reads(processor, data):
+    with pytest.raises(InvalidImage) as rejected:
+        processor.normalize_upload(data)
+    message = rejected.value.message
+    assert message.startswith("We couldn't use this photo")
+    for internal in ("<", "0x", "BytesIO", "Error", "cannot identify"):
+        assert internal not in message
+
+
+def test_model_garbage_is_explained_without_internals(processor):
+    with pytest.raises(GenerationFailed) as failed:
+        processor.encode_result(
+            GeneratedImage(data=b"<html>oops</html>", content_type="image/png", model="m")
+        )
+    assert "BytesIO" not in failed.value.message and "not charged" in failed.value.message
+
+
 def test_a_truncated_jpeg_is_an_invalid_image(processor, jpeg):
     with pytest.raises(InvalidImage):
         processor.normalize_upload(jpeg[: len(jpeg) // 2])

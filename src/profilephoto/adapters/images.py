@@ -61,7 +61,7 @@ class PillowImageProcessor:
         try:
             image = self._decode(data, UPLOAD_FORMATS, draft_side=self.max_side)
         except _Rejected as rejected:
-            raise InvalidImage(str(rejected)) from None
+            raise InvalidImage(f"We couldn't use this photo: {rejected}.") from None
         image.thumbnail((self.max_side, self.max_side), Image.Resampling.LANCZOS)
         return ImageData(data=self._encode(image, "jpeg"), content_type="image/jpeg")
 
@@ -73,8 +73,10 @@ class PillowImageProcessor:
         """
         try:
             decoded = self._decode(image.data, RESULT_FORMATS, draft_side=None)
-        except _Rejected as rejected:
-            raise GenerationFailed(f"The model returned an unusable image: {rejected}") from None
+        except _Rejected:
+            raise GenerationFailed(
+                "The image model returned a picture we could not use; you were not charged"
+            ) from None
         return ImageData(
             data=self._encode(decoded, self.result_format),
             content_type=CONTENT_TYPES[self.result_format],
@@ -90,7 +92,8 @@ class PillowImageProcessor:
                 width, height = opened.size
                 if width < 1 or height < 1 or width * height > self.max_pixels:
                     raise _Rejected(
-                        f"{width}x{height} pixels is outside the limit of {self.max_pixels}"
+                        f"it is {width} by {height} pixels, more than the "
+                        f"{self.max_pixels // 1_000_000} megapixels we accept"
                     )
                 if draft_side and opened.format in ("JPEG", "MPO"):
                     # Let libjpeg decode at 1/2, 1/4 or 1/8 scale: a 12 MP photo costs a
@@ -102,14 +105,16 @@ class PillowImageProcessor:
         except _Rejected:
             raise
         except Image.DecompressionBombError as bomb:
-            raise _Rejected(f"decompression bomb refused ({bomb})") from None
+            log.warning("decompression bomb refused", extra={"detail": str(bomb)})
+            raise _Rejected("it has far more pixels than a photo") from None
         except MemoryError:
             raise
         except Exception as error:
             # Pillow's decoders raise a zoo of types on crafted or cut-off input (OSError,
             # SyntaxError, ValueError, struct.error, EOFError...): each means "not usable".
-            log.info("image rejected", extra={"reason": type(error).__name__})
-            raise _Rejected(f"not a readable JPEG, PNG, WebP or HEIC image ({error})") from None
+            # The decoder's own words name Python objects; they go to the log, not the user.
+            log.info("image rejected", extra={"reason": type(error).__name__, "detail": str(error)})
+            raise _Rejected("it is not a readable JPEG, PNG, WebP or HEIC picture") from None
 
     def _encode(self, image: Image.Image, fmt: str) -> bytes:
         out = io.BytesIO()

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import os
+import socket
 import sys
 import tempfile
 import time
@@ -11,7 +13,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
-DEFAULT_DATA_DIR = Path(".profilephoto")
 DEFAULT_USER = "local-user"
 CONTENT_TYPES = {
     "jpg": "image/jpeg",
@@ -21,6 +22,30 @@ CONTENT_TYPES = {
     "heic": "image/heic",
     "heif": "image/heif",
 }
+
+
+def default_data_dir() -> Path:
+    """One place per user, whatever the working directory, so `serve` and `token` agree."""
+    chosen = os.environ.get("PROFILEPHOTO_DATA_DIR")
+    if chosen:
+        return Path(chosen).expanduser()
+    data_home = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(data_home) / "profilephoto"
+
+
+def _port_problem(host: str, port: int) -> str | None:
+    """Why the server could not listen on host:port, or None when it can."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        # As uvicorn binds: SO_REUSEADDR ignores TIME_WAIT leftovers, not a live listener.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            if error.errno == errno.EADDRINUSE:
+                return f"port {port} is already in use; choose another: --port {port + 1}"
+            return f"cannot listen on {host}:{port} ({error.strerror}); check --host and --port"
+    return None
 
 
 def _quiet_lambda_tooling() -> None:
@@ -46,6 +71,10 @@ def serve(host: str, port: int, data_dir: Path, public_url: str | None) -> int:
     from profilephoto.entrypoints.local.server import serve as run_server
     from profilephoto.settings import load_settings
 
+    problem = _port_problem(host, port)
+    if problem is not None:
+        print(f"profilephoto serve: {problem}", file=sys.stderr)
+        return 2
     url = (public_url or base_url_for(host, port)).rstrip("/")
     settings = load_settings()
     token = (
@@ -68,12 +97,24 @@ def serve(host: str, port: int, data_dir: Path, public_url: str | None) -> int:
 
 
 def token(user_id: str, data_dir: Path) -> int:
-    """Print a bearer token the local server over `data_dir` accepts."""
-    from profilephoto.containers.local import build_local_container
-    from profilephoto.settings import load_settings
+    """Print a bearer token the local server over `data_dir` accepts.
+
+    A token signed with a fresh secret would be refused by the server, so none is invented.
+    """
+    from profilephoto.adapters.local.auth import LocalAuth
+    from profilephoto.adapters.local.keyfile import load_secret
 
     try:
-        issued = build_local_container(load_settings(), data_dir).auth().issue(user_id)
+        secret = load_secret(data_dir, "token")
+        if secret is None:
+            print(
+                f"profilephoto token: no server has run over {data_dir} yet, so there is no "
+                "signing key. Start `profilephoto serve` first, or pass the --data-dir "
+                "it serves.",
+                file=sys.stderr,
+            )
+            return 2
+        issued = LocalAuth(secret).issue(user_id)
     except ValueError as error:
         print(f"profilephoto token: {error}", file=sys.stderr)
         return 2
@@ -163,23 +204,45 @@ def _demo(image: Path | None, style: str, out: Path, data_dir: Path) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from profilephoto.domain.styles import StyleCatalog
+
+    data_dir_help = "where the local state lives (default: %(default)s, or $PROFILEPHOTO_DATA_DIR)"
     parser = argparse.ArgumentParser(prog="profilephoto", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 
     run_serve = commands.add_parser("serve", help="run the API, worker and web page locally")
-    run_serve.add_argument("--host", default="127.0.0.1")
-    run_serve.add_argument("--port", type=int, default=8000)
-    run_serve.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
-    run_serve.add_argument("--public-url", help="the URL clients reach the server at")
+    run_serve.add_argument("--host", default="127.0.0.1", help="address to listen on (%(default)s)")
+    run_serve.add_argument("--port", type=int, default=8000, help="port to listen on (%(default)s)")
+    run_serve.add_argument("--data-dir", type=Path, default=default_data_dir(), help=data_dir_help)
+    run_serve.add_argument(
+        "--public-url", help="the URL clients reach the server at, when it is not host:port"
+    )
 
     run_token = commands.add_parser("token", help="print a bearer token the local server accepts")
-    run_token.add_argument("user_id", metavar="USER_ID")
-    run_token.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
+    run_token.add_argument("user_id", metavar="USER_ID", help="the user the token speaks for")
+    run_token.add_argument("--data-dir", type=Path, default=default_data_dir(), help=data_dir_help)
 
     run_demo = commands.add_parser("demo", help="run one photo through the whole flow")
-    run_demo.add_argument("image", nargs="?", type=Path, metavar="IMAGE")
-    run_demo.add_argument("--style", default="professional")
-    run_demo.add_argument("--out", type=Path, default=Path("profilephoto-result.png"))
+    run_demo.add_argument(
+        "image",
+        nargs="?",
+        type=Path,
+        metavar="IMAGE",
+        help="a JPEG, PNG, WebP or HEIC photo (default: a generated sample portrait)",
+    )
+    run_demo.add_argument(
+        "--style",
+        default="professional",
+        choices=StyleCatalog().ids(),
+        metavar="STYLE",
+        help="one of: %(choices)s (default: %(default)s)",
+    )
+    run_demo.add_argument(
+        "--out",
+        type=Path,
+        default=Path("profilephoto-result.png"),
+        help="where to write the result (default: %(default)s)",
+    )
     run_demo.add_argument("--data-dir", type=Path, help="keep the run here (default: a temp dir)")
 
     args = parser.parse_args(argv)

@@ -12,15 +12,29 @@ SECRET_BYTES = 32
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 
 
-def load_or_create_secret(data_dir: Path, name: str) -> bytes:
-    """The secret `name` under `data_dir`, created (mode 0600) on first use."""
+def secret_path(data_dir: Path, name: str) -> Path:
+    """Where the secret `name` lives under `data_dir`."""
     if not _NAME.match(name):
         raise ValueError(f"secret name {name!r} must be lowercase letters, digits, _ or -")
-    data_dir = Path(data_dir)
-    data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    path = data_dir / f"{name}.key"
+    return Path(data_dir) / f"{name}.key"
+
+
+def load_or_create_secret(data_dir: Path, name: str) -> bytes:
+    """The secret `name` under `data_dir`, created (mode 0600) on first use."""
+    path = secret_path(data_dir, name)
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     if not path.exists():
         _publish(path, secrets.token_bytes(SECRET_BYTES))
+    return _read(path)
+
+
+def load_secret(data_dir: Path, name: str) -> bytes | None:
+    """The secret `name` under `data_dir`, or None when nobody has created it yet."""
+    path = secret_path(data_dir, name)
+    return _read(path) if path.exists() else None
+
+
+def _read(path: Path) -> bytes:
     secret = path.read_bytes()
     if len(secret) < SECRET_BYTES:
         raise ValueError(f"{path} is shorter than {SECRET_BYTES} bytes; delete it to regenerate")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import logging
 import random
 import threading
 from collections.abc import Sequence
@@ -12,6 +13,8 @@ from PIL import Image, ImageChops, ImageDraw, ImageEnhance, ImageFilter, ImageOp
 
 from profilephoto.domain.errors import InvalidImage
 from profilephoto.domain.models import GeneratedImage, ImageData, Style
+
+log = logging.getLogger(__name__)
 
 # The longest side of every result, as Gemini's `1K` size is about 1024 pixels.
 LONG_SIDE = 1024
@@ -180,8 +183,9 @@ def _decode(data: bytes) -> Image.Image:
             return ImageOps.exif_transpose(opened).convert("RGB")
     except InvalidImage:
         raise
-    except Exception as error:  # any decoder failure means the input is not a usable image
-        raise InvalidImage(f"The offline stylizer cannot read this image ({error})") from None
+    except Exception:  # any decoder failure means the input is not a usable image
+        log.info("offline stylizer could not decode the photo", exc_info=True)
+        raise InvalidImage("We couldn't read this file as a photo (JPEG, PNG or WebP)") from None
 
 
 def _head_and_shoulders(image: Image.Image, size: Size) -> Image.Image:

@@ -14,7 +14,9 @@ from profilephoto.entrypoints.aws_lambda.observability import logger, metrics
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     report = runtime.container().services.reconciler().sweep()
-    logger.info("sweep done", extra={"requeued": report.requeued, "failed": report.failed})
+    # A sweep that found nothing runs every minute; only one that acted is worth a line.
+    log = logger.info if report.requeued or report.failed else logger.debug
+    log("sweep done", extra={"requeued": report.requeued, "failed": report.failed})
     metrics.add_metric(name="JobsRequeued", unit="Count", value=len(report.requeued))
     metrics.add_metric(name="JobsTimedOut", unit="Count", value=len(report.failed))
     return {"requeued": len(report.requeued), "failed": len(report.failed)}

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
@@ -81,10 +82,22 @@ def create_app(
             container.uow().close()
             container.queue().close()
 
-    app = Starlette(routes=_routes(container, settings), lifespan=lifespan)
+    app = Starlette(
+        routes=_routes(container, settings),
+        lifespan=lifespan,
+        exception_handlers={HTTPException: _json_error},
+    )
     app.state.container = container
     app.state.background = background
     return app
+
+
+async def _json_error(request: Request, exc: Exception) -> Response:
+    """Starlette's own answers (unknown path, wrong method) in the API's error shape."""
+    status = exc.status_code if isinstance(exc, HTTPException) else 500
+    code = {404: "not_found", 405: "method_not_allowed"}.get(status, "http_error")
+    detail = exc.detail if isinstance(exc, HTTPException) else "Internal error"
+    return JSONResponse({"error": detail, "code": code}, status_code=status)
 
 
 def _install(container: LocalContainer, settings: Settings) -> None:
