@@ -115,6 +115,23 @@ def test_the_scheduled_sweep_requeues_a_lost_job(memory_runtime):
     assert [m.job_id for m in memory_runtime.queue().sent] == [message["jobId"]]
 
 
+def test_a_sweep_that_found_nothing_stays_out_of_the_log_and_one_that_acted_is_logged(
+    memory_runtime, caplog
+):
+    def sweep_lines() -> list[str]:
+        lines = [r.levelname for r in caplog.records if r.getMessage() == "sweep done"]
+        caplog.clear()
+        return lines
+
+    caplog.set_level("DEBUG", logger="profilephoto")
+    assert reconcile.handler(load("schedule"), CONTEXT) == {"requeued": 0, "failed": 0}
+    assert sweep_lines() == ["DEBUG"]
+    queued_message(memory_runtime)
+    memory_runtime.clock().advance(timedelta(minutes=20))
+    assert reconcile.handler(load("schedule"), CONTEXT)["requeued"] == 1
+    assert sweep_lines() == ["INFO"]
+
+
 def emf_metrics(output: str) -> dict[str, dict]:
     """Metric name -> the EMF document that carries it, from the handler's stdout."""
     found: dict[str, dict] = {}
