@@ -242,3 +242,38 @@ def test_delete_removes_a_finished_job_and_refuses_a_running_one(memory_runtime)
     )
     assert memory_runtime.results().objects == {}
     assert answer(api.handler(rest("get_job", path=f"/jobs/{job_id}"), CONTEXT))[0] == 404
+
+
+def cancel_event(job_id: str, sub: str | None = SUB) -> dict:
+    event = rest("get_job", path=f"/jobs/{job_id}/cancel", sub=sub)
+    event["httpMethod"] = event["requestContext"]["httpMethod"] = "POST"
+    event["resource"] = "/jobs/{jobId}/cancel"
+    return event
+
+
+def test_cancel_gives_the_unit_back_is_idempotent_and_refuses_finished_or_foreign_jobs(
+    memory_runtime,
+):
+    first = answer(generate(uploaded_key(memory_runtime)))[1]["jobId"]
+    second = answer(generate(uploaded_key(memory_runtime)))[1]["jobId"]
+    assert answer(api.handler(rest("usage"), CONTEXT))[1]["used"] == 2
+    assert answer(api.handler(cancel_event(first, sub="mallory"), CONTEXT))[1]["code"] == (
+        "job_not_found"
+    )
+    for _ in range(2):
+        assert answer(api.handler(cancel_event(first), CONTEXT)) == (
+            200,
+            {"jobId": first, "status": "canceled"},
+        )
+    assert answer(api.handler(rest("usage"), CONTEXT))[1]["used"] == 1
+    event = load("sqs_batch")
+    event["Records"][0]["body"] = json.dumps(memory_runtime.queue().drain()[-1].to_json_dict())
+    process.handler(event, CONTEXT)
+    assert answer(api.handler(cancel_event(second), CONTEXT)) == (
+        409,
+        {
+            "error": "The job has already finished; there is nothing to cancel",
+            "code": "job_finished",
+        },
+    )
+    assert answer(api.handler(delete_event(first), CONTEXT))[0] == 200

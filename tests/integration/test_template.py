@@ -47,6 +47,7 @@ REST_ROUTES = {
     ("GET", "/jobs"): "ApiFunction",
     ("GET", "/jobs/{jobId}"): "ApiFunction",
     ("DELETE", "/jobs/{jobId}"): "ApiFunction",
+    ("POST", "/jobs/{jobId}/cancel"): "ApiFunction",
     ("GET", "/usage"): "ApiFunction",
     ("GET", "/styles"): "ApiFunction",
 }

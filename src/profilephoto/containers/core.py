@@ -7,6 +7,7 @@ from typing import Any
 
 from dependency_injector import containers, providers
 
+from profilephoto.domain.cancellation import CancellationService
 from profilephoto.domain.config import ServiceConfig
 from profilephoto.domain.deletion import DeletionService
 from profilephoto.domain.generation import GenerationService
@@ -62,6 +63,7 @@ class Services(containers.DeclarativeContainer):
     )
     query_service = providers.Singleton(QueryService, uow, results, style_list, clock, config)
     deletion_service = providers.Singleton(DeletionService, uow, uploads, results)
+    cancellation_service = providers.Singleton(CancellationService, uow, notifier, clock)
     reconciler = providers.Singleton(Reconciler, uow, queue, notifier, clock, config)
 
 

@@ -95,6 +95,18 @@ class JobInProgress(ProfilePhotoError):
     default_message = "The job is still running; delete it once it has finished"
 
 
+class JobFinished(ProfilePhotoError):
+    code = "job_finished"
+    default_message = "The job has already finished; there is nothing to cancel"
+
+
+class JobCanceled(ProfilePhotoError):
+    """The owner canceled the job while a worker was on it; the worker discards its work."""
+
+    code = "job_canceled"
+    default_message = "The job was canceled"
+
+
 class QuotaExceeded(ProfilePhotoError):
     code = "quota_exceeded"
     default_message = "Daily quota exceeded"

@@ -44,10 +44,11 @@ class JobStatus(StrEnum):
     PROCESSING = "processing"
     COMPLETED = "completed"
     FAILED = "failed"
+    CANCELED = "canceled"
 
     @property
     def is_terminal(self) -> bool:
-        return self in (JobStatus.COMPLETED, JobStatus.FAILED)
+        return self in (JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELED)
 
 
 class Identity(Model):
@@ -90,6 +91,7 @@ class Job(Model):
     created_at: datetime
     updated_at: datetime
     quota_date: str = Field(description="the quota day (YYYY-MM-DD) this job was charged to")
+    count: int = Field(default=1, description="images asked for; units reserved")
     attempts: int = 0
     lease_expires_at: datetime | None = None
     connection_id: str | None = None

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
 
+from profilephoto.domain.job_lifecycle import JobChange
 from profilephoto.domain.models import (
     Connection,
     GeneratedImage,
@@ -156,6 +157,14 @@ class UnitOfWork(Protocol):
         """One atomic commit: mark the job failed (only if its status is in `expected`)
         and, if `refund`, take one unit back from the job's quota day (never below zero).
         ConditionFailed (nothing written) when the job was not in `expected`.
+        """
+
+    def apply(self, change: JobChange) -> Job:
+        """One atomic commit of a change the domain decided: write `change.updates` to the
+        job only if its stored status is in `change.expected` (and may reach the target),
+        give `change.refund` units back to the job's quota day (never below zero) and add
+        `change.images` to the owner's `totalImagesGenerated`. Returns the job as written;
+        ConditionFailed (nothing written) when the job is missing or the guard fails.
         """
 
     def complete_job(

@@ -14,13 +14,14 @@ from profilephoto.domain.errors import (
     ConditionFailed,
     GenerationError,
     GenerationFailed,
+    JobCanceled,
     ObjectNotFound,
     ProfilePhotoError,
     RetryLater,
     ServiceUnavailable,
     UploadNotFound,
 )
-from profilephoto.domain.job_lifecycle import P, Q, R, is_refunded
+from profilephoto.domain.job_lifecycle import P, Q, R, X, is_refunded
 from profilephoto.domain.models import Job, JobError, JobMessage, JobStatusMessage, iso_z
 from profilephoto.domain.ports import (
     Clock,
@@ -42,6 +43,7 @@ class Outcome(StrEnum):
     COMPLETED = "completed"
     FAILED = "failed"
     SKIPPED = "skipped"  # duplicate, late, or disagreeing message: acknowledged, nothing done
+    DISCARDED = "discarded"  # canceled while we worked: nothing stored, counted or pushed
 
 
 @dataclass(frozen=True)
@@ -98,6 +100,9 @@ class ProcessingService:
             return Processed(Outcome.SKIPPED)
         try:
             return self._run(job, message)
+        except JobCanceled:
+            log.info("work discarded: the job was canceled", extra={"jobId": job.job_id})
+            return Processed(Outcome.DISCARDED)
         except GenerationError as error:
             if not error.transient:
                 return self._fail(job, error)
@@ -122,8 +127,10 @@ class ProcessingService:
                 raise UploadNotFound("The uploaded photo is gone") from missing
         with _step("normalize", job):
             normalized = self._images.normalize_upload(original)
+        self._ensure_wanted(job)
         with _step("generate", job):
             generated = self._generator.generate([normalized], style)
+        self._ensure_wanted(job)
         with _step("store", job):
             stored = self._images.encode_result(generated)
             ext = EXTENSIONS.get(stored.content_type, "png")
@@ -147,10 +154,28 @@ class ProcessingService:
                 self._clock.now(),
             )
         except ConditionFailed:
+            if self._discard_if_canceled(job, [key]):
+                raise JobCanceled() from None
             return Processed(Outcome.SKIPPED)  # a twin finished first; it counted and notified
         url = self._results.presign_download(key, self._config.result_url_expiration)
         self._notify(done, result_url=url)
         return Processed(Outcome.COMPLETED, done)
+
+    def _ensure_wanted(self, job: Job) -> None:
+        """JobCanceled when the owner canceled the job since we claimed it (one read)."""
+        current = self._uow.jobs.get(job.job_id)
+        if current is None or current.status is X:
+            raise JobCanceled()
+
+    def _discard_if_canceled(self, job: Job, keys: list[str]) -> bool:
+        """After losing the completing write: if a cancel won it, delete what we stored (the
+        keys are the job's own, so nobody else's result goes) and say so."""
+        current = self._uow.jobs.get(job.job_id)
+        if current is not None and current.status is not X:
+            return False
+        for key in keys:
+            self._results.delete(key)
+        return True
 
     def _retry_or_fail(self, job: Job, error: ProfilePhotoError, receive_count: int) -> Processed:
         attempts = max(receive_count, job.attempts)

@@ -9,6 +9,7 @@ from profilephoto.adapters.aws.dynamodb_items import Dynamo, TableNames, WrongGu
 from profilephoto.adapters.aws.dynamodb_jobs import (
     DynamoDbJobRepository,
     allowed_sources,
+    change_update,
     job_item,
     status_condition,
 )
@@ -20,6 +21,7 @@ from profilephoto.adapters.aws.dynamodb_records import (
     idempotency_item,
 )
 from profilephoto.domain.errors import ConditionFailed, QuotaExceeded
+from profilephoto.domain.job_lifecycle import JobChange
 from profilephoto.domain.models import IdempotencyRecord, Job, JobError, JobStatus, iso_z
 from profilephoto.domain.quota import usage_key as make_usage_key
 
@@ -176,34 +178,9 @@ class DynamoDbUnitOfWork:
                 },
             }
         }
-        items: list[Any] = [mark_failed]
-        if refund:
-            items.append(
-                {
-                    "Update": {
-                        "TableName": self._db.tables.usage,
-                        "Key": {"userIdDate": av(make_usage_key(job.user_id, job.quota_date))},
-                        "UpdateExpression": "ADD #c :minus SET lastUpdated = :now",
-                        "ConditionExpression": "#c > :zero",
-                        "ExpressionAttributeNames": {"#c": "count"},
-                        "ExpressionAttributeValues": {
-                            ":minus": av(-1),
-                            ":zero": av(0),
-                            ":now": av(iso_z(now)),
-                        },
-                    }
-                }
-            )
-        if refund:
-            # The refund's effect on the count is not returned; the next reservation reads it.
-            self.usage.forget(make_usage_key(job.user_id, job.quota_date))
-        try:
-            self._db.transact(items, "dynamodb.fail_job", quota_items={1})
-        except QuotaExceeded:
-            # Only the refund's guard failed: the day's count is already 0 (or the record
-            # is gone), so there is nothing to give back. The job must still fail, and the
-            # job's own status condition keeps this retry from refunding twice.
-            self._db.transact([mark_failed], "dynamodb.fail_job")
+        self._commit_with_refund(
+            [mark_failed], job, job.count if refund else 0, now, "dynamodb.fail_job"
+        )
         failed = job.model_copy(
             update={
                 "status": JobStatus.FAILED,
@@ -243,18 +220,7 @@ class DynamoDbUnitOfWork:
                     },
                 }
             },
-            {
-                # ADD creates the user record if the owner never logged in through us,
-                # with the timestamps a User needs.
-                "Update": {
-                    "TableName": self._db.tables.users,
-                    "Key": {"userId": av(job.user_id)},
-                    "UpdateExpression": "ADD totalImagesGenerated :one"
-                    " SET createdAt = if_not_exists(createdAt, :now),"
-                    " lastLoginAt = if_not_exists(lastLoginAt, :now)",
-                    "ExpressionAttributeValues": {":one": av(1), ":now": stamp},
-                }
-            },
+            self._count_images(job.user_id, 1, now),
         ]
         self._db.transact(items, "dynamodb.complete_job")
         self.users.forget(job.user_id)
@@ -269,3 +235,62 @@ class DynamoDbUnitOfWork:
             }
         )
         return self.jobs.remember(done)
+
+    def apply(self, change: JobChange) -> Job:
+        job = change.job  # owner and quota day never change, so no read is needed
+        moved = job.model_copy(update=dict(change.updates))
+        items: list[Any] = [change_update(self._db.tables.jobs, change)]
+        if change.images:
+            items.append(self._count_images(job.user_id, change.images, moved.updated_at))
+        self._commit_with_refund(items, job, change.refund, moved.updated_at, "dynamodb.apply")
+        if change.images:
+            self.users.forget(job.user_id)
+        return self.jobs.remember(moved)
+
+    def _commit_with_refund(
+        self, writes: list[Any], job: Job, units: int, now: datetime, operation: str
+    ) -> None:
+        """One transaction of `writes` plus, when `units` > 0, giving them back to the day
+        the job was charged to."""
+        if not units:
+            self._db.transact(writes, operation)
+            return
+        key = make_usage_key(job.user_id, job.quota_date)
+        refund = {
+            "Update": {
+                "TableName": self._db.tables.usage,
+                "Key": {"userIdDate": av(key)},
+                "UpdateExpression": "ADD #c :minus SET lastUpdated = :now",
+                "ConditionExpression": "#c >= :units",
+                "ExpressionAttributeNames": {"#c": "count"},
+                "ExpressionAttributeValues": {
+                    ":minus": av(-units),
+                    ":units": av(units),
+                    ":now": av(iso_z(now)),
+                },
+            }
+        }
+        # The refund's effect on the count is not returned; the next reservation reads it.
+        self.usage.forget(key)
+        try:
+            self._db.transact([*writes, refund], operation, quota_items={len(writes)})
+        except QuotaExceeded:
+            # Only the refund's guard failed: the day's count is already below what the job
+            # holds (or the record is gone), so the ledger cannot give that much back. The
+            # job must still move, and its own status condition keeps this retry from
+            # refunding twice.
+            self._db.transact(writes, operation)
+
+    def _count_images(self, user_id: str, images: int, now: datetime) -> dict[str, Any]:
+        # ADD creates the user record if the owner never logged in through us, with the
+        # timestamps a User needs.
+        return {
+            "Update": {
+                "TableName": self._db.tables.users,
+                "Key": {"userId": av(user_id)},
+                "UpdateExpression": "ADD totalImagesGenerated :images"
+                " SET createdAt = if_not_exists(createdAt, :now),"
+                " lastLoginAt = if_not_exists(lastLoginAt, :now)",
+                "ExpressionAttributeValues": {":images": av(images), ":now": av(iso_z(now))},
+            }
+        }

@@ -13,7 +13,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from profilephoto.adapters.aws.dynamodb_items import Dynamo, av, from_item, to_item
 from profilephoto.adapters.aws.errors import aws_errors, reraise
 from profilephoto.domain.errors import ConditionFailed, InvalidRequest
-from profilephoto.domain.job_lifecycle import sources_of
+from profilephoto.domain.job_lifecycle import JobChange, sources_of
 from profilephoto.domain.models import Job, JobPage, JobStatus, iso_z, parse_iso
 from profilephoto.domain.pagination import decode_cursor, encode_cursor
 
@@ -40,6 +40,39 @@ def status_condition(sources: list[JobStatus]) -> tuple[str, dict[str, Any]]:
     """`#s IN (:s0, ...)`; a missing item has no status, so this also requires the job."""
     values = {f":s{i}": av(s.value) for i, s in enumerate(sources)}
     return f"#s IN ({', '.join(values)})", values
+
+
+def change_update(table: str, change: JobChange) -> dict[str, Any]:
+    """The job's half of `UnitOfWork.apply`: SET (or REMOVE, for None) each updated attribute,
+    on condition that the stored status is one the change may start from."""
+    sources = allowed_sources(change.expected, change.target)
+    if not sources:
+        raise ConditionFailed(f"job {change.job.job_id} cannot become {change.target}")
+    condition, values = status_condition(sources)
+    names = {"#s": "status"}
+    written = change.job.model_copy(update=dict(change.updates)).to_json_dict()
+    sets: list[str] = []
+    removes: list[str] = []
+    for n, field in enumerate(sorted(change.updates)):
+        attribute = Job.model_fields[field].alias or field
+        placeholder = "#s" if attribute == "status" else f"#u{n}"
+        names[placeholder] = attribute
+        if attribute in written:
+            sets.append(f"{placeholder} = :u{n}")
+            values[f":u{n}"] = av(written[attribute])
+        else:
+            removes.append(placeholder)
+    update = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
+    return {
+        "Update": {
+            "TableName": table,
+            "Key": {"jobId": av(change.job.job_id)},
+            "UpdateExpression": update,
+            "ConditionExpression": condition,
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": values,
+        }
+    }
 
 
 class DynamoDbJobRepository:

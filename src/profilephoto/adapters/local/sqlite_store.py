@@ -19,7 +19,7 @@ from profilephoto.adapters.local.sqlite_repos import (
     store_job,
 )
 from profilephoto.domain.errors import ConditionFailed, QuotaExceeded
-from profilephoto.domain.job_lifecycle import check_transition
+from profilephoto.domain.job_lifecycle import JobChange, check_transition
 from profilephoto.domain.models import IdempotencyRecord, Job, JobError, JobStatus, iso_z
 from profilephoto.domain.quota import usage_key as make_usage_key
 
@@ -156,11 +156,29 @@ class SqliteUnitOfWork:
                 # The job left `expected` in this same transaction, so a second fail_job
                 # cannot refund again; `count > 0` keeps the ledger from going negative.
                 conn.execute(
-                    """UPDATE usage SET count = count - 1, last_updated = ?
+                    """UPDATE usage SET count = max(count - ?, 0), last_updated = ?
                        WHERE user_id_date = ? AND count > 0""",
-                    (iso_z(now), make_usage_key(job.user_id, job.quota_date)),
+                    (job.count, iso_z(now), make_usage_key(job.user_id, job.quota_date)),
                 )
             return failed
+
+    def apply(self, change: JobChange) -> Job:
+        with self.db.transaction() as conn:
+            stored = require_job(conn, change.job.job_id)
+            moved = store_job(conn, change.applied_to(stored))
+            if change.refund:
+                conn.execute(
+                    """UPDATE usage SET count = max(count - ?, 0), last_updated = ?
+                       WHERE user_id_date = ? AND count > 0""",
+                    (
+                        change.refund,
+                        iso_z(moved.updated_at),
+                        make_usage_key(stored.user_id, stored.quota_date),
+                    ),
+                )
+            if change.images:
+                _count_images(conn, stored.user_id, change.images)
+            return moved
 
     def complete_job(
         self,
@@ -186,18 +204,18 @@ class SqliteUnitOfWork:
                     }
                 ),
             )
-            row = conn.execute(
-                "SELECT body FROM users WHERE user_id = ?", (job.user_id,)
-            ).fetchone()
-            if row is not None:
-                user = load_user(row["body"])
-                counted = user.model_copy(
-                    update={"total_images_generated": user.total_images_generated + 1}
-                )
-                conn.execute(
-                    "UPDATE users SET body = ? WHERE user_id = ?", (dump(counted), job.user_id)
-                )
+            _count_images(conn, job.user_id, 1)
             return done
+
+
+def _count_images(conn: sqlite3.Connection, user_id: str, images: int) -> None:
+    row = conn.execute("SELECT body FROM users WHERE user_id = ?", (user_id,)).fetchone()
+    if row is not None:
+        user = load_user(row["body"])
+        counted = user.model_copy(
+            update={"total_images_generated": user.total_images_generated + images}
+        )
+        conn.execute("UPDATE users SET body = ? WHERE user_id = ?", (dump(counted), user_id))
 
 
 def _live_idempotency(conn: sqlite3.Connection, key: str, now: datetime) -> bool:

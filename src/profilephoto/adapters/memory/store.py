@@ -9,7 +9,12 @@ from typing import Any
 
 from profilephoto.adapters.memory.faults import FaultInjector
 from profilephoto.domain.errors import ConditionFailed, QuotaExceeded
-from profilephoto.domain.job_lifecycle import check_match, check_transition, lease_is_live
+from profilephoto.domain.job_lifecycle import (
+    JobChange,
+    check_match,
+    check_transition,
+    lease_is_live,
+)
 from profilephoto.domain.models import (
     Connection,
     IdempotencyRecord,
@@ -103,9 +108,31 @@ class InMemoryUnitOfWork(FaultInjector):
             record = self.usage_records.get(key)
             if refund and record is not None and record.count > 0:
                 self.usage_records[key] = record.model_copy(
-                    update={"count": record.count - 1, "last_updated": now}
+                    update={"count": max(0, record.count - job.count), "last_updated": now}
                 )
             return failed
+
+    def apply(self, change: JobChange) -> Job:
+        self._maybe_fail("apply")
+        with self.lock:
+            stored = self.jobs.require(change.job.job_id)
+            moved = change.applied_to(stored)
+            self.job_records[moved.job_id] = moved
+            key = usage_key(stored.user_id, stored.quota_date)
+            record = self.usage_records.get(key)
+            if change.refund and record is not None and record.count > 0:
+                self.usage_records[key] = record.model_copy(
+                    update={
+                        "count": max(0, record.count - change.refund),
+                        "last_updated": moved.updated_at,
+                    }
+                )
+            user = self.user_records.get(stored.user_id)
+            if change.images and user is not None:
+                self.user_records[stored.user_id] = user.model_copy(
+                    update={"total_images_generated": user.total_images_generated + change.images}
+                )
+            return moved
 
     def complete_job(
         self,

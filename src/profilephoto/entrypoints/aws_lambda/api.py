@@ -1,4 +1,4 @@
-"""Handler for the REST API: `POST /generate`, `GET|DELETE /jobs[/{jobId}]`, `/usage`, `/styles`."""
+"""Handler for the REST API: `POST /generate`, jobs (list, read, cancel, delete), usage, styles."""
 
 from __future__ import annotations
 
@@ -56,6 +56,11 @@ def _build() -> APIGatewayRestResolver:
     def delete_job(job_id: str) -> Response[Any]:
         deleted = services().deletion_service().delete_job(http.identity(app), job_id)
         return http.json_response(200, deleted)
+
+    @app.post("/jobs/<job_id>/cancel")
+    def cancel_job(job_id: str) -> Response[Any]:
+        canceled = services().cancellation_service().cancel_job(http.identity(app), job_id)
+        return http.json_response(200, canceled)
 
     @app.get("/usage")
     def usage() -> Response[Any]:

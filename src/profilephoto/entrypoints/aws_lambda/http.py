@@ -11,6 +11,7 @@ from profilephoto.domain.errors import (
     Forbidden,
     IdempotencyConflict,
     InvalidRequest,
+    JobFinished,
     JobInProgress,
     JobNotFound,
     ProfilePhotoError,
@@ -32,6 +33,7 @@ STATUS_BY_ERROR: tuple[tuple[type[ProfilePhotoError], int], ...] = (
     (JobNotFound, 404),
     (IdempotencyConflict, 409),
     (JobInProgress, 409),
+    (JobFinished, 409),
     (QuotaExceeded, 429),
     (ServiceUnavailable, 503),
 )

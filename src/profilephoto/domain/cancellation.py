@@ -1,0 +1,51 @@
+"""Use case: a user cancels an unfinished job and gets its units back at once."""
+
+from __future__ import annotations
+
+import logging
+
+from profilephoto.domain.errors import ConditionFailed, JobNotFound, ServiceUnavailable
+from profilephoto.domain.job_lifecycle import cancel
+from profilephoto.domain.models import Identity, JobStatus, JobStatusMessage
+from profilephoto.domain.ports import Clock, Notifier, UnitOfWork
+
+log = logging.getLogger(__name__)
+
+# A job moves at most pending -> queued -> processing (and re-claims) between our read and
+# our write; each lost race costs one more read. Past this, the store is the problem.
+MAX_TRIES = 5
+
+
+class CancellationService:
+    def __init__(self, uow: UnitOfWork, notifier: Notifier, clock: Clock) -> None:
+        self._uow, self._notifier, self._clock = uow, notifier, clock
+
+    def cancel_job(self, identity: Identity, job_id: object) -> dict[str, str]:
+        """Cancel the caller's job (docs/api.md, `POST /jobs/{jobId}/cancel`).
+
+        Idempotent; JobFinished for a completed or failed job; JobNotFound for another
+        user's job or an unknown id. A worker still busy with the job notices the status
+        and discards its work (see processing.py).
+        """
+        for _ in range(MAX_TRIES):
+            job = self._uow.jobs.get(job_id) if isinstance(job_id, str) and job_id else None
+            if job is None or job.user_id != identity.user_id:
+                raise JobNotFound()
+            change = cancel(job, self._clock.now())
+            if change is None:
+                return {"jobId": job.job_id, "status": JobStatus.CANCELED.value}
+            try:
+                canceled = self._uow.apply(change)
+            except ConditionFailed:
+                continue  # the job moved between our read and our write: decide again
+            log.info(
+                "job canceled",
+                extra={"jobId": job.job_id, "userId": job.user_id, "refunded": change.refund},
+            )
+            self._notifier.notify(
+                canceled.user_id,
+                JobStatusMessage(job_id=canceled.job_id, status=canceled.status),
+                canceled.connection_id,
+            )
+            return {"jobId": canceled.job_id, "status": canceled.status.value}
+        raise ServiceUnavailable("The job is changing too fast to cancel; try again")

@@ -1,0 +1,146 @@
+"""UnitOfWork.apply: a change the domain decided is written whole, once, or not at all."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+
+from profilephoto.domain.errors import ConditionFailed
+from profilephoto.domain.job_lifecycle import cancel
+from profilephoto.domain.models import Identity, JobError, JobStatus
+from tests.contract.test_unit_of_work_contract import NOW, TTL, USAGE, job, used
+
+P, Q, R, C, F, X = (
+    JobStatus.PENDING,
+    JobStatus.QUEUED,
+    JobStatus.PROCESSING,
+    JobStatus.COMPLETED,
+    JobStatus.FAILED,
+    JobStatus.CANCELED,
+)
+
+
+def reserve(uow, n: int):
+    created = job(n)
+    uow.reserve_and_create_job(created, USAGE, 100, TTL, NOW)
+    return created
+
+
+def test_cancelling_a_queued_job_writes_canceled_and_refunds_once(uow):
+    reserve(uow, 1)
+    reserve(uow, 2)
+    queued = uow.jobs.transition(job(1).job_id, frozenset({P}), Q, NOW)
+    later = NOW + timedelta(seconds=3)
+    change = cancel(queued, later)
+    canceled = uow.apply(change)
+    assert (canceled.status, canceled.updated_at) == (X, later)
+    assert uow.jobs.get(job(1).job_id) == canceled
+    assert used(uow) == 1
+    with pytest.raises(ConditionFailed):
+        uow.apply(change)  # the same change twice: the guard no longer holds
+    assert used(uow) == 1
+
+
+def test_cancelling_a_processing_job_drops_its_lease(uow):
+    reserve(uow, 1)
+    claimed = uow.jobs.transition(
+        job(1).job_id, frozenset({P}), R, NOW, lease_expires_at=NOW + timedelta(minutes=5)
+    )
+    canceled = uow.apply(cancel(claimed, NOW))
+    assert (canceled.status, canceled.lease_expires_at) == (X, None)
+    assert uow.jobs.get(job(1).job_id).lease_expires_at is None
+    assert used(uow) == 0
+
+
+def test_a_cancel_refunds_the_day_the_job_was_charged_to(uow):
+    yesterday = reserve(uow, 1)
+    uow.reserve_and_create_job(job(2), "alice#2026-11-30", 10, TTL, NOW + timedelta(days=1))
+    uow.apply(cancel(yesterday, NOW + timedelta(days=1)))
+    assert (used(uow), used(uow, "alice#2026-11-30")) == (0, 1)
+
+
+@pytest.mark.parametrize("finish", ["complete", "fail"])
+def test_a_cancel_decided_before_the_job_finished_writes_nothing(uow, finish):
+    reserve(uow, 1)
+    claimed = uow.jobs.transition(job(1).job_id, frozenset({P}), R, NOW)
+    stale = cancel(claimed, NOW)
+    if finish == "complete":
+        uow.complete_job(job(1).job_id, "s3://results/r.png", 10, {}, NOW)
+    else:
+        uow.fail_job(
+            job(1).job_id, frozenset({R}), JobError(code="invalid_image", message="no"), False, NOW
+        )
+    with pytest.raises(ConditionFailed):
+        uow.apply(stale)
+    assert uow.jobs.get(job(1).job_id).status is (C if finish == "complete" else F)
+    assert used(uow) == 1
+
+
+def test_a_canceled_job_can_neither_complete_nor_fail_nor_be_claimed(uow):
+    uow.users.record_login(Identity(user_id="alice"), NOW)
+    reserve(uow, 1)
+    claimed = uow.jobs.transition(job(1).job_id, frozenset({P}), R, NOW)
+    uow.apply(cancel(claimed, NOW))
+    with pytest.raises(ConditionFailed):
+        uow.complete_job(job(1).job_id, "s3://results/r.png", 10, {}, NOW)
+    with pytest.raises(ConditionFailed):
+        uow.fail_job(
+            job(1).job_id, frozenset({P, Q, R}), JobError(code="timed_out", message="x"), True, NOW
+        )
+    with pytest.raises(ConditionFailed):
+        uow.jobs.transition(job(1).job_id, frozenset({P, Q, R}), R, NOW)
+    assert used(uow) == 0
+    assert uow.users.get("alice").total_images_generated == 0
+
+
+def test_cancel_racing_completion_has_exactly_one_winner_and_exact_ledgers(uow):
+    uow.users.record_login(Identity(user_id="alice"), NOW)
+    rounds = 20
+    for n in range(rounds):
+        reserve(uow, n)
+        uow.jobs.transition(job(n).job_id, frozenset({P}), R, NOW)
+    winners: dict[str, list[str]] = {}
+
+    def race(n: int) -> None:
+        start = threading.Barrier(2)
+        outcomes: list[str] = []
+
+        def complete() -> None:
+            start.wait()
+            try:
+                uow.complete_job(job(n).job_id, "s3://results/r.png", 10, {}, NOW)
+                outcomes.append("completed")
+            except ConditionFailed:
+                pass
+
+        def cancel_it() -> None:
+            seen = uow.jobs.get(job(n).job_id)
+            start.wait()
+            try:
+                uow.apply(cancel(seen, NOW))
+                outcomes.append("canceled")
+            except ConditionFailed:
+                pass
+
+        threads = [threading.Thread(target=complete), threading.Thread(target=cancel_it)]
+        if n % 2:  # either may get going first; try both orders
+            threads.reverse()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        winners[job(n).job_id] = outcomes
+
+    for n in range(rounds):
+        race(n)
+    assert all(len(outcome) == 1 for outcome in winners.values()), winners
+    completed = [j for j, o in winners.items() if o == ["completed"]]
+    canceled = [j for j, o in winners.items() if o == ["canceled"]]
+    for job_id in completed:
+        assert uow.jobs.get(job_id).status is C
+    for job_id in canceled:
+        assert uow.jobs.get(job_id).status is X
+    assert used(uow, USAGE) == len(completed)
+    assert uow.users.get("alice").total_images_generated == len(completed)
