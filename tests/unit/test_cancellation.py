@@ -1,3 +1,5 @@
+from collections.abc import Sequence
+
 import pytest
 
 from profilephoto.adapters.memory import ScriptedImageGenerator
@@ -22,9 +24,11 @@ class CancelsWhileAnswering(ScriptedImageGenerator):
         super().__init__()
         self.on_call = lambda: None
 
-    def generate(self, image: ImageData, style: Style) -> GeneratedImage:
+    def generate(
+        self, images: Sequence[ImageData], style: Style, *, aspect_ratio: str = "1:1"
+    ) -> GeneratedImage:
         self.on_call()
-        return super().generate(image, style)
+        return super().generate(images, style, aspect_ratio=aspect_ratio)
 
 
 def test_a_queued_job_is_canceled_refunded_and_the_owner_told(world):
