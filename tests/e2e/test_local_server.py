@@ -210,3 +210,15 @@ def test_a_job_survives_a_crash_mid_generation_and_completes_after_a_restart(tmp
         assert client.http.get("/usage").json()["used"] == 1
     finally:
         restarted.stop()
+
+
+def test_bodies_that_are_not_utf8_or_nest_too_deep_are_400_over_http(server):
+    client = Client(server)
+    for path in ("/upload/presigned", "/generate"):
+        for content in (b"\xff\xfe", b"[" * 2048):
+            response = client.http.post(path, content=content)
+            assert response.status_code == 400, (path, content[:4], response.text)
+            assert response.json()["code"] == "invalid_request"
+    for limit in ("\u00b2", "9" * 5000):
+        response = client.http.get("/jobs", params={"limit": limit})
+        assert (response.status_code, response.json()["code"]) == (400, "invalid_request")

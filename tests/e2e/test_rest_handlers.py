@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 
 import pytest
@@ -60,10 +61,21 @@ def test_presign_rejects_bad_requests_with_400_and_a_code(changes, code):
     assert body["error"]
 
 
-@pytest.mark.parametrize("raw", ["", "not json", "[1,2]", "null", '"text"', "{" * 20000])
+@pytest.mark.parametrize(
+    "raw", ["", "not json", "[1,2]", "null", '"text"', "{" * 20000, "[" * 2048, '{"a":' * 1500]
+)
 def test_malformed_bodies_are_400_never_500(raw):
     for handler, name in ((file_transfer.handler, "presign"), (api.handler, "generate")):
         status, body = answer(handler(rest(name, raw_body=raw), CONTEXT))
+        assert (status, body["code"]) == (400, "invalid_request")
+
+
+@pytest.mark.parametrize("raw", [b"\xff\xfe", b'{"fileName": "\xff.jpg"}', b"\x00" * 10])
+def test_a_body_that_is_not_utf8_is_400_never_500(raw):
+    for handler, name in ((file_transfer.handler, "presign"), (api.handler, "generate")):
+        event = rest(name, raw_body=base64.b64encode(raw).decode())
+        event["isBase64Encoded"] = True
+        status, body = answer(handler(event, CONTEXT))
         assert (status, body["code"]) == (400, "invalid_request")
 
 
@@ -165,7 +177,16 @@ def test_another_users_job_is_404(memory_runtime):
 
 
 @pytest.mark.parametrize(
-    "query", [{"limit": "0"}, {"limit": "101"}, {"limit": "x"}, {"nextToken": "forged"}]
+    "query",
+    [
+        {"limit": "0"},
+        {"limit": "101"},
+        {"limit": "x"},
+        {"nextToken": "forged"},
+        {"limit": "\u00b2"},  # a superscript two: str.isdigit() says yes, int() says no
+        {"limit": "\u0663"},  # an Arabic-Indic three: int() reads it, the contract does not
+        {"limit": "9" * 5000},  # int() refuses more than 4,300 digits
+    ],
 )
 def test_bad_paging_parameters_are_400(query):
     status, body = answer(api.handler(rest("list_jobs", query=query), CONTEXT))

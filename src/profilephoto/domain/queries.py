@@ -24,7 +24,9 @@ def parse_limit(raw: object) -> int:
     if raw is None or raw == "":
         return DEFAULT_PAGE
     text = str(raw).strip()
-    if not text.isdigit() or not 1 <= int(text) <= MAX_PAGE:
+    # ASCII digits only, and few of them: str.isdigit() accepts "²", which int() refuses,
+    # and int() refuses more than 4,300 digits; both would otherwise escape as a 500.
+    if not (text.isascii() and text.isdigit() and len(text) <= 3) or not 1 <= int(text) <= MAX_PAGE:
         raise InvalidRequest(f"limit must be an integer from 1 to {MAX_PAGE}")
     return int(text)
 

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
+from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from profilephoto.domain.errors import (
     Forbidden,
@@ -69,6 +74,80 @@ class EchoingCORSConfig(CORSConfig):
         return extracted_origin if allowed == "*" else allowed
 
 
+@dataclass
+class _Request:
+    """What Powertools keeps about the request being resolved, for one request only."""
+
+    event: APIGatewayProxyEvent | None = None
+    lambda_context: LambdaContext | None = None
+    context: dict[str, Any] = field(default_factory=dict)
+    processed_stack_frames: list[str] = field(default_factory=list)
+
+
+class ThreadSafeRestResolver(APIGatewayRestResolver):
+    """A REST resolver that one process may call from many threads at once.
+
+    Powertools keeps the current event on the resolver *class* (`BaseRouter.current_event`)
+    and the route's arguments in a dict on the instance, so two threads resolving at once
+    read each other's request: one user gets another user's answer. Here each of those lives
+    in a ContextVar set for the duration of `resolve` (as Powertools' own `HttpResolverLocal`
+    does for ASGI), so every thread, and every task, sees only its own request.
+    """
+
+    def __init__(self, **options: Any) -> None:
+        self._request: ContextVar[_Request] = ContextVar("profilephoto_request")
+        self._idle = _Request()  # what Powertools sets up outside a request (at __init__)
+        super().__init__(**options)
+
+    def _now(self) -> _Request:
+        return self._request.get(self._idle)
+
+    @property  # type: ignore[override]
+    def current_event(self) -> APIGatewayProxyEvent:
+        event = self._now().event
+        if event is None:
+            raise RuntimeError("no request is being resolved")
+        return event
+
+    @current_event.setter
+    def current_event(self, value: APIGatewayProxyEvent) -> None:
+        self._now().event = value
+
+    @property  # type: ignore[override]
+    def lambda_context(self) -> LambdaContext | None:
+        return self._now().lambda_context
+
+    @lambda_context.setter
+    def lambda_context(self, value: LambdaContext | None) -> None:
+        self._now().lambda_context = value
+
+    @property
+    def context(self) -> dict[str, Any]:
+        return self._now().context
+
+    @context.setter
+    def context(self, value: dict[str, Any]) -> None:
+        self._now().context = value
+
+    @property
+    def processed_stack_frames(self) -> list[str]:
+        return self._now().processed_stack_frames
+
+    @processed_stack_frames.setter
+    def processed_stack_frames(self, value: list[str]) -> None:
+        self._now().processed_stack_frames = value
+
+    def resolve(self, event: Mapping[str, Any], context: LambdaContext) -> dict[str, Any]:
+        token = self._request.set(
+            _Request(event=APIGatewayProxyEvent(dict(event)), lambda_context=context)
+        )
+        logger.thread_safe_clear_keys()
+        try:
+            return super().resolve(event, context)
+        finally:
+            self._request.reset(token)
+
+
 def new_resolver() -> APIGatewayRestResolver:
     """A REST resolver with the CORS and error shapes of docs/api.md §3; the caller adds routes."""
     origins = runtime.settings().origins or ["*"]
@@ -79,7 +158,7 @@ def new_resolver() -> APIGatewayRestResolver:
         expose_headers=["Retry-After"],
         max_age=600,
     )
-    app = APIGatewayRestResolver(cors=cors)
+    app = ThreadSafeRestResolver(cors=cors)
 
     @app.exception_handler(ProfilePhotoError)  # type: ignore[untyped-decorator]
     def _domain_error(error: ProfilePhotoError) -> Response[Any]:
@@ -105,7 +184,8 @@ def identity(app: APIGatewayRestResolver) -> Identity:
     sub = claims.get("sub") if isinstance(claims, dict) else None
     if not isinstance(sub, str) or not sub or len(sub) > 128 or any(c in sub for c in "/#?\\"):
         raise Unauthorized()
-    logger.append_keys(userId=sub)
+    # Per request, not per logger: another thread's log lines must not carry this user's id.
+    logger.thread_safe_append_keys(userId=sub)
     return Identity(
         user_id=sub,
         email=_text(claims.get("email")),
@@ -116,14 +196,16 @@ def identity(app: APIGatewayRestResolver) -> Identity:
 
 def body(app: APIGatewayRestResolver) -> dict[str, Any]:
     """The JSON object body; anything else (absent, not JSON, not an object) is a 400."""
-    raw = app.current_event.decoded_body
-    if not raw:
-        raise InvalidRequest("A JSON body is required")
-    if len(raw) > MAX_BODY_BYTES:
-        raise InvalidRequest("The body is too large")
     try:
+        # Decoding is inside the try: a base64 body need not be base64, nor its bytes UTF-8.
+        raw = app.current_event.decoded_body
+        if not raw:
+            raise InvalidRequest("A JSON body is required")
+        if len(raw) > MAX_BODY_BYTES:
+            raise InvalidRequest("The body is too large")
         parsed = json.loads(raw)
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, RecursionError) as exc:
+        # RecursionError: a few KB of `[[[[` nest deeper than the parser's recursion limit.
         raise InvalidRequest("The body is not valid JSON") from exc
     if not isinstance(parsed, dict):
         raise InvalidRequest("The body must be a JSON object")

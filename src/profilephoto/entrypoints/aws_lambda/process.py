@@ -22,10 +22,6 @@ from profilephoto.domain.processing import Outcome, Processed
 from profilephoto.entrypoints.aws_lambda import runtime
 from profilephoto.entrypoints.aws_lambda.observability import count, logger, metrics
 
-# A batch whose every record asks for a retry is an answer, not a Lambda error: raising would
-# count towards the error-rate alarm for what is only the model throttling us.
-processor = AsyncBatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
-
 
 def process_record(record: SQSRecord) -> Processed | None:
     """One message through the processing service; RetryLater propagates as a batch failure."""
@@ -62,6 +58,11 @@ async def _handle(record: SQSRecord) -> None:
 @metrics.log_metrics
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    # A processor keeps its batch's records and failures on itself, so each call gets its own:
+    # a host that runs two batches at once (the local server's worker threads) keeps them apart.
+    # A batch whose every record asks for a retry is an answer, not a Lambda error: raising would
+    # count towards the error-rate alarm for what is only the model throttling us.
+    processor = AsyncBatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
     response = async_process_partial_response(
         event=event, record_handler=_handle, processor=processor, context=context
     )
