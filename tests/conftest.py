@@ -10,6 +10,7 @@ from profilephoto.adapters.memory import (
     FixedClock,
     InMemoryJobQueue,
     InMemoryObjectStore,
+    InMemoryPhotoInspector,
     InMemoryUnitOfWork,
     PassthroughImageProcessor,
     RecordingNotifier,
@@ -60,6 +61,10 @@ class World:
     @property
     def images(self) -> PassthroughImageProcessor:
         return self.container.images()
+
+    @property
+    def inspector(self) -> InMemoryPhotoInspector:
+        return self.container.inspector()
 
     @property
     def notifier(self) -> RecordingNotifier:

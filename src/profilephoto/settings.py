@@ -10,6 +10,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from profilephoto.domain.config import ServiceConfig
 from profilephoto.domain.errors import InvalidRequest
+from profilephoto.domain.photo_check import PhotoThresholds
 from profilephoto.domain.quota import load_zone
 
 
@@ -67,6 +68,25 @@ class Settings(BaseSettings):
     gemini_timeout_seconds: float = Field(
         60.0, gt=0, validation_alias=_env("GEMINI_TIMEOUT_SECONDS")
     )
+    quality_check: Literal["on", "off"] = Field("on", validation_alias=_env("QUALITY_CHECK"))
+    # The photo check's limits (docs/api.md, "Photo check"); the defaults are a start.
+    photo_dark_image_luma: float = Field(
+        35.0, ge=0, le=255, validation_alias=_env("PHOTO_DARK_IMAGE_LUMA")
+    )
+    photo_bright_image_luma: float = Field(
+        225.0, ge=0, le=255, validation_alias=_env("PHOTO_BRIGHT_IMAGE_LUMA")
+    )
+    photo_second_face_ratio: float = Field(
+        0.6, gt=0, validation_alias=_env("PHOTO_SECOND_FACE_RATIO")
+    )
+    photo_min_face_side: float = Field(64.0, ge=0, validation_alias=_env("PHOTO_MIN_FACE_SIDE"))
+    photo_dark_face_luma: float = Field(
+        55.0, ge=0, le=255, validation_alias=_env("PHOTO_DARK_FACE_LUMA")
+    )
+    photo_bright_face_share: float = Field(
+        0.5, gt=0, le=1, validation_alias=_env("PHOTO_BRIGHT_FACE_SHARE")
+    )
+    photo_min_sharpness: float = Field(0.04, ge=0, validation_alias=_env("PHOTO_MIN_SHARPNESS"))
 
     @field_validator("quota_timezone")
     @classmethod
@@ -99,6 +119,21 @@ class Settings(BaseSettings):
             processing_lease=timedelta(seconds=self.processing_lease_seconds),
             max_attempts=self.max_attempts,
             stuck_after=timedelta(seconds=self.stuck_after_seconds),
+            photo_check=self.photo_thresholds(),
+        )
+
+    def photo_thresholds(self) -> PhotoThresholds | None:
+        """The photo check's limits, or None when QUALITY_CHECK=off."""
+        if self.quality_check == "off":
+            return None
+        return PhotoThresholds(
+            dark_image_luma=self.photo_dark_image_luma,
+            bright_image_luma=self.photo_bright_image_luma,
+            second_face_ratio=self.photo_second_face_ratio,
+            min_face_side=self.photo_min_face_side,
+            dark_face_p95=self.photo_dark_face_luma,
+            bright_face_share=self.photo_bright_face_share,
+            min_sharpness=self.photo_min_sharpness,
         )
 
 

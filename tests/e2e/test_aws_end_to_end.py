@@ -15,6 +15,7 @@ from PIL import Image
 from profilephoto.entrypoints.aws_lambda import api, file_transfer, process, runtime, websocket
 from tests.e2e.aws_stack import REGION, Stack, deploy, moto_server
 from tests.e2e.lambda_events import CONTEXT, SUB, answer, headers, load, rest
+from tests.photos import faceless_jpeg, portrait_jpeg
 
 pytestmark = pytest.mark.slow
 
@@ -37,9 +38,7 @@ def stack(endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
 
 
 def photo() -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (640, 800), (180, 140, 120)).save(buffer, "JPEG")
-    return buffer.getvalue()
+    return portrait_jpeg()  # a real face: the worker checks photos before the model
 
 
 def upload(data: bytes) -> str:
@@ -124,6 +123,27 @@ def test_presign_put_generate_process_complete_notify(stack: Stack):
     assert process.handler(replay, CONTEXT) == {"batchItemFailures": []}
     users = stack.client("dynamodb").get_item(TableName="Users", Key={"userId": {"S": SUB}})
     assert users["Item"]["totalImagesGenerated"] == {"N": "1"}
+
+
+def test_a_photo_of_no_one_is_rejected_before_the_model_and_refunded_on_aws(stack: Stack):
+    assert websocket.handler(load("ws_connect"), CONTEXT)["statusCode"] == 200
+    status, accepted = answer(generate(upload(faceless_jpeg())))
+    assert (status, accepted["remainingQuota"]) == (202, 2)
+    backend = apigatewaymanagementapi_backends["123456789012"][REGION]
+    backend.connections.clear()  # moto appends every post to a connection, test after test
+
+    assert process.handler(receive_batch(stack), CONTEXT) == {"batchItemFailures": []}
+
+    status, job = answer(api.handler(rest("get_job", path=f"/jobs/{accepted['jobId']}"), CONTEXT))
+    assert (job["status"], job["error"]["code"]) == ("failed", "photo_rejected")
+    assert (job["error"]["reason"], job["error"]["photoIndex"]) == ("no_face", 0)
+    assert "not charged" in job["error"]["message"]
+    assert answer(api.handler(rest("usage"), CONTEXT))[1]["used"] == 0
+    listed = stack.client("s3").list_objects_v2(Bucket="pp-results")
+    assert listed.get("KeyCount", 0) == 0
+    connection_id = load("ws_connect")["requestContext"]["connectionId"]
+    pushed = json.loads(backend.connections[urllib.parse.quote(connection_id, safe="")].data)
+    assert (pushed["status"], pushed["error"]["reason"]) == ("failed", "no_face")
 
 
 def test_every_contract_error_on_aws(stack: Stack):

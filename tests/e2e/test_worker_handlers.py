@@ -163,3 +163,15 @@ def test_the_worker_emits_latency_success_and_failures_by_code_as_emf(memory_run
     assert ours["JobsFailed"]["code"] == "generation_failed"
     assert ours["GenerationFailed"]["service"] == "profilephoto"
     assert ours["GenerationFailed"]["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "ProfilePhoto"
+
+
+def test_a_rejected_photo_counts_by_reason_and_not_as_a_model_failure(memory_runtime, capsys):
+    from profilephoto.adapters.memory.photos import portrait_measures
+
+    memory_runtime.inspector().then(portrait_measures(faces=()))
+    process.handler(batch(queued_message(memory_runtime)), CONTEXT)
+    emitted = emf_metrics(capsys.readouterr().out)
+    assert emitted["PhotosRejected"]["reason"] == "no_face"
+    assert emitted["JobsFailed"]["code"] == "photo_rejected"
+    assert "GenerationFailed" not in emitted  # the alarm watches our failures, not photos
+    assert memory_runtime.generator().calls == []

@@ -15,7 +15,11 @@ from profilephoto.adapters.local.hub import WebSocketHub
 from profilephoto.adapters.local.sqlite_queue import SqliteJobQueue
 from profilephoto.adapters.local.sqlite_store import SqliteUnitOfWork
 from profilephoto.adapters.local.worker import QueueWorker
-from profilephoto.adapters.memory import PassthroughImageProcessor, ScriptedImageGenerator
+from profilephoto.adapters.memory import (
+    InMemoryPhotoInspector,
+    PassthroughImageProcessor,
+    ScriptedImageGenerator,
+)
 from profilephoto.adapters.system import SystemClock, UuidIds
 from profilephoto.containers.core import Services
 from profilephoto.domain.config import ServiceConfig
@@ -43,6 +47,7 @@ class Local:
             queue=self.queue,
             generator=generator,
             images=PassthroughImageProcessor(),
+            inspector=InMemoryPhotoInspector(),
             notifier=self.hub,
             clock=SystemClock(),
             ids=UuidIds(),

@@ -55,6 +55,7 @@ REST_ROUTES = {
 # The Gemini key reaches the worker through SSM, never as a variable of its own.
 SECRET_SETTINGS = {"GEMINI_API_KEY"}
 ONLY_ON = {"GEMINI_API_KEY_PARAMETER": {"ProcessFunction"}}
+WORKER_ONLY_PREFIX = "PHOTO_"  # the photo check's limits: only the worker checks photos
 
 # What the worker's Powertools Metrics must emit for GenerationFailureRateAlarm to see it.
 METRICS_NAMESPACE = "ProfilePhoto"
@@ -199,6 +200,7 @@ def test_every_variable_the_settings_read_is_set_on_each_function(template, func
         name
         for name in setting_names() - SECRET_SETTINGS
         if function in ONLY_ON.get(name, {function})
+        and (not name.startswith(WORKER_ONLY_PREFIX) or function == "ProcessFunction")
     }
 
     assert expected - env.keys() == set()

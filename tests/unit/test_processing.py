@@ -2,6 +2,7 @@ from datetime import timedelta
 
 import pytest
 
+from profilephoto.adapters.memory.photos import portrait_measures
 from profilephoto.domain.errors import (
     ContentBlocked,
     GenerationFailed,
@@ -229,3 +230,50 @@ def test_a_worker_that_outlived_its_lease_does_not_cut_short_the_next_workers_le
     world.container.generator.override(SlowThenFailing())
     assert world.processing.process(message).outcome is Outcome.SKIPPED
     assert world.uow.jobs.get(job_id).lease_expires_at == taken_over["job"].lease_expires_at
+
+
+def test_a_rejected_photo_fails_the_job_refunded_and_the_model_is_never_called(world):
+    job_id, message = queued(world)
+    world.inspector.then(portrait_measures(faces=(), main_face=None))
+
+    assert world.processing.process(message).outcome is Outcome.FAILED
+
+    job = world.uow.jobs.get(job_id)
+    assert job.status is JobStatus.FAILED
+    assert (job.error.code, job.error.reason, job.error.photo_index) == (
+        "photo_rejected",
+        "no_face",
+        0,
+    )
+    assert "not charged" in job.error.message
+    assert world.generator.calls == []
+    assert world.results.objects == {}
+    assert used(world) == 0
+    [final] = finals(world)
+    assert final.error.reason == "no_face"
+
+
+def test_the_job_error_on_the_wire_names_the_reason_and_the_photo(world):
+    job_id, message = queued(world)
+    world.inspector.then(portrait_measures(main_face=None, faces=()))
+    world.processing.process(message)
+    view = world.queries.get_job(ALICE, job_id)
+    assert view["error"]["code"] == "photo_rejected"
+    assert (view["error"]["reason"], view["error"]["photoIndex"]) == ("no_face", 0)
+
+
+def test_the_photo_is_checked_after_normalising_and_before_the_model(world):
+    _job_id, message = queued(world)
+    world.processing.process(message)
+    [inspected] = world.inspector.inspected
+    [(sent, _style)] = world.generator.calls
+    assert inspected == sent  # the very image the model gets, not the raw upload
+
+
+def test_with_the_check_off_a_photo_the_check_would_reject_is_generated():
+    world = make_world(photo_check=None)
+    job_id, message = queued(world)
+    world.inspector.then(portrait_measures(faces=(), main_face=None))
+    assert world.processing.process(message).outcome is Outcome.COMPLETED
+    assert world.inspector.inspected == []
+    assert world.uow.jobs.get(job_id).status is JobStatus.COMPLETED

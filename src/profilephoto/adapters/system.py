@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from typing import NoReturn
 
 
 class SystemClock:
@@ -24,3 +25,10 @@ class SilentNotifier:
 
     def notify(self, user_id: str, message: object, extra: str | None = None) -> None:
         return None
+
+
+class UncheckedPhotos:
+    """The inspector when QUALITY_CHECK=off: the service never asks it anything."""
+
+    def inspect(self, image: object) -> NoReturn:
+        raise RuntimeError("QUALITY_CHECK is off: no photo inspector is loaded")

@@ -8,7 +8,7 @@ from dependency_injector import containers, providers
 
 from profilephoto.adapters.system import SilentNotifier, SystemClock, UuidIds
 from profilephoto.containers.core import services_from
-from profilephoto.containers.generators import image_generator, image_processor
+from profilephoto.containers.generators import image_generator, image_processor, photo_inspector
 from profilephoto.settings import Settings
 
 
@@ -67,6 +67,7 @@ class AwsContainer(containers.DeclarativeContainer):
     queue = providers.Singleton(_queue, settings)
     generator = providers.Singleton(image_generator, settings)
     images = providers.Singleton(image_processor, settings)
+    inspector = providers.Singleton(photo_inspector, settings)
     notifier = providers.Singleton(_notifier, settings, uow)
     clock = providers.Singleton(SystemClock)
     ids = providers.Singleton(UuidIds)

@@ -19,6 +19,7 @@ from profilephoto.domain.ports import (
     JobQueue,
     Notifier,
     ObjectStore,
+    PhotoInspector,
     UnitOfWork,
 )
 from profilephoto.domain.processing import ProcessingService
@@ -38,6 +39,7 @@ class Services(containers.DeclarativeContainer):
     queue: providers.Dependency[JobQueue] = providers.Dependency()
     generator: providers.Dependency[ImageGenerator] = providers.Dependency()
     images: providers.Dependency[ImageProcessor] = providers.Dependency()
+    inspector: providers.Dependency[PhotoInspector] = providers.Dependency()
     notifier: providers.Dependency[Notifier] = providers.Dependency()
     clock: providers.Dependency[Clock] = providers.Dependency()
     ids: providers.Dependency[IdGenerator] = providers.Dependency()
@@ -60,6 +62,7 @@ class Services(containers.DeclarativeContainer):
         styles,
         clock,
         config,
+        inspector,
     )
     query_service = providers.Singleton(QueryService, uow, results, style_list, clock, config)
     deletion_service = providers.Singleton(DeletionService, uow, uploads, results)

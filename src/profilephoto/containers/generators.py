@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from profilephoto.domain.ports import ImageGenerator, ImageProcessor
+from profilephoto.domain.ports import ImageGenerator, ImageProcessor, PhotoInspector
 from profilephoto.settings import Settings
 
 
@@ -50,3 +50,21 @@ def image_processor(settings: Settings) -> ImageProcessor:
     return PillowImageProcessor(
         max_side=settings.max_image_side, result_format=settings.result_format
     )
+
+
+def photo_inspector(settings: Settings) -> PhotoInspector:
+    """BlazeFace on LiteRT when QUALITY_CHECK=on; otherwise nothing is loaded at all."""
+    if settings.quality_check == "off":
+        from profilephoto.adapters.system import UncheckedPhotos
+
+        return UncheckedPhotos()
+    try:
+        from profilephoto.adapters.photo_check.litert import LiteRtPhotoInspector
+    except ImportError as missing:  # ai-edge-litert 1.4.0 has no wheel past Python 3.12
+        from profilephoto.settings import ConfigurationError
+
+        raise ConfigurationError(
+            f"QUALITY_CHECK=on needs ai-edge-litert and numpy ({missing.name} is missing); "
+            "install them or set QUALITY_CHECK=off"
+        ) from missing
+    return LiteRtPhotoInspector()

@@ -11,7 +11,7 @@ from dependency_injector import containers, providers
 
 from profilephoto.adapters.system import SystemClock, UuidIds
 from profilephoto.containers.core import services_from
-from profilephoto.containers.generators import image_generator, image_processor
+from profilephoto.containers.generators import image_generator, image_processor, photo_inspector
 from profilephoto.domain.models import GeneratedImage, ImageData, Style
 from profilephoto.domain.ports import ImageGenerator
 from profilephoto.settings import Settings
@@ -112,6 +112,7 @@ class LocalContainer(containers.DeclarativeContainer):
     queue = providers.Singleton(_queue, settings, data_dir, visibility_timeout)
     generator = providers.Singleton(_generator, settings, generator_delay)
     images = providers.Singleton(image_processor, settings)
+    inspector = providers.Singleton(photo_inspector, settings)
     hub = providers.Singleton(_hub)
     notifier = hub
     clock = providers.Singleton(SystemClock)

@@ -8,6 +8,7 @@ from profilephoto.adapters.memory import (
     FixedClock,
     InMemoryJobQueue,
     InMemoryObjectStore,
+    InMemoryPhotoInspector,
     InMemoryUnitOfWork,
     PassthroughImageProcessor,
     RecordingNotifier,
@@ -26,6 +27,7 @@ class MemoryContainer(containers.DeclarativeContainer):
     queue = providers.Singleton(InMemoryJobQueue)
     generator = providers.Singleton(ScriptedImageGenerator)
     images = providers.Singleton(PassthroughImageProcessor)
+    inspector = providers.Singleton(InMemoryPhotoInspector)
     notifier = providers.Singleton(RecordingNotifier)
     clock = providers.Singleton(FixedClock)
     ids = providers.Singleton(SequentialIds)

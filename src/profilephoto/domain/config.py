@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
+from profilephoto.domain.photo_check import PhotoThresholds
+
 
 @dataclass(frozen=True)
 class ServiceConfig:
@@ -22,3 +24,5 @@ class ServiceConfig:
     idempotency_window: timedelta = timedelta(hours=24)
     # The reconciler's deadline for a job that never reached the queue or a worker.
     stuck_after: timedelta = timedelta(minutes=15)
+    # The photo check's limits (QUALITY_CHECK=on); None when photos are not checked.
+    photo_check: PhotoThresholds | None = field(default_factory=PhotoThresholds)

@@ -182,3 +182,12 @@ class ContentBlocked(GenerationError):
 class InvalidImage(GenerationError):
     code = "invalid_image"
     default_message = "The uploaded file is not a usable image"
+
+
+class PhotoRejected(GenerationError):
+    """The photo check turned a photo away before the model: refunded, never retried.
+
+    `details` carry `reason` and `photoIndex`, which go onto the job's error."""
+
+    code = "photo_rejected"
+    default_message = "This photo cannot make a good profile photo"

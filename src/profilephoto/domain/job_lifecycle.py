@@ -11,6 +11,7 @@ from profilephoto.domain.errors import (
     ContentBlocked,
     InvalidImage,
     JobFinished,
+    PhotoRejected,
 )
 from profilephoto.domain.models import Job, JobStatus
 
@@ -38,6 +39,8 @@ TRANSITIONS: dict[JobStatus, frozenset[JobStatus]] = {
 
 # Failures caused by the user's own input keep the charge; every other failure refunds it.
 USER_CAUSED_CODES = frozenset({InvalidImage.code, ContentBlocked.code})
+# A photo the check turned away is the user's, but cost nothing: it is refunded all the same.
+REFUNDED_USER_CODES = frozenset({PhotoRejected.code})
 
 
 def can_transition(current: JobStatus, target: JobStatus) -> bool:
@@ -112,3 +115,6 @@ def cancel(job: Job, now: datetime) -> JobChange | None:
         updates={"status": X, "updated_at": now, "lease_expires_at": None},
         refund=job.count,
     )
+def is_system_failure(error_code: str) -> bool:
+    """A failure that is ours (the model, a bug, a dependency), not the user's photo."""
+    return error_code not in USER_CAUSED_CODES | REFUNDED_USER_CODES

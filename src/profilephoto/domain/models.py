@@ -75,6 +75,9 @@ class User(Model):
 class JobError(Model):
     code: str
     message: str
+    # Set when the photo check turned a photo away (docs/api.md, "Photo check").
+    reason: str | None = None
+    photo_index: int | None = None
 
 
 class Job(Model):

@@ -25,6 +25,7 @@ from profilephoto.domain.models import (
     UsageRecord,
     User,
 )
+from profilephoto.domain.photo_measures import PhotoMeasures
 
 
 class ObjectStore(Protocol):
@@ -202,6 +203,15 @@ class ImageProcessor(Protocol):
 
     def encode_result(self, image: GeneratedImage) -> ImageData:
         """The result as stored (no metadata); GenerationFailed (refunded) for model garbage."""
+
+
+class PhotoInspector(Protocol):
+    """Looks at a normalized photo before the model is paid to: faces, light, sharpness."""
+
+    def inspect(self, image: ImageData) -> PhotoMeasures:
+        """The faces (largest first, in pixels of the image scaled to at most 768 px) and the
+        light of the image and of the main face; InvalidImage when the bytes are not one.
+        Safe to call from several threads at once."""
 
 
 class Notifier(Protocol):

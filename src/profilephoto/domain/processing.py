@@ -23,12 +23,14 @@ from profilephoto.domain.errors import (
 )
 from profilephoto.domain.job_lifecycle import P, Q, R, X, is_refunded
 from profilephoto.domain.models import Job, JobError, JobMessage, JobStatusMessage, iso_z
+from profilephoto.domain.photo_check import check_photos
 from profilephoto.domain.ports import (
     Clock,
     ImageGenerator,
     ImageProcessor,
     Notifier,
     ObjectStore,
+    PhotoInspector,
     UnitOfWork,
 )
 from profilephoto.domain.styles import StyleCatalog
@@ -66,10 +68,12 @@ class ProcessingService:
         styles: StyleCatalog,
         clock: Clock,
         config: ServiceConfig,
+        inspector: PhotoInspector,
     ) -> None:
         self._uow, self._uploads, self._results = uow, uploads, results
         self._generator, self._images, self._notifier = generator, images, notifier
         self._styles, self._clock, self._config = styles, clock, config
+        self._inspector = inspector
 
     def process(self, message: JobMessage, receive_count: int = 1) -> Processed:
         """Claim, generate, store and complete one job; raise RetryLater to be redelivered."""
@@ -128,6 +132,8 @@ class ProcessingService:
         with _step("normalize", job):
             normalized = self._images.normalize_upload(original)
         self._ensure_wanted(job)
+        with _step("check", job):  # before any model call: a rejected photo costs nothing
+            check_photos(self._inspector, [normalized], self._config.photo_check)
         with _step("generate", job):
             generated = self._generator.generate([normalized], style)
         self._ensure_wanted(job)
@@ -203,7 +209,10 @@ class ProcessingService:
 
     def _fail(self, job: Job, error: ProfilePhotoError) -> Processed:
         code = error.code
-        job_error = JobError(code=code, message=error.message)
+        # An error's details (a rejected photo's reason and photoIndex) go onto the job.
+        job_error = JobError.model_validate(
+            {**error.details, "code": code, "message": error.message}
+        )
         try:
             failed = self._uow.fail_job(
                 job.job_id,

@@ -4,12 +4,14 @@ from profilephoto.adapters.memory.basics import FixedClock, SequentialIds
 from profilephoto.adapters.memory.generator import PassthroughImageProcessor, ScriptedImageGenerator
 from profilephoto.adapters.memory.messaging import InMemoryJobQueue, RecordingNotifier
 from profilephoto.adapters.memory.objects import InMemoryObjectStore
+from profilephoto.adapters.memory.photos import InMemoryPhotoInspector
 from profilephoto.adapters.memory.store import InMemoryUnitOfWork
 
 __all__ = [
     "FixedClock",
     "InMemoryJobQueue",
     "InMemoryObjectStore",
+    "InMemoryPhotoInspector",
     "InMemoryUnitOfWork",
     "PassthroughImageProcessor",
     "RecordingNotifier",

@@ -16,7 +16,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
-from profilephoto.domain.job_lifecycle import is_refunded
+from profilephoto.domain.job_lifecycle import is_system_failure
 from profilephoto.domain.models import JobMessage
 from profilephoto.domain.processing import Outcome, Processed
 from profilephoto.entrypoints.aws_lambda import runtime
@@ -47,7 +47,9 @@ def _record_metrics(result: Processed) -> None:
         )
     elif result.outcome is Outcome.FAILED and job is not None and job.error is not None:
         count("JobsFailed", code=job.error.code)
-        if is_refunded(job.error.code):  # the alarm is on our failures, not on bad photos
+        if job.error.reason:  # the photo check's rejections, by reason, for the dashboard
+            count("PhotosRejected", reason=job.error.reason)
+        if is_system_failure(job.error.code):  # the alarm is on our failures, not on photos
             count("GenerationFailed")
 
 
