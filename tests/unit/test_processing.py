@@ -266,8 +266,8 @@ def test_the_photo_is_checked_after_normalising_and_before_the_model(world):
     _job_id, message = queued(world)
     world.processing.process(message)
     [inspected] = world.inspector.inspected
-    [(sent, _style)] = world.generator.calls
-    assert inspected == sent  # the very image the model gets, not the raw upload
+    [call] = world.generator.calls
+    assert (inspected,) == call.images  # the very image the model gets, not the raw upload
 
 
 def test_with_the_check_off_a_photo_the_check_would_reject_is_generated():
