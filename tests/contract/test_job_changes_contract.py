@@ -8,9 +8,10 @@ from datetime import timedelta
 import pytest
 
 from profilephoto.domain.errors import ConditionFailed
-from profilephoto.domain.job_lifecycle import cancel
+from profilephoto.domain.job_lifecycle import cancel, complete, fail, mark_queued
 from profilephoto.domain.models import Identity, JobError, JobStatus
-from tests.contract.test_unit_of_work_contract import NOW, TTL, USAGE, job, used
+from tests.contract.test_unit_of_work_contract import LEASE, NOW, TTL, USAGE, job, used
+from tests.jobs import claim_of
 
 P, Q, R, C, F, X = (
     JobStatus.PENDING,
@@ -31,7 +32,7 @@ def reserve(uow, n: int):
 def test_cancelling_a_queued_job_writes_canceled_and_refunds_once(uow):
     reserve(uow, 1)
     reserve(uow, 2)
-    queued = uow.jobs.transition(job(1).job_id, frozenset({P}), Q, NOW)
+    queued = uow.apply(mark_queued(job(1), NOW))
     later = NOW + timedelta(seconds=3)
     change = cancel(queued, later)
     canceled = uow.apply(change)
@@ -45,9 +46,7 @@ def test_cancelling_a_queued_job_writes_canceled_and_refunds_once(uow):
 
 def test_cancelling_a_processing_job_drops_its_lease(uow):
     reserve(uow, 1)
-    claimed = uow.jobs.transition(
-        job(1).job_id, frozenset({P}), R, NOW, lease_expires_at=NOW + timedelta(minutes=5)
-    )
+    claimed = uow.apply(claim_of(job(1), NOW, LEASE))
     canceled = uow.apply(cancel(claimed, NOW))
     assert (canceled.status, canceled.lease_expires_at) == (X, None)
     assert uow.jobs.get(job(1).job_id).lease_expires_at is None
@@ -64,14 +63,12 @@ def test_a_cancel_refunds_the_day_the_job_was_charged_to(uow):
 @pytest.mark.parametrize("finish", ["complete", "fail"])
 def test_a_cancel_decided_before_the_job_finished_writes_nothing(uow, finish):
     reserve(uow, 1)
-    claimed = uow.jobs.transition(job(1).job_id, frozenset({P}), R, NOW)
+    claimed = uow.apply(claim_of(job(1), NOW, LEASE))
     stale = cancel(claimed, NOW)
     if finish == "complete":
-        uow.complete_job(job(1).job_id, "s3://results/r.png", 10, {}, NOW)
+        uow.apply(complete(claimed, "s3://results/r.png", 10, {}, NOW))
     else:
-        uow.fail_job(
-            job(1).job_id, frozenset({R}), JobError(code="invalid_image", message="no"), False, NOW
-        )
+        uow.apply(fail(claimed, JobError(code="invalid_image", message="no"), NOW))
     with pytest.raises(ConditionFailed):
         uow.apply(stale)
     assert uow.jobs.get(job(1).job_id).status is (C if finish == "complete" else F)
@@ -81,16 +78,14 @@ def test_a_cancel_decided_before_the_job_finished_writes_nothing(uow, finish):
 def test_a_canceled_job_can_neither_complete_nor_fail_nor_be_claimed(uow):
     uow.users.record_login(Identity(user_id="alice"), NOW)
     reserve(uow, 1)
-    claimed = uow.jobs.transition(job(1).job_id, frozenset({P}), R, NOW)
+    claimed = uow.apply(claim_of(job(1), NOW, LEASE))
     uow.apply(cancel(claimed, NOW))
     with pytest.raises(ConditionFailed):
-        uow.complete_job(job(1).job_id, "s3://results/r.png", 10, {}, NOW)
+        uow.apply(complete(claimed, "s3://results/r.png", 10, {}, NOW))
     with pytest.raises(ConditionFailed):
-        uow.fail_job(
-            job(1).job_id, frozenset({P, Q, R}), JobError(code="timed_out", message="x"), True, NOW
-        )
+        uow.apply(fail(claimed, JobError(code="timed_out", message="x"), NOW))
     with pytest.raises(ConditionFailed):
-        uow.jobs.transition(job(1).job_id, frozenset({P, Q, R}), R, NOW)
+        uow.apply(claim_of(job(1), LEASE, LEASE + timedelta(minutes=5)))
     assert used(uow) == 0
     assert uow.users.get("alice").total_images_generated == 0
 
@@ -98,19 +93,20 @@ def test_a_canceled_job_can_neither_complete_nor_fail_nor_be_claimed(uow):
 def test_cancel_racing_completion_has_exactly_one_winner_and_exact_ledgers(uow):
     uow.users.record_login(Identity(user_id="alice"), NOW)
     rounds = 20
+    claimed = {}
     for n in range(rounds):
         reserve(uow, n)
-        uow.jobs.transition(job(n).job_id, frozenset({P}), R, NOW)
+        claimed[n] = uow.apply(claim_of(job(n), NOW, LEASE))
     winners: dict[str, list[str]] = {}
 
     def race(n: int) -> None:
         start = threading.Barrier(2)
         outcomes: list[str] = []
 
-        def complete() -> None:
+        def complete_it() -> None:
             start.wait()
             try:
-                uow.complete_job(job(n).job_id, "s3://results/r.png", 10, {}, NOW)
+                uow.apply(complete(claimed[n], "s3://results/r.png", 10, {}, NOW))
                 outcomes.append("completed")
             except ConditionFailed:
                 pass
@@ -124,7 +120,7 @@ def test_cancel_racing_completion_has_exactly_one_winner_and_exact_ledgers(uow):
             except ConditionFailed:
                 pass
 
-        threads = [threading.Thread(target=complete), threading.Thread(target=cancel_it)]
+        threads = [threading.Thread(target=complete_it), threading.Thread(target=cancel_it)]
         if n % 2:  # either may get going first; try both orders
             threads.reverse()
         for t in threads:

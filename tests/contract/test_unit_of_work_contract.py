@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
 from profilephoto.domain.errors import ConditionFailed, InvalidRequest, QuotaExceeded
+from profilephoto.domain.job_lifecycle import (
+    Describes,
+    claim,
+    complete,
+    fail,
+    hand_back,
+    mark_queued,
+)
 from profilephoto.domain.models import (
     Connection,
     IdempotencyRecord,
@@ -16,31 +25,17 @@ from profilephoto.domain.models import (
     JobError,
     JobStatus,
 )
+from tests.jobs import NOW, claim_of, make_job
 
-NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
-P, Q, R, C, F = (
-    JobStatus.PENDING,
-    JobStatus.QUEUED,
-    JobStatus.PROCESSING,
-    JobStatus.COMPLETED,
-    JobStatus.FAILED,
-)
 USAGE = "alice#2026-11-29"
 TTL = int((NOW + timedelta(days=91)).timestamp())
+LEASE = NOW + timedelta(minutes=5)
+REFUNDED = JobError(code="generation_failed", message="model said no")
+KEPT = JobError(code="invalid_image", message="not a photo")
 
 
 def job(n: int, user: str = "alice", at: datetime = NOW) -> Job:
-    return Job(
-        job_id=f"job_{n:032x}",
-        user_id=user,
-        status=P,
-        style="professional",
-        input_image_url="s3://uploads/uploads/alice/k.jpg",
-        prompt="portrait",
-        created_at=at,
-        updated_at=at,
-        quota_date="2026-11-29",
-    )
+    return make_job(n, user=user, at=at)
 
 
 def reserve(uow, n: int, limit: int = 10, user: str = "alice", at: datetime = NOW) -> int:
@@ -136,67 +131,89 @@ def test_an_idempotency_record_is_stored_with_the_job_and_blocks_a_twin(uow):
     assert uow.idempotency.get("alice#other", NOW) is None
 
 
-# --- transitions ------------------------------------------------------------------------
+# --- job changes -------------------------------------------------------------------------
 
 
-def test_a_transition_happens_only_from_an_expected_state(uow):
+def claimed(uow, n: int = 1) -> Job:
+    reserve(uow, n)
+    return uow.apply(claim_of(job(n), NOW, LEASE))
+
+
+def test_a_change_applies_only_while_the_job_is_as_the_domain_read_it(uow):
     reserve(uow, 1)
     later = NOW + timedelta(seconds=5)
-    moved = uow.jobs.transition(job(1).job_id, frozenset({P}), Q, later)
-    assert (moved.status, moved.updated_at) == (Q, later)
+    queued = uow.apply(mark_queued(job(1), later))
+    assert (queued.status, queued.updated_at) == (JobStatus.QUEUED, later)
+    assert uow.jobs.get(job(1).job_id) == queued
+    with pytest.raises(ConditionFailed):  # decided from the pending job it no longer is
+        uow.apply(mark_queued(job(1), later))
     with pytest.raises(ConditionFailed):
-        uow.jobs.transition(job(1).job_id, frozenset({P}), Q, later)
-    with pytest.raises(ConditionFailed):
-        uow.jobs.transition("job_missing", frozenset({P}), Q, later)
+        uow.apply(mark_queued(job(2), later))  # no such job
 
 
 def test_a_claim_takes_a_lease_and_counts_an_attempt(uow):
-    reserve(uow, 1)
-    lease = NOW + timedelta(minutes=5)
-    claimed = uow.jobs.transition(
-        job(1).job_id,
-        frozenset({P, Q, R}),
-        R,
-        NOW,
-        lease_expires_at=lease,
-        count_attempt=True,
-        require_lease_expired=True,
+    claimed_job = claimed(uow)
+    assert (claimed_job.status, claimed_job.attempts, claimed_job.lease_expires_at) == (
+        JobStatus.PROCESSING,
+        1,
+        LEASE,
     )
-    assert (claimed.status, claimed.attempts, claimed.lease_expires_at) == (R, 1, lease)
     with pytest.raises(ConditionFailed):  # a twin during the lease
-        uow.jobs.transition(
-            job(1).job_id,
-            frozenset({P, Q, R}),
-            R,
-            NOW + timedelta(minutes=1),
-            lease_expires_at=lease,
-            count_attempt=True,
-            require_lease_expired=True,
-        )
-    reclaimed = uow.jobs.transition(
-        job(1).job_id,
-        frozenset({P, Q, R}),
-        R,
-        lease,
-        lease_expires_at=lease + timedelta(minutes=5),
-        count_attempt=True,
-        require_lease_expired=True,
+        uow.apply(claim_of(job(1), NOW + timedelta(minutes=1), LEASE))
+    reclaimed = uow.apply(claim_of(job(1), LEASE, LEASE + timedelta(minutes=5)))
+    assert (reclaimed.attempts, reclaimed.lease_expires_at) == (2, LEASE + timedelta(minutes=5))
+
+
+@pytest.mark.parametrize(
+    "disagreeing",
+    [
+        Describes(user_id="mallory", style="professional", input_image_url=job(1).input_image_url),
+        Describes(user_id="alice", style="casual", input_image_url=job(1).input_image_url),
+        Describes(user_id="alice", style="professional", input_image_url="s3://uploads/x.jpg"),
+    ],
+)
+def test_a_claim_for_a_message_that_disagrees_with_the_record_writes_nothing(uow, disagreeing):
+    reserve(uow, 1)
+    with pytest.raises(ConditionFailed):
+        uow.apply(claim(job(1).job_id, disagreeing, NOW, LEASE))
+    assert uow.jobs.get(job(1).job_id) == job(1)
+
+
+def test_a_job_is_handed_back_only_while_the_lease_is_still_the_workers_own(uow):
+    first = claimed(uow)
+    handed = uow.apply(hand_back(first, NOW + timedelta(seconds=1)))
+    assert (handed.status, handed.lease_expires_at) == (
+        JobStatus.PROCESSING,
+        NOW + timedelta(seconds=1),
     )
-    assert reclaimed.attempts == 2
+    late = LEASE + timedelta(minutes=1)
+    successor = uow.apply(claim_of(job(1), late, late + timedelta(minutes=5)))
+    with pytest.raises(ConditionFailed):  # the first worker outlived its lease
+        uow.apply(hand_back(first, late))
+    assert uow.jobs.get(job(1).job_id) == successor
 
 
 @pytest.mark.parametrize("terminal", ["complete", "fail"])
-def test_terminal_jobs_never_move_again(uow, terminal):
-    reserve(uow, 1)
-    jid = job(1).job_id
-    uow.jobs.transition(jid, frozenset({P}), R, NOW)
+def test_a_finished_job_never_moves_again(uow, terminal):
+    processing = claimed(uow)
     if terminal == "complete":
-        uow.complete_job(jid, "s3://results/r.png", 1200, {"model": "m"}, NOW)
+        uow.apply(complete(processing, "s3://results/r.png", 1200, {"model": "m"}, NOW))
     else:
-        uow.fail_job(jid, frozenset({R}), JobError(code="invalid_image", message="no"), False, NOW)
-    for target in (P, Q, R, C, F):
+        uow.apply(fail(processing, KEPT, NOW))
+    finished = uow.jobs.get(job(1).job_id)
+    # Every change decided from an unfinished state it was once in is refused.
+    for stale in (
+        mark_queued(job(1), NOW),
+        claim_of(job(1), LEASE, LEASE),
+        hand_back(processing, NOW),
+        complete(processing, "s3://results/r.png", 1, {}, NOW),
+        fail(processing, REFUNDED, NOW),
+        fail(job(1), REFUNDED, NOW),
+    ):
         with pytest.raises(ConditionFailed):
-            uow.jobs.transition(jid, frozenset(JobStatus), target, NOW)
+            uow.apply(stale)
+    assert uow.jobs.get(job(1).job_id) == finished
+    assert used(uow) == 1
 
 
 # --- the multi-item commits -------------------------------------------------------------
@@ -204,58 +221,73 @@ def test_terminal_jobs_never_move_again(uow, terminal):
 
 def test_complete_records_the_result_and_counts_the_image_once(uow):
     uow.users.record_login(Identity(user_id="alice"), NOW)
-    reserve(uow, 1)
-    jid = job(1).job_id
-    uow.jobs.transition(jid, frozenset({P}), R, NOW, lease_expires_at=NOW + timedelta(minutes=5))
+    processing = claimed(uow)
     meta = {"model": "m", "usage": {"promptTokens": 3}}
-    done = uow.complete_job(jid, "s3://results/r.png", 1500, meta, NOW + timedelta(seconds=2))
-    assert (done.status, done.output_image_url, done.processing_time) == (
-        C,
+    later = NOW + timedelta(seconds=2)
+    done = uow.apply(complete(processing, "s3://results/r.png", 1500, meta, later))
+    assert (done.status, done.output_image_url, done.processing_time, done.updated_at) == (
+        JobStatus.COMPLETED,
         "s3://results/r.png",
         1500,
+        later,
     )
-    assert done.metadata == meta
-    assert uow.jobs.get(jid) == done
+    assert (done.metadata, done.lease_expires_at) == (meta, None)
+    assert uow.jobs.get(job(1).job_id) == done
     with pytest.raises(ConditionFailed):
-        uow.complete_job(jid, "s3://results/r.png", 1500, meta, NOW)
+        uow.apply(complete(processing, "s3://results/r.png", 1500, meta, NOW))
     assert uow.users.get("alice").total_images_generated == 1
+
+
+def test_completing_the_job_of_an_owner_without_a_user_record_creates_none(uow):
+    # The owner's record is gone (an account deleted while its job ran): it stays gone,
+    # and the job still completes.
+    processing = claimed(uow)
+    done = uow.apply(complete(processing, "s3://results/r.png", 900, {"model": "m"}, NOW))
+    assert uow.jobs.get(job(1).job_id) == done and done.status is JobStatus.COMPLETED
+    assert uow.users.get("alice") is None
 
 
 def test_fail_with_refund_gives_the_unit_back_exactly_once(uow):
     reserve(uow, 1)
     reserve(uow, 2)
-    error = JobError(code="generation_failed", message="model said no")
-    failed = uow.fail_job(job(1).job_id, frozenset({P}), error, True, NOW)
-    assert (failed.status, failed.error) == (F, error)
+    failed = uow.apply(fail(job(1), REFUNDED, NOW))
+    assert (failed.status, failed.error, failed.lease_expires_at) == (
+        JobStatus.FAILED,
+        REFUNDED,
+        None,
+    )
+    assert uow.jobs.get(job(1).job_id) == failed
     assert used(uow) == 1
     with pytest.raises(ConditionFailed):
-        uow.fail_job(job(1).job_id, frozenset({P, Q, R}), error, True, NOW)
+        uow.apply(fail(job(1), REFUNDED, NOW))
     assert used(uow) == 1
 
 
 def test_fail_without_refund_keeps_the_charge(uow):
     reserve(uow, 1)
-    uow.fail_job(
-        job(1).job_id,
-        frozenset({P}),
-        JobError(code="invalid_image", message="not a photo"),
-        False,
-        NOW,
-    )
+    uow.apply(fail(job(1), KEPT, NOW))
     assert used(uow) == 1
 
 
 def test_a_refund_goes_to_the_day_the_job_was_charged(uow):
     reserve(uow, 1)
     uow.reserve_and_create_job(job(2), "alice#2026-11-30", 10, TTL, NOW + timedelta(days=1))
-    uow.fail_job(
-        job(1).job_id,
-        frozenset({P}),
-        JobError(code="timed_out", message="late"),
-        True,
-        NOW + timedelta(days=1),
-    )
+    timed_out = JobError(code="timed_out", message="late")
+    uow.apply(fail(job(1), timed_out, NOW + timedelta(days=1)))
     assert (used(uow), used(uow, "alice#2026-11-30")) == (0, 1)
+
+
+def test_a_refund_never_takes_the_count_below_zero_and_the_job_still_fails(uow):
+    # Charged under another day's key, so the job's own day has nothing to give back.
+    uow.reserve_and_create_job(job(1), "alice#2026-11-28", 10, TTL, NOW)
+    failed = uow.apply(fail(job(1), REFUNDED, NOW))
+    assert uow.jobs.get(job(1).job_id) == failed and failed.status is JobStatus.FAILED
+    assert used(uow) == 0 and used(uow, "alice#2026-11-28") == 1
+    # A refund of more units than the day holds gives back what is there.
+    reserve(uow, 2)
+    more = dataclasses.replace(fail(job(2), REFUNDED, NOW), refund=3)
+    assert uow.apply(more).status is JobStatus.FAILED
+    assert used(uow) == 0
 
 
 # --- queries ----------------------------------------------------------------------------
@@ -295,12 +327,12 @@ def test_stuck_jobs_are_found_by_status_and_age_oldest_first(uow):
     reserve(uow, 1, at=NOW)
     reserve(uow, 2, at=NOW + timedelta(minutes=1))
     reserve(uow, 3, at=NOW + timedelta(hours=1))
-    uow.jobs.transition(job(2).job_id, frozenset({P}), Q, NOW + timedelta(minutes=1))
-    found = uow.jobs.list_stuck(P, NOW + timedelta(minutes=30), 10)
+    uow.apply(mark_queued(job(2, at=NOW + timedelta(minutes=1)), NOW + timedelta(minutes=1)))
+    cutoff = NOW + timedelta(minutes=30)
+    found = uow.jobs.list_stuck(JobStatus.PENDING, cutoff, 10)
     assert [j.job_id for j in found] == [job(1).job_id]
-    assert [j.job_id for j in uow.jobs.list_stuck(Q, NOW + timedelta(minutes=30), 10)] == [
-        job(2).job_id
-    ]
+    queued = uow.jobs.list_stuck(JobStatus.QUEUED, cutoff, 10)
+    assert [j.job_id for j in queued] == [job(2).job_id]
 
 
 # --- connections ------------------------------------------------------------------------
@@ -327,28 +359,3 @@ def test_a_deleted_job_is_gone_from_reads_and_lists_and_deleting_twice_is_fine(u
     assert uow.jobs.get(job(1).job_id) is None
     assert [j.job_id for j in uow.jobs.list_for_user("alice", 10, None).items] == [job(2).job_id]
     assert used(uow) == 2  # the charge is history, not the record
-
-
-def test_a_transition_that_names_attributes_happens_only_when_they_all_match(uow):
-    reserve(uow, 1)
-    jid = job(1).job_id
-    for wrong in (
-        {"userId": "mallory"},
-        {"style": "casual"},
-        {"userId": "alice", "inputImageUrl": "s3://uploads/elsewhere.jpg"},
-    ):
-        with pytest.raises(ConditionFailed):
-            uow.jobs.transition(jid, frozenset({P}), R, NOW, match=wrong)
-        assert uow.jobs.get(jid).status is P
-    moved = uow.jobs.transition(
-        jid,
-        frozenset({P}),
-        R,
-        NOW,
-        match={
-            "userId": "alice",
-            "style": "professional",
-            "inputImageUrl": "s3://uploads/uploads/alice/k.jpg",
-        },
-    )
-    assert moved.status is R

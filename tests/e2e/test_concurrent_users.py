@@ -78,9 +78,7 @@ def test_two_users_racing_through_the_local_server_never_see_each_others_answers
                     "/upload/presigned",
                     json={"fileName": "a.png", "contentType": "image/png", "fileSize": 10},
                 )
-                verdicts = [
-                    "500" if r.status_code >= 500 else "ok" for r in (listed, one, upload)
-                ]
+                verdicts = ["500" if r.status_code >= 500 else "ok" for r in (listed, one, upload)]
                 answers = [as_dict(r) for r in (listed, one, upload)]
                 verdicts += [
                     "ok" if mine else "foreign"

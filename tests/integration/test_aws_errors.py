@@ -20,21 +20,13 @@ from profilephoto.domain.errors import (
     QuotaExceeded,
     ServiceUnavailable,
 )
-from profilephoto.domain.models import Job, JobMessage, JobStatus
+from profilephoto.domain.job_lifecycle import mark_queued
+from profilephoto.domain.models import JobMessage
 from tests.integration.aws_fixtures import REGION, fake_credentials
+from tests.jobs import make_job
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
-JOB = Job(
-    job_id="job_" + "1" * 32,
-    user_id="alice",
-    status=JobStatus.PENDING,
-    style="professional",
-    input_image_url="s3://b/uploads/alice/k.jpg",
-    prompt="portrait",
-    created_at=NOW,
-    updated_at=NOW,
-    quota_date="2026-11-29",
-)
+JOB = make_job(1, at=NOW, input_image_url="s3://b/uploads/alice/k.jpg")
 
 
 @pytest.fixture(autouse=True)
@@ -77,9 +69,7 @@ def test_a_failed_condition_becomes_condition_failed():
     client, stubber = stubbed("dynamodb")
     stubber.add_client_error("update_item", service_error_code="ConditionalCheckFailedException")
     with stubber, pytest.raises(ConditionFailed):
-        DynamoDbUnitOfWork(client).jobs.transition(
-            JOB.job_id, frozenset({JobStatus.PENDING}), JobStatus.QUEUED, NOW
-        )
+        DynamoDbUnitOfWork(client).apply(mark_queued(JOB, NOW))
 
 
 def test_a_cancelled_reservation_is_quota_exceeded_when_only_the_usage_item_failed():

@@ -2,34 +2,29 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from profilephoto.adapters.aws import DynamoDbUnitOfWork
 from profilephoto.adapters.aws.dynamodb_items import from_item
+from profilephoto.adapters.aws.dynamodb_jobs import job_item
 from profilephoto.domain.errors import QuotaExceeded
+from profilephoto.domain.job_lifecycle import complete, fail, mark_queued
 from profilephoto.domain.models import IdempotencyRecord, Identity, Job, JobError, JobStatus
 from tests.integration.aws_fixtures import dynamodb_unit_of_work
+from tests.jobs import claim_of, make_job
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 USAGE = "alice#2026-11-29"
 TTL = int((NOW + timedelta(days=91)).timestamp())
-P, R, F = JobStatus.PENDING, JobStatus.PROCESSING, JobStatus.FAILED
+LEASE = NOW + timedelta(minutes=5)
+REFUNDED = JobError(code="generation_failed", message="model said no")
 
 
 def job(n: int, at: datetime = NOW) -> Job:
-    return Job(
-        job_id=f"job_{n:032x}",
-        user_id="alice",
-        status=P,
-        style="professional",
-        input_image_url="s3://uploads/uploads/alice/k.jpg",
-        prompt="portrait",
-        created_at=at,
-        updated_at=at,
-        quota_date="2026-11-29",
-    )
+    return make_job(n, at=at)
 
 
 @pytest.fixture
@@ -58,32 +53,33 @@ def test_the_usage_item_has_the_contract_attributes(aws):
     }
 
 
-def test_a_refund_when_the_count_is_already_zero_still_fails_the_job(aws):
-    uow, client, _ = aws
-    uow.reserve_and_create_job(job(1), USAGE, 10, TTL, NOW)
-    client.delete_item(TableName="UsageLog", Key={"userIdDate": {"S": USAGE}})
-    error = JobError(code="timed_out", message="late")
-    failed = uow.fail_job(job(1).job_id, frozenset({P}), error, True, NOW)
-    assert failed.status is F and uow.jobs.get(job(1).job_id) == failed
-    assert uow.usage.get(USAGE) is None
-
-
-def test_completing_the_job_of_a_user_never_seen_creates_their_record(aws):
-    uow, _, _ = aws
-    uow.reserve_and_create_job(job(1), USAGE, 10, TTL, NOW)
-    uow.jobs.transition(job(1).job_id, frozenset({P}), R, NOW)
-    uow.complete_job(job(1).job_id, "s3://results/r.png", 900, {"model": "m"}, NOW)
-    user = uow.users.get("alice")
-    assert user is not None and user.total_images_generated == 1 and user.created_at == NOW
-
-
 def test_another_host_can_finish_a_job_it_never_saw(aws):
     uow, client, _ = aws
     uow.reserve_and_create_job(job(1), USAGE, 10, TTL, NOW)
-    elsewhere = DynamoDbUnitOfWork(client)
-    elsewhere.jobs.transition(job(1).job_id, frozenset({P}), R, NOW)
-    done = DynamoDbUnitOfWork(client).complete_job(job(1).job_id, "s3://r/x.png", 5, {}, NOW)
+    processing = DynamoDbUnitOfWork(client).apply(claim_of(job(1), NOW, LEASE))
+    done = DynamoDbUnitOfWork(client).apply(complete(processing, "s3://r/x.png", 5, {}, NOW))
     assert uow.jobs.get(job(1).job_id) == done
+
+
+def test_each_job_change_is_one_call_and_the_job_item_is_what_job_item_writes(aws):
+    uow, client, calls = aws
+    uow.users.record_login(Identity(user_id="alice"), NOW)
+    uow.reserve_and_create_job(job(1), USAGE, 10, TTL, NOW)
+    calls.clear()
+    queued = uow.apply(mark_queued(job(1), NOW))
+    processing = uow.apply(claim_of(queued, NOW, LEASE))
+    done = uow.apply(complete(processing, "s3://r/x.png", 5, {"model": "m"}, NOW))
+    assert calls == ["UpdateItem", "UpdateItem", "TransactWriteItems"]
+    assert raw(client, "ImageJobs", {"jobId": job(1).job_id}) == from_item(job_item(done))
+
+
+def test_a_refund_refused_by_the_ledger_is_retried_by_name_with_what_is_left(aws):
+    uow, _, calls = aws
+    uow.reserve_and_create_job(job(1), USAGE, 10, TTL, NOW)
+    calls.clear()
+    failed = uow.apply(dataclasses.replace(fail(job(1), REFUNDED, NOW), refund=3))
+    assert calls == ["TransactWriteItems", "TransactWriteItems"]
+    assert uow.jobs.get(job(1).job_id) == failed and uow.usage.get(USAGE).count == 0
 
 
 def test_a_repeated_login_with_the_same_claims_is_not_written_again(aws):
@@ -114,9 +110,9 @@ def test_idempotency_records_stay_out_of_the_job_indexes(aws):
     )
     uow.reserve_and_create_job(job(1), USAGE, 10, TTL, NOW, record)
     assert [j.job_id for j in uow.jobs.list_for_user("alice", 10, None).items] == [job(1).job_id]
-    assert [j.job_id for j in uow.jobs.list_stuck(P, NOW + timedelta(hours=1), 10)] == [
-        job(1).job_id
-    ]
+    assert [
+        j.job_id for j in uow.jobs.list_stuck(JobStatus.PENDING, NOW + timedelta(hours=1), 10)
+    ] == [job(1).job_id]
     assert uow.jobs.get("idem#alice#k") is None
 
 

@@ -13,28 +13,14 @@ import pytest
 from profilephoto.adapters.aws import DynamoDbUnitOfWork
 from profilephoto.adapters.aws.dynamodb_items import av
 from profilephoto.domain.errors import QuotaExceeded
-from profilephoto.domain.models import Job, JobStatus
 from tests.integration.aws_fixtures import dynamodb_unit_of_work
+from tests.jobs import make_job as job
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 USAGE = "alice#2026-11-29"
 TTL = int((NOW + timedelta(days=91)).timestamp())
 LIMIT = 10
 RACERS = 50
-
-
-def job(n: int) -> Job:
-    return Job(
-        job_id=f"job_{n:032x}",
-        user_id="alice",
-        status=JobStatus.PENDING,
-        style="professional",
-        input_image_url="s3://uploads/uploads/alice/k.jpg",
-        prompt="portrait",
-        created_at=NOW,
-        updated_at=NOW,
-        quota_date="2026-11-29",
-    )
 
 
 class ReadThenWriteLedger:

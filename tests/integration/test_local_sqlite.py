@@ -12,24 +12,16 @@ import pytest
 from profilephoto.adapters.local.sqlite_queue import SqliteJobQueue
 from profilephoto.adapters.local.sqlite_store import SqliteUnitOfWork
 from profilephoto.domain.errors import QuotaExceeded, ServiceUnavailable
+from profilephoto.domain.job_lifecycle import mark_queued
 from profilephoto.domain.models import Identity, Job, JobMessage, JobStatus
+from tests.jobs import make_job
 
 NOW = datetime(2026, 11, 29, 12, 0, 0, 123456, tzinfo=UTC)
 TTL = int((NOW + timedelta(days=91)).timestamp())
 
 
 def job(n: int) -> Job:
-    return Job(
-        job_id=f"job_{n:032x}",
-        user_id="alice",
-        status=JobStatus.PENDING,
-        style="professional",
-        input_image_url="local://uploads/uploads/alice/k.jpg",
-        prompt="portrait",
-        created_at=NOW,
-        updated_at=NOW,
-        quota_date="2026-11-29",
-    )
+    return make_job(n, at=NOW, input_image_url="local://uploads/uploads/alice/k.jpg")
 
 
 def test_everything_committed_survives_closing_and_reopening_the_file(tmp_path):
@@ -48,9 +40,7 @@ def test_everything_committed_survives_closing_and_reopening_the_file(tmp_path):
 def test_what_a_commit_returns_is_what_a_read_returns(tmp_path):
     uow = SqliteUnitOfWork(tmp_path / "db.sqlite3")
     uow.reserve_and_create_job(job(1), "alice#2026-11-29", 10, TTL, NOW)
-    moved = uow.jobs.transition(
-        job(1).job_id, frozenset({JobStatus.PENDING}), JobStatus.QUEUED, NOW
-    )
+    moved = uow.apply(mark_queued(job(1), NOW))
     assert uow.jobs.get(job(1).job_id) == moved  # timestamps kept to the millisecond
     uow.close()
 

@@ -1,36 +1,35 @@
 import itertools
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
 from profilephoto.domain.errors import ConditionFailed, JobFinished
 from profilephoto.domain.job_lifecycle import (
     TRANSITIONS,
+    Describes,
+    JobChange,
+    LeaseFree,
+    LeaseHeld,
     can_transition,
     cancel,
-    check_transition,
+    complete,
+    fail,
+    hand_back,
     is_refunded,
     lease_is_live,
+    mark_queued,
     sources_of,
 )
-from profilephoto.domain.models import Job, JobStatus
+from profilephoto.domain.models import JobError, JobStatus
+from tests.jobs import NOW, claim_of, make_job
 
-NOW = datetime(2026, 11, 29, 12, tzinfo=UTC)
+LEASE = NOW + timedelta(minutes=5)
+REFUNDED = JobError(code="generation_failed", message="no")
+KEPT = JobError(code="content_blocked", message="no")
 
 
-def job(status: JobStatus, lease: datetime | None = None) -> Job:
-    return Job(
-        job_id="job_1",
-        user_id="u",
-        status=status,
-        style="professional",
-        input_image_url="memory://b/k",
-        prompt="p",
-        created_at=NOW,
-        updated_at=NOW,
-        quota_date="2026-11-29",
-        lease_expires_at=lease,
-    )
+def job(status: JobStatus = JobStatus.PENDING, lease=None):
+    return make_job(status=status, lease_expires_at=lease)
 
 
 def test_the_happy_path_is_allowed_in_order():
@@ -67,32 +66,35 @@ ALLOWED = {
 )
 def test_every_pair_of_states_is_allowed_exactly_when_the_table_says(current, target):
     assert can_transition(current, target) is ((current, target) in ALLOWED)
-    if (current, target) in ALLOWED:
-        check_transition(job(current), target, frozenset({current}))
-    else:
-        with pytest.raises(ConditionFailed):
-            check_transition(job(current), target, frozenset(JobStatus))
 
 
 @pytest.mark.parametrize("terminal", [C, F, X])
-def test_terminal_states_are_final(terminal):
+def test_no_change_can_be_decided_from_a_finished_job(terminal):
     assert TRANSITIONS[terminal] == frozenset()
-    for target in JobStatus:
+    finished = job(terminal)
+    for decide in (
+        lambda: mark_queued(finished, NOW),
+        lambda: complete(finished, "s3://r/x.png", 1, {}, NOW),
+        lambda: fail(finished, REFUNDED, NOW),
+        lambda: hand_back(finished, NOW),
+    ):
         with pytest.raises(ConditionFailed):
-            check_transition(job(terminal), target, frozenset(JobStatus))
+            decide()
 
 
 def test_nothing_goes_backwards():
     assert not can_transition(JobStatus.QUEUED, JobStatus.PENDING)
     assert not can_transition(JobStatus.PROCESSING, JobStatus.QUEUED)
-
-
-def test_a_transition_only_happens_from_the_expected_state():
     with pytest.raises(ConditionFailed):
-        check_transition(
-            job(JobStatus.QUEUED), JobStatus.PROCESSING, frozenset({JobStatus.PENDING})
-        )
-    check_transition(job(JobStatus.QUEUED), JobStatus.PROCESSING, frozenset({JobStatus.QUEUED}))
+        mark_queued(job(JobStatus.PROCESSING), NOW)
+
+
+def test_a_change_decided_from_a_job_expects_the_state_it_was_read_in():
+    change = mark_queued(job(JobStatus.PENDING), NOW)
+    assert change.expected == {JobStatus.PENDING}
+    assert change.applied_to(job(JobStatus.PENDING)).status is JobStatus.QUEUED
+    with pytest.raises(ConditionFailed):
+        change.applied_to(job(JobStatus.QUEUED))
 
 
 def test_every_unfinished_state_can_fail():
@@ -101,6 +103,60 @@ def test_every_unfinished_state_can_fail():
         JobStatus.QUEUED,
         JobStatus.PROCESSING,
     }
+
+
+def test_a_claim_is_guarded_by_the_table_the_lease_and_the_message():
+    change = claim_of(job(), NOW, LEASE)
+    assert change.expected == sources_of(JobStatus.PROCESSING)
+    claimed = change.applied_to(job(JobStatus.QUEUED))
+    assert (claimed.status, claimed.attempts, claimed.lease_expires_at) == (
+        JobStatus.PROCESSING,
+        1,
+        LEASE,
+    )
+    assert not change.holds(job(JobStatus.PROCESSING, lease=NOW + timedelta(seconds=1)))
+    assert change.holds(job(JobStatus.PROCESSING, lease=NOW))
+    stranger = make_job(user="mallory")
+    assert not change.holds(stranger)
+
+
+def test_guards_hold_exactly_when_their_rule_does():
+    leased = job(JobStatus.PROCESSING, lease=LEASE)
+    assert not LeaseFree(NOW).holds(leased) and LeaseFree(LEASE).holds(leased)
+    assert LeaseHeld(LEASE).holds(leased) and not LeaseHeld(NOW).holds(leased)
+    agrees = Describes(
+        user_id="alice", style="professional", input_image_url=leased.input_image_url
+    )
+    assert agrees.holds(leased)
+    assert not Describes(user_id="alice", style="casual", input_image_url="x").holds(leased)
+
+
+def test_a_hand_back_holds_only_while_the_lease_is_the_workers_own():
+    mine = job(JobStatus.PROCESSING, lease=LEASE)
+    change = hand_back(mine, NOW)
+    assert change.applied_to(mine).lease_expires_at == NOW
+    with pytest.raises(ConditionFailed):
+        change.applied_to(job(JobStatus.PROCESSING, lease=LEASE + timedelta(minutes=1)))
+
+
+def test_completing_counts_one_image_and_failing_refunds_only_system_failures():
+    processing = job(JobStatus.PROCESSING, lease=LEASE)
+    done = complete(processing, "s3://r/x.png", 12, {"model": "m"}, NOW)
+    assert (done.images, done.refund, done.owner) == (1, 0, "alice")
+    assert done.predicted().lease_expires_at is None
+    assert fail(processing, REFUNDED, NOW).refund == 1
+    assert fail(processing, KEPT, NOW).refund == 0
+    assert fail(processing, REFUNDED, NOW).usage_key == "alice#2026-11-29"
+
+
+def test_a_change_names_only_fields_a_job_has():
+    with pytest.raises(ValueError, match="no field"):
+        JobChange(
+            name="typo",
+            job_id="job_1",
+            expected=frozenset({JobStatus.PENDING}),
+            updates={"statuss": JobStatus.QUEUED},
+        )
 
 
 def test_a_lease_is_live_only_while_it_lasts():

@@ -14,12 +14,18 @@ from profilephoto.domain.errors import (
 from profilephoto.domain.models import JobMessage, JobStatus
 from profilephoto.domain.processing import Outcome
 from tests.conftest import ALICE, make_world
+from tests.jobs import claim_of
 
 
 def queued(world):
     accepted = world.generate()
     (message,) = world.queue.drain()
     return accepted.job_id, message
+
+
+def another_worker_claims(world, job_id, lease):
+    now = world.clock.now()
+    return world.uow.apply(claim_of(world.uow.jobs.get(job_id), now, now + lease))
 
 
 def used(world) -> int:
@@ -58,26 +64,14 @@ def test_duplicate_processing_of_one_job_does_nothing_the_second_time(world):
 
 def test_a_twin_message_during_a_live_lease_is_acknowledged_and_ignored(world):
     job_id, message = queued(world)
-    world.uow.jobs.transition(
-        job_id,
-        frozenset({JobStatus.QUEUED}),
-        JobStatus.PROCESSING,
-        world.clock.now(),
-        lease_expires_at=world.clock.now() + timedelta(minutes=5),
-    )
+    another_worker_claims(world, job_id, lease=timedelta(minutes=5))
     assert world.processing.process(message).outcome is Outcome.SKIPPED
     assert world.generator.calls == []
 
 
 def test_a_job_whose_worker_died_is_taken_over_after_the_lease(world):
     job_id, message = queued(world)
-    world.uow.jobs.transition(
-        job_id,
-        frozenset({JobStatus.QUEUED}),
-        JobStatus.PROCESSING,
-        world.clock.now(),
-        lease_expires_at=world.clock.now() + timedelta(minutes=5),
-    )
+    another_worker_claims(world, job_id, lease=timedelta(minutes=5))
     world.clock.advance(timedelta(minutes=5))
     assert world.processing.process(message, receive_count=2).outcome is Outcome.COMPLETED
 
@@ -216,15 +210,7 @@ def test_a_worker_that_outlived_its_lease_does_not_cut_short_the_next_workers_le
 
         def generate(self, images, style, *, aspect_ratio="1:1"):
             world.clock.advance(timedelta(minutes=6))
-            taken_over["job"] = world.uow.jobs.transition(
-                job_id,
-                frozenset({JobStatus.PROCESSING}),
-                JobStatus.PROCESSING,
-                world.clock.now(),
-                lease_expires_at=world.clock.now() + timedelta(minutes=5),
-                count_attempt=True,
-                require_lease_expired=True,
-            )
+            taken_over["job"] = another_worker_claims(world, job_id, lease=timedelta(minutes=5))
             raise TransientGenerationError("503 after a long wait")
 
     world.container.generator.override(SlowThenFailing())

@@ -5,6 +5,7 @@ from profilephoto.domain.errors import QueueUnavailable
 from profilephoto.domain.models import JobStatus
 from profilephoto.domain.processing import Outcome
 from tests.conftest import ALICE, make_world
+from tests.jobs import claim_of
 
 
 def used(world) -> int:
@@ -15,7 +16,7 @@ def stuck_pending(world) -> str:
     """A job whose API call died between the reservation and the send."""
     key = world.upload()
     world.queue.fail_next(QueueUnavailable())
-    world.uow.fail_next(RuntimeError("lambda timed out"), operation="fail_job")
+    world.uow.fail_next(RuntimeError("lambda timed out"), operation="fail")
     with contextlib.suppress(RuntimeError):
         world.generation.request_generation(ALICE, key, "professional")
     (job,) = world.uow.job_records.values()
@@ -58,13 +59,8 @@ def test_a_processing_job_with_a_live_lease_is_not_touched(world):
     accepted = world.generate()
     (_message,) = world.queue.drain()
     world.clock.advance(timedelta(minutes=16))
-    world.uow.jobs.transition(
-        accepted.job_id,
-        frozenset({JobStatus.QUEUED}),
-        JobStatus.PROCESSING,
-        world.clock.now(),
-        lease_expires_at=world.clock.now() + timedelta(hours=1),
-    )
+    now = world.clock.now()
+    world.uow.apply(claim_of(world.uow.jobs.get(accepted.job_id), now, now + timedelta(hours=1)))
     world.clock.advance(timedelta(minutes=16))
     assert world.reconciler.sweep().requeued == []
 

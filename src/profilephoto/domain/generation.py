@@ -15,7 +15,7 @@ from profilephoto.domain.errors import (
     QuotaExceeded,
     UploadNotFound,
 )
-from profilephoto.domain.job_lifecycle import P
+from profilephoto.domain.job_lifecycle import fail, mark_queued
 from profilephoto.domain.models import (
     GenerationAccepted,
     IdempotencyRecord,
@@ -139,15 +139,10 @@ class GenerationService:
                 )
             )
         except QueueUnavailable as exc:
-            self._uow.fail_job(
-                job.job_id,
-                frozenset({P}),
-                JobError(code=exc.code, message=exc.message),
-                refund=True,
-                now=self._clock.now(),
-            )
+            error = JobError(code=exc.code, message=exc.message)
+            self._uow.apply(fail(job, error, self._clock.now()))
             raise
-        self._uow.jobs.transition(job.job_id, frozenset({P}), JobStatus.QUEUED, self._clock.now())
+        self._uow.apply(mark_queued(job, self._clock.now()))
         return GenerationAccepted(
             job_id=job.job_id, status=JobStatus.QUEUED, remaining_quota=max(0, limit - used)
         )

@@ -1,10 +1,11 @@
-"""The job state machine: allowed transitions, leases, and which failures are refunded."""
+"""The job state machine: allowed transitions, and every state change as data (JobChange)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from profilephoto.domain.errors import (
     ConditionFailed,
@@ -13,28 +14,22 @@ from profilephoto.domain.errors import (
     JobFinished,
     PhotoRejected,
 )
-from profilephoto.domain.models import Job, JobStatus
+from profilephoto.domain.models import Job, JobError, JobStatus, usage_key
 
-P, Q, R, C, F, X = (
-    JobStatus.PENDING,
-    JobStatus.QUEUED,
-    JobStatus.PROCESSING,
-    JobStatus.COMPLETED,
-    JobStatus.FAILED,
-    JobStatus.CANCELED,
-)
+PENDING, QUEUED, PROCESSING = JobStatus.PENDING, JobStatus.QUEUED, JobStatus.PROCESSING
+COMPLETED, FAILED, CANCELED = JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELED
 
 # from -> the states it may move to. Terminal states have no way out.
 # pending -> processing: a worker may see the message before the API marks the job queued.
 # processing -> processing is a re-claim after a lease expired (a crashed or retrying worker).
-# Any unfinished job may be canceled by its owner (docs/api.md, POST /jobs/{jobId}/cancel).
+# Any unfinished job may be canceled by its owner (docs/api.md §3.8).
 TRANSITIONS: dict[JobStatus, frozenset[JobStatus]] = {
-    P: frozenset({Q, R, F, X}),
-    Q: frozenset({R, F, X}),
-    R: frozenset({R, C, F, X}),
-    C: frozenset(),
-    F: frozenset(),
-    X: frozenset(),
+    PENDING: frozenset({QUEUED, PROCESSING, FAILED, CANCELED}),
+    QUEUED: frozenset({PROCESSING, FAILED, CANCELED}),
+    PROCESSING: frozenset({PROCESSING, COMPLETED, FAILED, CANCELED}),
+    COMPLETED: frozenset(),
+    FAILED: frozenset(),
+    CANCELED: frozenset(),
 }
 
 # Failures caused by the user's own input keep the charge; every other failure refunds it.
@@ -48,32 +43,15 @@ def can_transition(current: JobStatus, target: JobStatus) -> bool:
 
 
 def sources_of(target: JobStatus) -> frozenset[JobStatus]:
-    """Every state from which `target` may be reached (the condition of a conditional write)."""
+    """Every state from which `target` may be reached."""
     return frozenset(s for s, targets in TRANSITIONS.items() if target in targets)
-
-
-def check_transition(job: Job, target: JobStatus, expected: frozenset[JobStatus]) -> None:
-    """Raise ConditionFailed unless `job` is in `expected` and may move to `target`.
-
-    Adapters call this inside their atomic step (or express the same condition natively),
-    so the rule lives here once.
-    """
-    if job.status not in expected or not can_transition(job.status, target):
-        raise ConditionFailed(f"job {job.job_id} is {job.status}, not {sorted(expected)}")
-
-
-def check_match(job: Job, match: Mapping[str, str] | None) -> None:
-    """Raise ConditionFailed unless each stored attribute named in `match` has its value."""
-    if not match:
-        return
-    stored = job.to_json_dict()
-    if any(stored.get(name) != value for name, value in match.items()):
-        raise ConditionFailed(f"job {job.job_id} does not match {sorted(match)}")
 
 
 def lease_is_live(job: Job, now: datetime) -> bool:
     """Another worker holds a processing job until its lease runs out."""
-    return job.status is R and job.lease_expires_at is not None and job.lease_expires_at > now
+    return (
+        job.status is PROCESSING and job.lease_expires_at is not None and job.lease_expires_at > now
+    )
 
 
 def is_refunded(error_code: str) -> bool:
@@ -81,40 +59,218 @@ def is_refunded(error_code: str) -> bool:
     return error_code not in USER_CAUSED_CODES
 
 
+# --- guards: what the stored job must be for a change to apply ---------------------------
+
+
+@dataclass(frozen=True)
+class LeaseFree:
+    """No worker holds the job at `at`: it is not processing, or its lease has run out."""
+
+    at: datetime
+
+    def holds(self, job: Job) -> bool:
+        return not lease_is_live(job, self.at)
+
+
+@dataclass(frozen=True)
+class LeaseHeld:
+    """The job's lease is still the one taken (`until`): no other worker has taken over."""
+
+    until: datetime
+
+    def holds(self, job: Job) -> bool:
+        return job.lease_expires_at == self.until
+
+
+@dataclass(frozen=True)
+class Describes:
+    """The record is the job a queue message names (docs/api.md §4.2: the record is the truth)."""
+
+    user_id: str
+    style: str
+    input_image_url: str
+
+    def holds(self, job: Job) -> bool:
+        return (job.user_id, job.style, job.input_image_url) == (
+            self.user_id,
+            self.style,
+            self.input_image_url,
+        )
+
+
+Guard = LeaseFree | LeaseHeld | Describes
+
+
+# --- the change a unit of work applies ----------------------------------------------------
+
+
 @dataclass(frozen=True)
 class JobChange:
-    """One state change of a job as data: what to write, under which guard, and its effects
-    on the ledgers. A unit of work applies it in one atomic commit (`UnitOfWork.apply`)."""
+    """One state change of a job as data: the fields it writes, the guard under which it may,
+    and what it does to the ledgers. A unit of work applies all of it in one atomic commit,
+    or nothing (ConditionFailed) when the stored job no longer satisfies the guard.
+    """
 
-    job: Job = field(repr=False)  # the job the change was decided from (owner, quota day)
-    expected: frozenset[JobStatus]  # the guard: the stored status must be one of these
-    updates: Mapping[str, object]  # Job fields (snake_case) and their new values; None removes
+    name: str  # the operation, for logs and fault injection: "claim", "complete", ...
+    job_id: str
+    expected: frozenset[JobStatus]  # the stored status must be one of these
+    updates: Mapping[str, Any]  # Job fields and their new values; None removes the field
+    guards: tuple[Guard, ...] = ()
+    attempts: int = 0  # added to the stored job's `attempts`
+    # The job the change was decided from; ledger changes need its owner and quota day.
+    job: Job | None = field(default=None, repr=False, compare=False)
     refund: int = 0  # units given back to the job's quota day (never below zero)
-    images: int = 0  # added to the owner's totalImagesGenerated
+    images: int = 0  # added to the owner's totalImagesGenerated, when the owner has a record
+
+    def __post_init__(self) -> None:
+        unknown = set(self.updates) - set(Job.model_fields)
+        if unknown:
+            raise ValueError(f"{self.name}: Job has no field {sorted(unknown)}")
+        if (self.refund or self.images) and self.job is None:
+            raise ValueError(f"{self.name}: a ledger change needs the job it was decided from")
 
     @property
     def target(self) -> JobStatus:
-        return JobStatus(str(self.updates["status"]))
+        return JobStatus(self.updates["status"])
+
+    @property
+    def owner(self) -> str:
+        return self._known().user_id
+
+    @property
+    def usage_key(self) -> str:
+        """The usage record a refund goes to: the day the job was charged to."""
+        job = self._known()
+        return usage_key(job.user_id, job.quota_date)
+
+    def holds(self, stored: Job) -> bool:
+        return stored.status in self.expected and all(g.holds(stored) for g in self.guards)
 
     def applied_to(self, stored: Job) -> Job:
         """The stored job after the change; ConditionFailed when the guard does not hold."""
-        check_transition(stored, self.target, self.expected)
-        return stored.model_copy(update=dict(self.updates))
+        if not self.holds(stored):
+            raise ConditionFailed(f"{self.name}: job {self.job_id} is {stored.status}")
+        return stored.model_copy(
+            update={**self.updates, "attempts": stored.attempts + self.attempts}
+        )
+
+    def predicted(self) -> Job:
+        """The job after the change, from the job it was decided from (for a store that
+        cannot read the item back in the same call)."""
+        job = self._known()
+        return job.model_copy(update={**self.updates, "attempts": job.attempts + self.attempts})
+
+    def _known(self) -> Job:
+        if self.job is None:
+            raise ValueError(f"{self.name}: decided without a job")
+        return self.job
+
+
+def _from(job: Job, target: JobStatus) -> frozenset[JobStatus]:
+    """The guard of a change decided from `job`: it is still in the state it was read in."""
+    if not can_transition(job.status, target):
+        raise ConditionFailed(f"job {job.job_id} is {job.status}; it cannot become {target}")
+    return frozenset({job.status})
+
+
+# --- the operations -------------------------------------------------------------------------
+
+
+def claim(
+    job_id: str, describes: Describes, now: datetime, lease_expires_at: datetime
+) -> JobChange:
+    """A worker takes the job a message names, without reading it first: only if it is
+    unfinished, agrees with the message and no live lease holds it; counts an attempt."""
+    return JobChange(
+        name="claim",
+        job_id=job_id,
+        expected=sources_of(PROCESSING),
+        updates={"status": PROCESSING, "updated_at": now, "lease_expires_at": lease_expires_at},
+        guards=(LeaseFree(now), describes),
+        attempts=1,
+    )
+
+
+def mark_queued(job: Job, now: datetime) -> JobChange:
+    """The job's message reached the queue (a worker that claimed it first wins)."""
+    return JobChange(
+        name="mark_queued",
+        job_id=job.job_id,
+        expected=_from(job, QUEUED),
+        updates={"status": QUEUED, "updated_at": now, "lease_expires_at": None},
+        job=job,
+    )
+
+
+def complete(
+    job: Job,
+    output_image_url: str,
+    processing_time: int,
+    metadata: dict[str, object],
+    now: datetime,
+) -> JobChange:
+    """The result is stored: the job completes and its owner's image count grows by one."""
+    return JobChange(
+        name="complete",
+        job_id=job.job_id,
+        expected=_from(job, COMPLETED),
+        updates={
+            "status": COMPLETED,
+            "output_image_url": output_image_url,
+            "processing_time": processing_time,
+            "metadata": dict(metadata),
+            "updated_at": now,
+            "lease_expires_at": None,
+        },
+        job=job,
+        images=1,
+    )
+
+
+def fail(job: Job, error: JobError, now: datetime) -> JobChange:
+    """The job fails; a system failure gives its units back, the user's own does not."""
+    return JobChange(
+        name="fail",
+        job_id=job.job_id,
+        expected=_from(job, FAILED),
+        updates={"status": FAILED, "error": error, "updated_at": now, "lease_expires_at": None},
+        job=job,
+        refund=job.count if is_refunded(error.code) else 0,
+    )
+
+
+def hand_back(job: Job, now: datetime) -> JobChange:
+    """A worker ends its lease early so a redelivered message can claim the job at once,
+    but only while the lease is still its own: a worker that outlived its lease must not
+    cut short the lease of the worker that took over."""
+    guards: tuple[Guard, ...] = (LeaseHeld(job.lease_expires_at),) if job.lease_expires_at else ()
+    return JobChange(
+        name="hand_back",
+        job_id=job.job_id,
+        expected=_from(job, PROCESSING),
+        updates={"status": PROCESSING, "updated_at": now, "lease_expires_at": now},
+        guards=guards,
+        job=job,
+    )
 
 
 def cancel(job: Job, now: datetime) -> JobChange | None:
     """Cancel an unfinished job and give back every unit it reserved; None when it already
     is canceled (cancelling is idempotent); JobFinished when it completed or failed."""
-    if job.status is X:
+    if job.status is CANCELED:
         return None
     if job.status.is_terminal:
         raise JobFinished()
     return JobChange(
+        name="cancel",
+        job_id=job.job_id,
+        expected=sources_of(CANCELED),
+        updates={"status": CANCELED, "updated_at": now, "lease_expires_at": None},
         job=job,
-        expected=sources_of(X),
-        updates={"status": X, "updated_at": now, "lease_expires_at": None},
         refund=job.count,
     )
+
+
 def is_system_failure(error_code: str) -> bool:
     """A failure that is ours (the model, a bug, a dependency), not the user's photo."""
     return error_code not in USER_CAUSED_CODES | REFUNDED_USER_CODES

@@ -100,6 +100,11 @@ class Job(Model):
     connection_id: str | None = None
 
 
+def usage_key(user_id: str, date: str) -> str:
+    """The UsageLog key of a user's quota day: `userId#YYYY-MM-DD`."""
+    return f"{user_id}#{date}"
+
+
 class UsageRecord(Model):
     user_id_date: str
     user_id: str

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -14,7 +14,6 @@ from profilephoto.domain.models import (
     Identity,
     ImageData,
     Job,
-    JobError,
     JobMessage,
     JobPage,
     JobStatus,
@@ -75,27 +74,6 @@ class JobRepository(Protocol):
     def get(self, job_id: str) -> Job | None:
         """The job, or None."""
 
-    def transition(
-        self,
-        job_id: str,
-        expected: frozenset[JobStatus],
-        target: JobStatus,
-        now: datetime,
-        *,
-        lease_expires_at: datetime | None = None,
-        count_attempt: bool = False,
-        require_lease_expired: bool = False,
-        match: Mapping[str, str] | None = None,
-    ) -> Job:
-        """Atomically move the job to `target` only if its status is in `expected`.
-
-        With `require_lease_expired`, a job in `processing` only moves when its lease
-        ended before `now`. With `match`, only when each named attribute (as stored, e.g.
-        `userId`) has the given value. `count_attempt` adds one to `attempts`. Returns the
-        new job; raises ConditionFailed (nothing written) when the job is missing or not
-        as expected.
-        """
-
     def delete(self, job_id: str) -> None:
         """Forget the job record; deleting an unknown job is not an error."""
 
@@ -147,37 +125,13 @@ class UnitOfWork(Protocol):
         in every failure nothing is written. `expires_at` is the usage record's ttl.
         """
 
-    def fail_job(
-        self,
-        job_id: str,
-        expected: frozenset[JobStatus],
-        error: JobError,
-        refund: bool,
-        now: datetime,
-    ) -> Job:
-        """One atomic commit: mark the job failed (only if its status is in `expected`)
-        and, if `refund`, take one unit back from the job's quota day (never below zero).
-        ConditionFailed (nothing written) when the job was not in `expected`.
-        """
-
     def apply(self, change: JobChange) -> Job:
-        """One atomic commit of a change the domain decided: write `change.updates` to the
-        job only if its stored status is in `change.expected` (and may reach the target),
-        give `change.refund` units back to the job's quota day (never below zero) and add
-        `change.images` to the owner's `totalImagesGenerated`. Returns the job as written;
-        ConditionFailed (nothing written) when the job is missing or the guard fails.
-        """
-
-    def complete_job(
-        self,
-        job_id: str,
-        output_image_url: str,
-        processing_time: int,
-        metadata: dict[str, object],
-        now: datetime,
-    ) -> Job:
-        """One atomic commit: mark a processing job completed with its result and add one
-        to the owner's `totalImagesGenerated`. ConditionFailed when it was not processing.
+        """One atomic commit of a change the domain decided: write `change.updates` (and
+        add `change.attempts`) to the job only if the stored job satisfies the change's
+        guard (`change.holds`), give `change.refund` units back to `change.usage_key`
+        (never below zero) and add `change.images` to the owner's totalImagesGenerated
+        when the owner has a Users record (none is created). Returns the job as changed;
+        ConditionFailed, with nothing written, when the job is missing or not as expected.
         """
 
 

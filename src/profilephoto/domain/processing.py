@@ -21,8 +21,8 @@ from profilephoto.domain.errors import (
     ServiceUnavailable,
     UploadNotFound,
 )
-from profilephoto.domain.job_lifecycle import P, Q, R, X, is_refunded
-from profilephoto.domain.models import Job, JobError, JobMessage, JobStatusMessage, iso_z
+from profilephoto.domain.job_lifecycle import Describes, claim, complete, fail, hand_back
+from profilephoto.domain.models import Job, JobError, JobMessage, JobStatus, JobStatusMessage
 from profilephoto.domain.photo_check import check_photos
 from profilephoto.domain.ports import (
     Clock,
@@ -82,20 +82,13 @@ class ProcessingService:
             # One conditional write claims the job, and only the job this message names:
             # a duplicate, a late twin, a live lease elsewhere or a message that disagrees
             # with the record (docs/api.md §4.2: the record is the truth) all end here, unwritten.
-            job = self._uow.jobs.transition(
-                message.job_id,
-                frozenset({P, Q, R}),
-                R,
-                now,
-                lease_expires_at=now + self._config.processing_lease,
-                count_attempt=True,
-                require_lease_expired=True,
-                match={
-                    "userId": message.user_id,
-                    "style": message.style,
-                    "inputImageUrl": self._uploads.uri(message.file_key),
-                },
+            message_names = Describes(
+                user_id=message.user_id,
+                style=message.style,
+                input_image_url=self._uploads.uri(message.file_key),
             )
+            lease = now + self._config.processing_lease
+            job = self._uow.apply(claim(message.job_id, message_names, now, lease))
         except ConditionFailed:
             log.info(
                 "message skipped: job finished, leased elsewhere, unknown or disagreeing",
@@ -152,12 +145,14 @@ class ProcessingService:
         if generated.usage:
             metadata["usage"] = dict(generated.usage)
         try:
-            done = self._uow.complete_job(
-                job.job_id,
-                self._results.uri(key),
-                int(elapsed.total_seconds() * 1000),
-                metadata,
-                self._clock.now(),
+            done = self._uow.apply(
+                complete(
+                    job,
+                    self._results.uri(key),
+                    int(elapsed.total_seconds() * 1000),
+                    metadata,
+                    self._clock.now(),
+                )
             )
         except ConditionFailed:
             if self._discard_if_canceled(job, [key]):
@@ -170,14 +165,14 @@ class ProcessingService:
     def _ensure_wanted(self, job: Job) -> None:
         """JobCanceled when the owner canceled the job since we claimed it (one read)."""
         current = self._uow.jobs.get(job.job_id)
-        if current is None or current.status is X:
+        if current is None or current.status is JobStatus.CANCELED:
             raise JobCanceled()
 
     def _discard_if_canceled(self, job: Job, keys: list[str]) -> bool:
         """After losing the completing write: if a cancel won it, delete what we stored (the
         keys are the job's own, so nobody else's result goes) and say so."""
         current = self._uow.jobs.get(job.job_id)
-        if current is not None and current.status is not X:
+        if current is not None and current.status is not JobStatus.CANCELED:
             return False
         for key in keys:
             self._results.delete(key)
@@ -189,19 +184,9 @@ class ProcessingService:
             return self._fail(
                 job, GenerationFailed(f"Gave up after {attempts} attempts: {error.message}")
             )
-        # Hand the job back at once so the redelivered message can claim it, but only if
-        # the lease is still ours: a worker that outlived its lease must not cut short the
-        # lease of the worker that took over.
-        ours = {"leaseExpiresAt": iso_z(job.lease_expires_at)} if job.lease_expires_at else None
+        # Hand the job back at once so the redelivered message can claim it.
         try:
-            self._uow.jobs.transition(
-                job.job_id,
-                frozenset({R}),
-                R,
-                self._clock.now(),
-                lease_expires_at=self._clock.now(),
-                match=ours,
-            )
+            self._uow.apply(hand_back(job, self._clock.now()))
         except ConditionFailed:
             return Processed(Outcome.SKIPPED)
         log.info("job handed back for a retry", extra={"jobId": job.job_id, "code": error.code})
@@ -214,13 +199,7 @@ class ProcessingService:
             {**error.details, "code": code, "message": error.message}
         )
         try:
-            failed = self._uow.fail_job(
-                job.job_id,
-                frozenset({R}),
-                job_error,
-                refund=is_refunded(code),
-                now=self._clock.now(),
-            )
+            failed = self._uow.apply(fail(job, job_error, self._clock.now()))
         except ConditionFailed:
             return Processed(Outcome.SKIPPED)
         log.info("job failed", extra={"jobId": job.job_id, "userId": job.user_id, "code": code})

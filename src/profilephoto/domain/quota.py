@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from profilephoto.domain.config import ServiceConfig
 from profilephoto.domain.errors import InvalidRequest
-from profilephoto.domain.models import Usage, User
+from profilephoto.domain.models import Usage, User, usage_key
 from profilephoto.domain.ports import UsageLedger
 
 USAGE_RETENTION = timedelta(days=90)
@@ -41,10 +41,6 @@ class QuotaDay:
     def expires_at(self) -> int:
         """Epoch seconds at which the usage record may be dropped (the ledger's `ttl`)."""
         return int((self.resets_at + USAGE_RETENTION).timestamp())
-
-
-def usage_key(user_id: str, date: str) -> str:
-    return f"{user_id}#{date}"
 
 
 def quota_day(user_id: str, now: datetime, zone: ZoneInfo) -> QuotaDay:

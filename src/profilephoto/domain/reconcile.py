@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 
 from profilephoto.domain.config import ServiceConfig
 from profilephoto.domain.errors import ConditionFailed, QueueUnavailable
-from profilephoto.domain.job_lifecycle import P, Q, R, lease_is_live
-from profilephoto.domain.models import Job, JobError, JobMessage, JobStatusMessage
+from profilephoto.domain.job_lifecycle import fail, lease_is_live, mark_queued
+from profilephoto.domain.models import Job, JobError, JobMessage, JobStatus, JobStatusMessage
 from profilephoto.domain.ports import Clock, JobQueue, Notifier, UnitOfWork
 from profilephoto.domain.queries import object_key
 
@@ -43,7 +43,7 @@ class Reconciler:
         # A job still unfinished after every attempt's deadline has passed is given up on.
         give_up_before = now - self._config.stuck_after * (self._config.max_attempts + 1)
         report = SweepReport()
-        for status in (P, Q, R):
+        for status in (JobStatus.PENDING, JobStatus.QUEUED, JobStatus.PROCESSING):
             for job in self._uow.jobs.list_stuck(status, quiet_since, self._batch):
                 if job.updated_at > quiet_since or lease_is_live(job, now):
                     continue
@@ -62,8 +62,8 @@ class Reconciler:
         )
         try:
             self._queue.send(message)
-            if job.status is P:  # it never reached the queue; now it has
-                self._uow.jobs.transition(job.job_id, frozenset({P}), Q, self._clock.now())
+            if job.status is JobStatus.PENDING:  # it never reached the queue; now it has
+                self._uow.apply(mark_queued(job, self._clock.now()))
         except (QueueUnavailable, ConditionFailed):
             log.warning("could not re-queue a stuck job", extra={"jobId": job.job_id})
             return
@@ -72,9 +72,7 @@ class Reconciler:
     def _give_up(self, job: Job, report: SweepReport) -> None:
         error = JobError(code=TIMED_OUT, message="The job did not finish in time; it was refunded")
         try:
-            failed = self._uow.fail_job(
-                job.job_id, frozenset({job.status}), error, refund=True, now=self._clock.now()
-            )
+            failed = self._uow.apply(fail(job, error, self._clock.now()))
         except ConditionFailed:
             return
         report.failed.append(job.job_id)

@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from profilephoto.adapters.aws.dynamodb_items import Dynamo, TableNames, WrongGuess, av
-from profilephoto.adapters.aws.dynamodb_jobs import (
-    DynamoDbJobRepository,
-    allowed_sources,
-    change_update,
-    job_item,
-    status_condition,
+from profilephoto.adapters.aws.dynamodb_items import (
+    CONFLICT_ATTEMPTS,
+    Dynamo,
+    Refused,
+    TableNames,
+    av,
 )
+from profilephoto.adapters.aws.dynamodb_jobs import DynamoDbJobRepository, change_update, job_item
 from profilephoto.adapters.aws.dynamodb_records import (
     DynamoDbConnectionRepository,
     DynamoDbIdempotencyStore,
@@ -20,10 +20,9 @@ from profilephoto.adapters.aws.dynamodb_records import (
     DynamoDbUserRepository,
     idempotency_item,
 )
-from profilephoto.domain.errors import ConditionFailed, QuotaExceeded
+from profilephoto.domain.errors import QuotaExceeded, ServiceUnavailable
 from profilephoto.domain.job_lifecycle import JobChange
-from profilephoto.domain.models import IdempotencyRecord, Job, JobError, JobStatus, iso_z
-from profilephoto.domain.quota import usage_key as make_usage_key
+from profilephoto.domain.models import IdempotencyRecord, Job, iso_z
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -63,50 +62,54 @@ class DynamoDbUnitOfWork:
             # `attribute_not_exists(count)` would admit a first unit whatever the limit.
             raise QuotaExceeded()
         tables = self._db.tables
-        rest: list[Any] = [
-            {
+        rest: dict[str, Any] = {
+            "job": {
                 "Put": {
                     "TableName": tables.jobs,
                     "Item": job_item(job),
                     "ConditionExpression": "attribute_not_exists(jobId)",
                 }
             }
-        ]
+        }
         if idempotency is not None:
-            rest.append(
-                {
-                    "Put": {
-                        "TableName": tables.jobs,
-                        "Item": idempotency_item(idempotency),
-                        # An expired record may linger until DynamoDB's TTL sweeps it.
-                        "ConditionExpression": "attribute_not_exists(jobId) OR expiresAt <= :now",
-                        "ExpressionAttributeValues": {":now": av(iso_z(now))},
-                    }
+            rest["idempotency"] = {
+                "Put": {
+                    "TableName": tables.jobs,
+                    "Item": idempotency_item(idempotency),
+                    # An expired record may linger until DynamoDB's TTL sweeps it.
+                    "ConditionExpression": "attribute_not_exists(jobId) OR expiresAt <= :now",
+                    "ExpressionAttributeValues": {":now": av(iso_z(now))},
                 }
-            )
+            }
         operation = "dynamodb.reserve_and_create_job"
         # A transaction returns no values, yet the caller needs the new count. When this
-        # host knows the count, it sets count = known + 1 on condition count = known, and
-        # learns the true count (ALL_OLD) if that guess was stale: one call when warm.
+        # host knows the count (DynamoDbUsageLedger.known), it sets count = known + 1 on
+        # condition count = known, and learns the true count (ALL_OLD) if that guess was
+        # stale: one call when warm.
         guess = self.usage.known(usage_key)
         if guess is not None and guess < limit:
             exact = self._usage_update(usage_key, expires_at, now, guess=guess)
             try:
-                self._db.transact([exact, *rest], operation, guessed_item=0)
-            except WrongGuess as wrong:
-                current = int((wrong.current or {}).get("count", 0))
+                self._db.transact({"usage": exact, **rest}, operation)
+            except Refused as refused:
+                if refused.names != {"usage"}:
+                    raise
+                current = int((refused.stored["usage"] or {}).get("count", 0))
                 self.usage.note(usage_key, current)
                 if current >= limit:
                     raise QuotaExceeded() from None
             else:
                 self.usage.note(usage_key, guess + 1)
-                self.jobs.remember(job)
                 return guess + 1
         # Otherwise the authoritative conditional increment, then a strongly consistent
         # read of the count (it may already include a concurrent reservation).
         add = self._usage_update(usage_key, expires_at, now, limit=limit)
-        self._db.transact([add, *rest], operation, quota_items={0})
-        self.jobs.remember(job)
+        try:
+            self._db.transact({"usage": add, **rest}, operation)
+        except Refused as refused:
+            if refused.names == {"usage"}:
+                raise QuotaExceeded() from None
+            raise  # the job or the idempotency key was taken: ConditionFailed wins
         record = self.usage.get(usage_key)
         return record.count if record is not None else 1
 
@@ -149,148 +152,71 @@ class DynamoDbUnitOfWork:
             }
         }
 
-    def fail_job(
-        self,
-        job_id: str,
-        expected: frozenset[JobStatus],
-        error: JobError,
-        refund: bool,
-        now: datetime,
-    ) -> Job:
-        sources = allowed_sources(expected, JobStatus.FAILED)
-        if not sources:
-            raise ConditionFailed(f"job {job_id} cannot fail from {sorted(expected)}")
-        job = self.jobs.snapshot(job_id)
-        condition, values = status_condition(sources)
-        mark_failed = {
-            "Update": {
-                "TableName": self._db.tables.jobs,
-                "Key": {"jobId": av(job_id)},
-                "UpdateExpression": "SET #s = :failed, #e = :error, updatedAt = :now"
-                " REMOVE leaseExpiresAt",
-                "ConditionExpression": condition,
-                "ExpressionAttributeNames": {"#s": "status", "#e": "error"},
-                "ExpressionAttributeValues": values
-                | {
-                    ":failed": av(JobStatus.FAILED.value),
-                    ":error": av(error.to_json_dict()),
-                    ":now": av(iso_z(now)),
-                },
-            }
-        }
-        self._commit_with_refund(
-            [mark_failed], job, job.count if refund else 0, now, "dynamodb.fail_job"
-        )
-        failed = job.model_copy(
-            update={
-                "status": JobStatus.FAILED,
-                "error": error,
-                "updated_at": now,
-                "lease_expires_at": None,
-            }
-        )
-        return self.jobs.remember(failed)
-
-    def complete_job(
-        self,
-        job_id: str,
-        output_image_url: str,
-        processing_time: int,
-        metadata: dict[str, object],
-        now: datetime,
-    ) -> Job:
-        job = self.jobs.snapshot(job_id)
-        stamp = av(iso_z(now))
-        items: list[Any] = [
-            {
-                "Update": {
-                    "TableName": self._db.tables.jobs,
-                    "Key": {"jobId": av(job_id)},
-                    "UpdateExpression": "SET #s = :completed, outputImageUrl = :out,"
-                    " processingTime = :ms, #m = :meta, updatedAt = :now REMOVE leaseExpiresAt",
-                    "ConditionExpression": "#s = :processing",
-                    "ExpressionAttributeNames": {"#s": "status", "#m": "metadata"},
-                    "ExpressionAttributeValues": {
-                        ":completed": av(JobStatus.COMPLETED.value),
-                        ":processing": av(JobStatus.PROCESSING.value),
-                        ":out": av(output_image_url),
-                        ":ms": av(processing_time),
-                        ":meta": av(dict(metadata)),
-                        ":now": stamp,
-                    },
-                }
-            },
-            self._count_images(job.user_id, 1, now),
-        ]
-        self._db.transact(items, "dynamodb.complete_job")
-        self.users.forget(job.user_id)
-        done = job.model_copy(
-            update={
-                "status": JobStatus.COMPLETED,
-                "output_image_url": output_image_url,
-                "processing_time": processing_time,
-                "metadata": dict(metadata),
-                "updated_at": now,
-                "lease_expires_at": None,
-            }
-        )
-        return self.jobs.remember(done)
-
     def apply(self, change: JobChange) -> Job:
-        job = change.job  # owner and quota day never change, so no read is needed
-        moved = job.model_copy(update=dict(change.updates))
-        items: list[Any] = [change_update(self._db.tables.jobs, change)]
+        """A change to the job alone is one UpdateItem; one with ledger changes is one
+        TransactWriteItems of named items (job, refund, images)."""
+        if not change.refund and not change.images:
+            return self.jobs.update(change)
+        items: dict[str, Any] = {"job": {"Update": change_update(self._db.tables.jobs, change)}}
         if change.images:
-            items.append(self._count_images(job.user_id, change.images, moved.updated_at))
-        self._commit_with_refund(items, job, change.refund, moved.updated_at, "dynamodb.apply")
+            items["images"] = self._count_images(change)
+        if change.refund:
+            items["refund"] = self._refund(change.usage_key, change.refund, change)
+            # The refund's effect on the count is not returned; the next reservation reads it.
+            self.usage.forget(change.usage_key)
+        operation = f"dynamodb.{change.name}"
+        for _ in range(CONFLICT_ATTEMPTS):
+            try:
+                self._db.transact(items, operation)
+                break
+            except Refused as refused:
+                if "job" in refused.names:
+                    raise
+                # Only a ledger's guard failed. The owner has no Users record: none is
+                # created (an account deleted while its job ran stays deleted). The day's
+                # count is below the refund: give back what is there, never below zero.
+                if "images" in refused.names:
+                    del items["images"]
+                if "refund" in refused.names:
+                    left = int((refused.stored["refund"] or {}).get("count", 0))
+                    if left > 0:
+                        items["refund"] = self._refund(change.usage_key, left, change, exact=True)
+                    else:
+                        items.pop("refund")
+        else:
+            raise ServiceUnavailable("the usage record kept changing")
         if change.images:
-            self.users.forget(job.user_id)
-        return self.jobs.remember(moved)
+            self.users.forget(change.owner)
+        return change.predicted()
 
-    def _commit_with_refund(
-        self, writes: list[Any], job: Job, units: int, now: datetime, operation: str
-    ) -> None:
-        """One transaction of `writes` plus, when `units` > 0, giving them back to the day
-        the job was charged to."""
-        if not units:
-            self._db.transact(writes, operation)
-            return
-        key = make_usage_key(job.user_id, job.quota_date)
-        refund = {
+    def _refund(
+        self, key: str, units: int, change: JobChange, *, exact: bool = False
+    ) -> dict[str, Any]:
+        """Give `units` back to the usage record, on condition it holds at least that many
+        (or, `exact`, exactly that many: all that is left)."""
+        return {
             "Update": {
                 "TableName": self._db.tables.usage,
                 "Key": {"userIdDate": av(key)},
                 "UpdateExpression": "ADD #c :minus SET lastUpdated = :now",
-                "ConditionExpression": "#c >= :units",
+                "ConditionExpression": "#c = :units" if exact else "#c >= :units",
                 "ExpressionAttributeNames": {"#c": "count"},
                 "ExpressionAttributeValues": {
                     ":minus": av(-units),
                     ":units": av(units),
-                    ":now": av(iso_z(now)),
+                    ":now": av(iso_z(change.predicted().updated_at)),
                 },
+                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
             }
         }
-        # The refund's effect on the count is not returned; the next reservation reads it.
-        self.usage.forget(key)
-        try:
-            self._db.transact([*writes, refund], operation, quota_items={len(writes)})
-        except QuotaExceeded:
-            # Only the refund's guard failed: the day's count is already below what the job
-            # holds (or the record is gone), so the ledger cannot give that much back. The
-            # job must still move, and its own status condition keeps this retry from
-            # refunding twice.
-            self._db.transact(writes, operation)
 
-    def _count_images(self, user_id: str, images: int, now: datetime) -> dict[str, Any]:
-        # ADD creates the user record if the owner never logged in through us, with the
-        # timestamps a User needs.
+    def _count_images(self, change: JobChange) -> dict[str, Any]:
         return {
             "Update": {
                 "TableName": self._db.tables.users,
-                "Key": {"userId": av(user_id)},
-                "UpdateExpression": "ADD totalImagesGenerated :images"
-                " SET createdAt = if_not_exists(createdAt, :now),"
-                " lastLoginAt = if_not_exists(lastLoginAt, :now)",
-                "ExpressionAttributeValues": {":images": av(images), ":now": av(iso_z(now))},
+                "Key": {"userId": av(change.owner)},
+                "UpdateExpression": "ADD totalImagesGenerated :images",
+                "ConditionExpression": "attribute_exists(userId)",
+                "ExpressionAttributeValues": {":images": av(change.images)},
             }
         }

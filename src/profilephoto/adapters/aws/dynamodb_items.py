@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import BotoCoreError, ClientError
 
-from profilephoto.adapters.aws.errors import cancellation_codes, reraise
+from profilephoto.adapters.aws.errors import cancellation_reasons, reraise
 from profilephoto.domain.errors import ConditionFailed
 
 if TYPE_CHECKING:
@@ -59,12 +59,17 @@ def from_item(item: Mapping[str, Any]) -> dict[str, Any]:
     return {name: _from_dynamo(_deserializer.deserialize(value)) for name, value in item.items()}
 
 
-class WrongGuess(ConditionFailed):
-    """An optimistic condition failed; `current` is the item as stored (None if absent)."""
+class Refused(ConditionFailed):
+    """A transaction was cancelled because the conditions of the named items failed;
+    `stored` holds each such item as it is (when it asked for ALL_OLD and exists)."""
 
-    def __init__(self, current: dict[str, Any] | None) -> None:
-        super().__init__("the guessed item state was stale")
-        self.current = current
+    def __init__(self, stored: Mapping[str, dict[str, Any] | None]) -> None:
+        super().__init__(f"condition failed on {sorted(stored)}")
+        self.stored = dict(stored)
+
+    @property
+    def names(self) -> frozenset[str]:
+        return frozenset(self.stored)
 
 
 @dataclass(frozen=True)
@@ -106,35 +111,30 @@ class Dynamo:
             items.extend(more)
         return items
 
-    def transact(
-        self,
-        items: Sequence[Any],
-        operation: str,
-        quota_items: Collection[int] = (),
-        guessed_item: int | None = None,
-    ) -> None:
-        """One TransactWriteItems; domain errors per `errors.translate` when cancelled.
+    def transact(self, items: Mapping[str, Any], operation: str) -> None:
+        """One TransactWriteItems of the named items, sent in the mapping's order.
 
-        When only the condition of `guessed_item` (an optimistic guess of its state, sent
-        with ReturnValuesOnConditionCheckFailure=ALL_OLD) failed, WrongGuess carries the
-        item as it really is.
+        Refused names the items whose conditions failed, so callers interpret a
+        cancellation by item name, never by position; other failures are domain errors.
         """
+        names = list(items)
         for attempt in range(1, CONFLICT_ATTEMPTS + 1):
             try:
-                self.client.transact_write_items(TransactItems=list(items))
+                self.client.transact_write_items(TransactItems=list(items.values()))
                 return
             except ClientError as error:
-                codes = cancellation_codes(error)
-                failed = [i for i, code in enumerate(codes) if code == "ConditionalCheckFailed"]
-                if guessed_item is not None and failed == [guessed_item]:
-                    reasons: list[Any] = list(error.response.get("CancellationReasons", []))
-                    found = reasons[guessed_item].get("Item")
-                    raise WrongGuess(from_item(found) if found else None) from error
-                conflicted = "TransactionConflict" in codes
-                only_conflicts = conflicted and "ConditionalCheckFailed" not in codes
-                if only_conflicts and attempt < CONFLICT_ATTEMPTS:
+                reasons = cancellation_reasons(error)
+                refused = {
+                    name: (from_item(reason["Item"]) if reason.get("Item") else None)
+                    for name, reason in zip(names, reasons, strict=False)
+                    if reason.get("Code") == "ConditionalCheckFailed"
+                }
+                if refused:
+                    raise Refused(refused) from error
+                codes = [str(reason.get("Code")) for reason in reasons]
+                if "TransactionConflict" in codes and attempt < CONFLICT_ATTEMPTS:
                     time.sleep(random.uniform(0, 0.02 * 2**attempt))
                     continue
-                reraise(error, operation, quota_items)
+                reraise(error, operation)
             except BotoCoreError as error:
                 reraise(error, operation)

@@ -1,9 +1,7 @@
-"""JobRepository on the ImageJobs table: conditional transitions and the two GSI queries."""
+"""JobRepository on the ImageJobs table: a job change as one UpdateItem, and the GSI queries."""
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -12,15 +10,14 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from profilephoto.adapters.aws.dynamodb_items import Dynamo, av, from_item, to_item
 from profilephoto.adapters.aws.errors import aws_errors, reraise
-from profilephoto.domain.errors import ConditionFailed, InvalidRequest
-from profilephoto.domain.job_lifecycle import JobChange, sources_of
+from profilephoto.domain.errors import InvalidRequest
+from profilephoto.domain.job_lifecycle import Describes, Guard, JobChange, LeaseFree, LeaseHeld
 from profilephoto.domain.models import Job, JobPage, JobStatus, iso_z, parse_iso
 from profilephoto.domain.pagination import decode_cursor, encode_cursor
 
 CURSOR_KEYS = frozenset({"userId", "createdAt", "jobId"})
 USER_INDEX = "UserIdCreatedAtIndex"
 STATUS_INDEX = "StatusIndex"
-SNAPSHOTS = 1024
 
 
 def job_item(job: Job) -> dict[str, Any]:
@@ -31,142 +28,119 @@ def job_from(plain: dict[str, Any]) -> Job:
     return Job.model_validate(plain)
 
 
-def allowed_sources(expected: frozenset[JobStatus], target: JobStatus) -> list[JobStatus]:
-    """check_transition as data: the states in `expected` from which `target` is reachable."""
-    return sorted(expected & sources_of(target))
+def attribute(field: str) -> str:
+    """The stored name of a Job field (its camelCase JSON name)."""
+    return Job.model_fields[field].alias or field
 
 
-def status_condition(sources: list[JobStatus]) -> tuple[str, dict[str, Any]]:
-    """`#s IN (:s0, ...)`; a missing item has no status, so this also requires the job."""
-    values = {f":s{i}": av(s.value) for i, s in enumerate(sources)}
-    return f"#s IN ({', '.join(values)})", values
+def stored_values(updates: Mapping[str, Any]) -> dict[str, Any]:
+    """Job fields under their stored names, in their stored (JSON) form, as `job_item`
+    writes them."""
+    dumped: dict[str, Any] = Job.model_construct(**updates).model_dump(
+        include=set(updates), by_alias=True, mode="json"
+    )
+    return dumped
+
+
+class _Expression:
+    """Placeholders for one UpdateItem: every name and value goes through #n / :v."""
+
+    def __init__(self) -> None:
+        self.names: dict[str, str] = {}
+        self.values: dict[str, Any] = {}
+
+    def field(self, field: str) -> str:
+        return self.name(attribute(field))
+
+    def name(self, stored: str) -> str:
+        known = next((p for p, name in self.names.items() if name == stored), None)
+        if known is not None:
+            return known
+        placeholder = f"#n{len(self.names)}"
+        self.names[placeholder] = stored
+        return placeholder
+
+    def value(self, stored: Any) -> str:
+        placeholder = f":v{len(self.values)}"
+        self.values[placeholder] = av(stored)
+        return placeholder
+
+
+def _guard_condition(guard: Guard, x: _Expression) -> str:
+    """A domain guard as a DynamoDB condition (the same rule as `guard.holds`)."""
+    match guard:
+        case LeaseFree(at=at):
+            lease = x.field("lease_expires_at")
+            return (
+                f"({x.field('status')} <> {x.value(JobStatus.PROCESSING.value)}"
+                f" OR attribute_not_exists({lease}) OR {lease} <= {x.value(iso_z(at))})"
+            )
+        case LeaseHeld(until=until):
+            return f"{x.field('lease_expires_at')} = {x.value(iso_z(until))}"
+        case Describes(user_id=user_id, style=style, input_image_url=input_image_url):
+            return " AND ".join(
+                f"{x.field(field)} = {x.value(value)}"
+                for field, value in (
+                    ("user_id", user_id),
+                    ("style", style),
+                    ("input_image_url", input_image_url),
+                )
+            )
 
 
 def change_update(table: str, change: JobChange) -> dict[str, Any]:
-    """The job's half of `UnitOfWork.apply`: SET (or REMOVE, for None) each updated attribute,
-    on condition that the stored status is one the change may start from."""
-    sources = allowed_sources(change.expected, change.target)
-    if not sources:
-        raise ConditionFailed(f"job {change.job.job_id} cannot become {change.target}")
-    condition, values = status_condition(sources)
-    names = {"#s": "status"}
-    written = change.job.model_copy(update=dict(change.updates)).to_json_dict()
-    sets: list[str] = []
-    removes: list[str] = []
-    for n, field in enumerate(sorted(change.updates)):
-        attribute = Job.model_fields[field].alias or field
-        placeholder = "#s" if attribute == "status" else f"#u{n}"
-        names[placeholder] = attribute
-        if attribute in written:
-            sets.append(f"{placeholder} = :u{n}")
-            values[f":u{n}"] = av(written[attribute])
+    """The job's half of a change: SET (or REMOVE, for None) each updated field and ADD the
+    attempts, on condition that the stored status and every guard hold."""
+    x = _Expression()
+    sources = ", ".join(x.value(s.value) for s in sorted(change.expected))
+    # A missing item has no status, so this also requires the job to exist.
+    conditions = [f"{x.field('status')} IN ({sources})"]
+    conditions += [_guard_condition(guard, x) for guard in change.guards]
+    sets, removes = [], []
+    for name, stored in stored_values(change.updates).items():
+        if stored is None:
+            removes.append(x.name(name))
         else:
-            removes.append(placeholder)
-    update = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
+            sets.append(f"{x.name(name)} = {x.value(stored)}")
+    update = "SET " + ", ".join(sets)
+    if removes:
+        update += " REMOVE " + ", ".join(removes)
+    if change.attempts:
+        update += f" ADD {x.field('attempts')} {x.value(change.attempts)}"
     return {
-        "Update": {
-            "TableName": table,
-            "Key": {"jobId": av(change.job.job_id)},
-            "UpdateExpression": update,
-            "ConditionExpression": condition,
-            "ExpressionAttributeNames": names,
-            "ExpressionAttributeValues": values,
-        }
+        "TableName": table,
+        "Key": {"jobId": av(change.job_id)},
+        "UpdateExpression": update,
+        "ConditionExpression": " AND ".join(conditions),
+        "ExpressionAttributeNames": x.names,
+        "ExpressionAttributeValues": x.values,
     }
 
 
 class DynamoDbJobRepository:
     def __init__(self, db: Dynamo) -> None:
         self._db = db
-        # The last state this process saw of recent jobs. Owner and quota day never change,
-        # so the commits use them to find the usage and user items without a read first.
-        self._snapshots: OrderedDict[str, Job] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def remember(self, job: Job) -> Job:
-        with self._lock:
-            self._snapshots[job.job_id] = job
-            self._snapshots.move_to_end(job.job_id)
-            while len(self._snapshots) > SNAPSHOTS:
-                self._snapshots.popitem(last=False)
-        return job
-
-    def snapshot(self, job_id: str) -> Job:
-        """The last known state of the job (read if unknown); ConditionFailed if missing."""
-        with self._lock:
-            known = self._snapshots.get(job_id)
-        if known is not None:
-            return known
-        found = self.get(job_id)
-        if found is None:
-            raise ConditionFailed(f"no job {job_id}")
-        return found
 
     def get(self, job_id: str) -> Job | None:
         plain = self._db.get(self._db.tables.jobs, {"jobId": job_id}, "dynamodb.jobs.get")
         # Idempotency records share the table but have no status: they are not jobs.
         if plain is None or "status" not in plain:
             return None
-        return self.remember(job_from(plain))
+        return job_from(plain)
 
-    def transition(
-        self,
-        job_id: str,
-        expected: frozenset[JobStatus],
-        target: JobStatus,
-        now: datetime,
-        *,
-        lease_expires_at: datetime | None = None,
-        count_attempt: bool = False,
-        require_lease_expired: bool = False,
-        match: Mapping[str, str] | None = None,
-    ) -> Job:
-        sources = allowed_sources(expected, target)
-        if not sources:
-            raise ConditionFailed(f"job {job_id} cannot move to {target} from {sorted(expected)}")
-        condition, values = status_condition(sources)
-        values |= {":target": av(target.value), ":now": av(iso_z(now))}
-        sets = ["#s = :target", "updatedAt = :now"]
-        if lease_expires_at is not None:
-            sets.append("leaseExpiresAt = :lease")
-            values[":lease"] = av(iso_z(lease_expires_at))
-        update = "SET " + ", ".join(sets)
-        if lease_expires_at is None:
-            update += " REMOVE leaseExpiresAt"
-        if count_attempt:
-            update += " ADD attempts :one"
-            values[":one"] = av(1)
-        if require_lease_expired:
-            # lease_is_live as a condition: only a processing job with a future lease is held.
-            condition += (
-                " AND (#s <> :processing OR attribute_not_exists(leaseExpiresAt)"
-                " OR leaseExpiresAt <= :now)"
-            )
-            values[":processing"] = av(JobStatus.PROCESSING.value)
-        names = {"#s": "status"}
-        for n, (attribute, value) in enumerate(sorted((match or {}).items())):
-            condition += f" AND #m{n} = :m{n}"
-            names[f"#m{n}"] = attribute
-            values[f":m{n}"] = av(value)
+    def update(self, change: JobChange) -> Job:
+        """Apply a change that touches the job alone: one UpdateItem, the new job returned."""
         try:
             found = self._db.client.update_item(
-                TableName=self._db.tables.jobs,
-                Key={"jobId": av(job_id)},
-                UpdateExpression=update,
-                ConditionExpression=condition,
-                ExpressionAttributeNames=names,
-                ExpressionAttributeValues=values,
-                ReturnValues="ALL_NEW",
+                **change_update(self._db.tables.jobs, change), ReturnValues="ALL_NEW"
             )
         except (ClientError, BotoCoreError) as error:
-            reraise(error, "dynamodb.jobs.transition")
-        return self.remember(job_from(from_item(found["Attributes"])))
+            reraise(error, f"dynamodb.jobs.{change.name}")
+        return job_from(from_item(found["Attributes"]))
 
     def delete(self, job_id: str) -> None:
         with aws_errors("dynamodb.jobs.delete"):
             self._db.client.delete_item(TableName=self._db.tables.jobs, Key={"jobId": av(job_id)})
-        with self._lock:
-            self._snapshots.pop(job_id, None)
 
     def list_for_user(self, user_id: str, limit: int, cursor: str | None) -> JobPage:
         request: dict[str, Any] = {
@@ -203,7 +177,7 @@ class DynamoDbJobRepository:
             ScanIndexForward=True,
             Limit=limit,
         )
-        return [self.remember(job_from(i)) for i in items]
+        return [job_from(i) for i in items]
 
 
 def _position(cursor: str, user_id: str) -> dict[str, str]:

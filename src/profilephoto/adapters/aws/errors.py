@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, NoReturn
 
@@ -20,7 +20,6 @@ from profilephoto.domain.errors import (
     ConditionFailed,
     ObjectNotFound,
     ProfilePhotoError,
-    QuotaExceeded,
     ServiceUnavailable,
 )
 
@@ -60,21 +59,13 @@ def error_code(error: ClientError) -> str:
     return str(error.response.get("Error", {}).get("Code", ""))
 
 
-def cancellation_codes(error: ClientError) -> list[str]:
-    """Per-item reason codes of a cancelled transaction, in the order the items were sent."""
-    reasons: list[Any] = list(error.response.get("CancellationReasons", []) or [])
-    return [str(reason.get("Code") or "None") for reason in reasons]
+def cancellation_reasons(error: ClientError) -> list[dict[str, Any]]:
+    """Per-item reasons of a cancelled transaction, in the order the items were sent."""
+    return [dict(reason) for reason in error.response.get("CancellationReasons", []) or []]
 
 
-def translate(
-    error: Exception, operation: str, quota_items: Collection[int] = ()
-) -> ProfilePhotoError:
-    """The domain error for a failed AWS call.
-
-    `quota_items` are the positions, in a TransactWriteItems call, of the items whose
-    failed condition means "quota exhausted"; a failed condition elsewhere means the item
-    was not in the expected state (ConditionFailed), which wins when both failed.
-    """
+def translate(error: Exception, operation: str) -> ProfilePhotoError:
+    """The domain error for a failed AWS call (a failed condition is ConditionFailed)."""
     if isinstance(error, ProfilePhotoError):
         return error
     if isinstance(error, ClientError):
@@ -83,7 +74,7 @@ def translate(
         if code == "ConditionalCheckFailedException":
             return ConditionFailed(f"{operation}: the item was not in the expected state")
         if code == "TransactionCanceledException":
-            return _cancelled(error, operation, quota_items)
+            return _cancelled(error, operation)
         if code in NOT_FOUND_CODES:
             return ObjectNotFound()
         if code in TRANSIENT_CODES or status >= 500 or status == 429:
@@ -101,15 +92,10 @@ def translate(
     raise TypeError(f"not an AWS error: {type(error).__name__}") from error
 
 
-def _cancelled(
-    error: ClientError, operation: str, quota_items: Collection[int]
-) -> ProfilePhotoError:
-    codes = cancellation_codes(error)
-    failed = {i for i, code in enumerate(codes) if code == "ConditionalCheckFailed"}
-    if failed - set(quota_items):
+def _cancelled(error: ClientError, operation: str) -> ProfilePhotoError:
+    codes = [str(reason.get("Code") or "None") for reason in cancellation_reasons(error)]
+    if "ConditionalCheckFailed" in codes:
         return ConditionFailed(f"{operation}: an item was not in the expected state")
-    if failed:
-        return QuotaExceeded()
     _log(logging.WARNING, operation, ",".join(codes) or "TransactionCanceled", 400)
     return ServiceUnavailable()
 
@@ -122,14 +108,14 @@ def _log(level: int, operation: str, code: str, status: int) -> None:
     )
 
 
-def reraise(error: Exception, operation: str, quota_items: Collection[int] = ()) -> NoReturn:
-    raise translate(error, operation, quota_items) from error
+def reraise(error: Exception, operation: str) -> NoReturn:
+    raise translate(error, operation) from error
 
 
 @contextmanager
-def aws_errors(operation: str, quota_items: Collection[int] = ()) -> Iterator[None]:
+def aws_errors(operation: str) -> Iterator[None]:
     """Run an AWS call; any botocore error leaves as the matching domain error."""
     try:
         yield
     except (ClientError, BotoCoreError) as error:
-        reraise(error, operation, quota_items)
+        reraise(error, operation)

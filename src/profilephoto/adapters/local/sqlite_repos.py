@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from profilephoto.adapters.local.sqlite_db import SqliteDatabase
 from profilephoto.domain.errors import ConditionFailed
-from profilephoto.domain.job_lifecycle import check_match, check_transition, lease_is_live
 from profilephoto.domain.models import (
     Connection,
     IdempotencyRecord,
@@ -117,36 +115,6 @@ class SqliteJobRepository(_Repository):
     def get(self, job_id: str) -> Job | None:
         rows = self._db.query("SELECT body FROM jobs WHERE job_id = ?", (job_id,))
         return load_job(rows[0]["body"]) if rows else None
-
-    def transition(
-        self,
-        job_id: str,
-        expected: frozenset[JobStatus],
-        target: JobStatus,
-        now: datetime,
-        *,
-        lease_expires_at: datetime | None = None,
-        count_attempt: bool = False,
-        require_lease_expired: bool = False,
-        match: Mapping[str, str] | None = None,
-    ) -> Job:
-        with self._db.transaction() as conn:
-            job = require_job(conn, job_id)
-            check_transition(job, target, expected)
-            check_match(job, match)
-            if require_lease_expired and lease_is_live(job, now):
-                raise ConditionFailed(f"job {job_id} is leased until {job.lease_expires_at}")
-            return store_job(
-                conn,
-                job.model_copy(
-                    update={
-                        "status": target,
-                        "updated_at": now,
-                        "lease_expires_at": lease_expires_at,
-                        "attempts": job.attempts + (1 if count_attempt else 0),
-                    }
-                ),
-            )
 
     def delete(self, job_id: str) -> None:
         with self._db.transaction() as conn:

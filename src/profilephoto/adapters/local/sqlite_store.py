@@ -19,9 +19,8 @@ from profilephoto.adapters.local.sqlite_repos import (
     store_job,
 )
 from profilephoto.domain.errors import ConditionFailed, QuotaExceeded
-from profilephoto.domain.job_lifecycle import JobChange, check_transition
-from profilephoto.domain.models import IdempotencyRecord, Job, JobError, JobStatus, iso_z
-from profilephoto.domain.quota import usage_key as make_usage_key
+from profilephoto.domain.job_lifecycle import JobChange
+from profilephoto.domain.models import IdempotencyRecord, Job, iso_z
 
 # The tables mirror docs/api.md §5: the item as JSON plus the attributes its indexes need.
 SCHEMA = """
@@ -130,91 +129,29 @@ class SqliteUnitOfWork:
                 )
             return count + 1
 
-    def fail_job(
-        self,
-        job_id: str,
-        expected: frozenset[JobStatus],
-        error: JobError,
-        refund: bool,
-        now: datetime,
-    ) -> Job:
-        with self.db.transaction() as conn:
-            job = require_job(conn, job_id)
-            check_transition(job, JobStatus.FAILED, expected)
-            failed = store_job(
-                conn,
-                job.model_copy(
-                    update={
-                        "status": JobStatus.FAILED,
-                        "error": error,
-                        "updated_at": now,
-                        "lease_expires_at": None,
-                    }
-                ),
-            )
-            if refund:
-                # The job left `expected` in this same transaction, so a second fail_job
-                # cannot refund again; `count > 0` keeps the ledger from going negative.
-                conn.execute(
-                    """UPDATE usage SET count = max(count - ?, 0), last_updated = ?
-                       WHERE user_id_date = ? AND count > 0""",
-                    (job.count, iso_z(now), make_usage_key(job.user_id, job.quota_date)),
-                )
-            return failed
-
     def apply(self, change: JobChange) -> Job:
         with self.db.transaction() as conn:
-            stored = require_job(conn, change.job.job_id)
-            moved = store_job(conn, change.applied_to(stored))
+            moved = store_job(conn, change.applied_to(require_job(conn, change.job_id)))
             if change.refund:
+                # The job left the guarded state in this same transaction, so the change
+                # cannot be applied twice; max(..., 0) keeps the ledger from going negative.
                 conn.execute(
                     """UPDATE usage SET count = max(count - ?, 0), last_updated = ?
-                       WHERE user_id_date = ? AND count > 0""",
-                    (
-                        change.refund,
-                        iso_z(moved.updated_at),
-                        make_usage_key(stored.user_id, stored.quota_date),
-                    ),
+                       WHERE user_id_date = ?""",
+                    (change.refund, iso_z(moved.updated_at), change.usage_key),
                 )
             if change.images:
-                _count_images(conn, stored.user_id, change.images)
+                _count_images(conn, change.owner, change.images)
             return moved
-
-    def complete_job(
-        self,
-        job_id: str,
-        output_image_url: str,
-        processing_time: int,
-        metadata: dict[str, object],
-        now: datetime,
-    ) -> Job:
-        with self.db.transaction() as conn:
-            job = require_job(conn, job_id)
-            check_transition(job, JobStatus.COMPLETED, frozenset({JobStatus.PROCESSING}))
-            done = store_job(
-                conn,
-                job.model_copy(
-                    update={
-                        "status": JobStatus.COMPLETED,
-                        "output_image_url": output_image_url,
-                        "processing_time": processing_time,
-                        "metadata": dict(metadata),
-                        "updated_at": now,
-                        "lease_expires_at": None,
-                    }
-                ),
-            )
-            _count_images(conn, job.user_id, 1)
-            return done
 
 
 def _count_images(conn: sqlite3.Connection, user_id: str, images: int) -> None:
+    """Add to the user's totalImagesGenerated; an owner without a record stays without one."""
     row = conn.execute("SELECT body FROM users WHERE user_id = ?", (user_id,)).fetchone()
     if row is not None:
         user = load_user(row["body"])
-        counted = user.model_copy(
-            update={"total_images_generated": user.total_images_generated + images}
-        )
+        total = user.total_images_generated + images
+        counted = user.model_copy(update={"total_images_generated": total})
         conn.execute("UPDATE users SET body = ? WHERE user_id = ?", (dump(counted), user_id))
 
 

@@ -3,31 +3,23 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from profilephoto.adapters.memory.faults import FaultInjector
 from profilephoto.domain.errors import ConditionFailed, QuotaExceeded
-from profilephoto.domain.job_lifecycle import (
-    JobChange,
-    check_match,
-    check_transition,
-    lease_is_live,
-)
+from profilephoto.domain.job_lifecycle import JobChange
 from profilephoto.domain.models import (
     Connection,
     IdempotencyRecord,
     Identity,
     Job,
-    JobError,
     JobPage,
     JobStatus,
     UsageRecord,
     User,
 )
 from profilephoto.domain.pagination import decode_cursor, encode_cursor
-from profilephoto.domain.quota import usage_key
 
 _CURSOR_KEYS = frozenset({"userId", "createdAt", "jobId"})
 
@@ -83,86 +75,25 @@ class InMemoryUnitOfWork(FaultInjector):
                 self.idempotency_records[idempotency.key] = idempotency
             return count + 1
 
-    def fail_job(
-        self,
-        job_id: str,
-        expected: frozenset[JobStatus],
-        error: JobError,
-        refund: bool,
-        now: datetime,
-    ) -> Job:
-        self._maybe_fail("fail_job")
-        with self.lock:
-            job = self.jobs.require(job_id)
-            check_transition(job, JobStatus.FAILED, expected)
-            failed = job.model_copy(
-                update={
-                    "status": JobStatus.FAILED,
-                    "error": error,
-                    "updated_at": now,
-                    "lease_expires_at": None,
-                }
-            )
-            self.job_records[job_id] = failed
-            key = usage_key(job.user_id, job.quota_date)
-            record = self.usage_records.get(key)
-            if refund and record is not None and record.count > 0:
-                self.usage_records[key] = record.model_copy(
-                    update={"count": max(0, record.count - job.count), "last_updated": now}
-                )
-            return failed
-
     def apply(self, change: JobChange) -> Job:
-        self._maybe_fail("apply")
+        self._maybe_fail(change.name)
         with self.lock:
-            stored = self.jobs.require(change.job.job_id)
-            moved = change.applied_to(stored)
+            moved = change.applied_to(self.jobs.require(change.job_id))
             self.job_records[moved.job_id] = moved
-            key = usage_key(stored.user_id, stored.quota_date)
-            record = self.usage_records.get(key)
-            if change.refund and record is not None and record.count > 0:
-                self.usage_records[key] = record.model_copy(
+            record = self.usage_records.get(change.usage_key) if change.refund else None
+            if record is not None:
+                self.usage_records[change.usage_key] = record.model_copy(
                     update={
                         "count": max(0, record.count - change.refund),
                         "last_updated": moved.updated_at,
                     }
                 )
-            user = self.user_records.get(stored.user_id)
-            if change.images and user is not None:
-                self.user_records[stored.user_id] = user.model_copy(
+            user = self.user_records.get(change.owner) if change.images else None
+            if user is not None:
+                self.user_records[user.user_id] = user.model_copy(
                     update={"total_images_generated": user.total_images_generated + change.images}
                 )
             return moved
-
-    def complete_job(
-        self,
-        job_id: str,
-        output_image_url: str,
-        processing_time: int,
-        metadata: dict[str, object],
-        now: datetime,
-    ) -> Job:
-        self._maybe_fail("complete_job")
-        with self.lock:
-            job = self.jobs.require(job_id)
-            check_transition(job, JobStatus.COMPLETED, frozenset({JobStatus.PROCESSING}))
-            done = job.model_copy(
-                update={
-                    "status": JobStatus.COMPLETED,
-                    "output_image_url": output_image_url,
-                    "processing_time": processing_time,
-                    "metadata": dict(metadata),
-                    "updated_at": now,
-                    "lease_expires_at": None,
-                }
-            )
-            self.job_records[job_id] = done
-            user = self.user_records.get(job.user_id)
-            if user is not None:
-                self.user_records[job.user_id] = user.model_copy(
-                    update={"total_images_generated": user.total_images_generated + 1}
-                )
-            return done
 
 
 class _Part:
@@ -214,36 +145,6 @@ class _Jobs(_Part):
         if job is None:
             raise ConditionFailed(f"no job {job_id}")
         return job
-
-    def transition(
-        self,
-        job_id: str,
-        expected: frozenset[JobStatus],
-        target: JobStatus,
-        now: datetime,
-        *,
-        lease_expires_at: datetime | None = None,
-        count_attempt: bool = False,
-        require_lease_expired: bool = False,
-        match: Mapping[str, str] | None = None,
-    ) -> Job:
-        self._uow._maybe_fail("transition")
-        with self._uow.lock:
-            job = self.require(job_id)
-            check_transition(job, target, expected)
-            check_match(job, match)
-            if require_lease_expired and lease_is_live(job, now):
-                raise ConditionFailed(f"job {job_id} is leased until {job.lease_expires_at}")
-            moved = job.model_copy(
-                update={
-                    "status": target,
-                    "updated_at": now,
-                    "lease_expires_at": lease_expires_at,
-                    "attempts": job.attempts + (1 if count_attempt else 0),
-                }
-            )
-            self._uow.job_records[job_id] = moved
-            return moved
 
     def delete(self, job_id: str) -> None:
         self._uow._maybe_fail("job_delete")
