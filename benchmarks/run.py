@@ -7,7 +7,12 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCHMARKS = ("benchmarks.aws_calls", "benchmarks.images")
+BENCHMARKS = (
+    "benchmarks.aws_calls",
+    "benchmarks.images",
+    "benchmarks.photo_check",
+    "benchmarks.layer_size",
+)
 
 
 def main() -> int:

@@ -27,6 +27,7 @@ PHOTOS = {
     "coins": ("skimage", "data/coins.png"),
 }
 PORTRAITS = ("astronaut", "camera", "grace_hopper")
+CLOSE_PORTRAITS = ("astronaut", "grace_hopper")  # head and shoulders; camera is half-body
 NO_FACES = ("chelsea", "coffee", "rocket", "motorcycle", "hubble", "coins")
 
 

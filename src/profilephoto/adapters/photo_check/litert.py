@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import threading
 
 import numpy as np
 from numpy.typing import NDArray
@@ -13,7 +14,9 @@ from profilephoto.domain.errors import InvalidImage
 from profilephoto.domain.models import ImageData
 from profilephoto.domain.photo_measures import FaceBox, FaceLight, PhotoMeasures
 
-# The rules' pixel sizes (a 64 px face) are meant on an image of at most this side.
+# Sizes are reported in a frame of this long side, so the rules' sizes (a 64 px face) mean
+# a share of the frame whatever the upload's resolution. Pixels are only ever scaled down:
+# upscaling a small photo made the detector see a face in a cat.
 INSPECTED_SIDE = 768
 # Face measures ignore the box's outer 10 % on each side: hair, ears and background.
 FACE_CORE = 0.8
@@ -23,25 +26,35 @@ FORMATS = ["JPEG", "PNG", "WEBP"]  # what the image seam hands over after normal
 
 
 class LiteRtPhotoInspector:
-    """Implements PhotoInspector; both models load once, when it is built (~0.1 s)."""
+    """Implements PhotoInspector. The full-range model loads when it is built; the
+    short-range one on the first photo that needs it, off the cold start's path."""
 
     def __init__(self) -> None:
         self._full = BlazeFace(FULL_RANGE)
-        self._short = BlazeFace(SHORT_RANGE)
+        self._short: BlazeFace | None = None
+        self._lock = threading.Lock()
+
+    def _short_range(self) -> BlazeFace:
+        with self._lock:
+            if self._short is None:
+                self._short = BlazeFace(SHORT_RANGE)
+            return self._short
 
     def inspect(self, image: ImageData) -> PhotoMeasures:
         rgb = _decode(image.data)
         luma = np.asarray(rgb.convert("L"), dtype=np.float32)
         boxes = self._full.detect(rgb)
         if not len(boxes):  # the short-range model sees the close-ups full range misses
-            boxes = self._short.detect(rgb)
-        faces = _face_boxes(boxes, rgb.size)
+            boxes = self._short_range().detect(rgb)
+        scale = INSPECTED_SIDE / max(rgb.size)
+        frame = (round(rgb.width * scale), round(rgb.height * scale))
+        faces = _face_boxes(boxes, frame)
         return PhotoMeasures(
-            width=rgb.width,
-            height=rgb.height,
+            width=frame[0],
+            height=frame[1],
             mean_luma=float(luma.mean()),
             faces=faces,
-            main_face=_face_light(luma, faces[0]) if faces else None,
+            main_face=_face_light(luma, boxes[np.argmax(_areas(boxes))]) if faces else None,
         )
 
 
@@ -55,6 +68,10 @@ def _decode(data: bytes) -> Image.Image:
         raise InvalidImage(f"The photo could not be read ({type(error).__name__})") from None
     rgb.thumbnail((INSPECTED_SIDE, INSPECTED_SIDE), Image.Resampling.LANCZOS)
     return rgb
+
+
+def _areas(boxes: Boxes) -> NDArray[np.float32]:
+    return (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
 
 
 def _face_boxes(boxes: Boxes, size: tuple[int, int]) -> tuple[FaceBox, ...]:
@@ -72,18 +89,15 @@ def _face_boxes(boxes: Boxes, size: tuple[int, int]) -> tuple[FaceBox, ...]:
     return tuple(sorted(faces, key=lambda f: f.side, reverse=True))
 
 
-def _face_light(luma: NDArray[np.float32], face: FaceBox) -> FaceLight | None:
-    """Light and sharpness of the face's core; None when the box lies outside the image."""
-    margin_x, margin_y = face.width * (1 - FACE_CORE) / 2, face.height * (1 - FACE_CORE) / 2
+def _face_light(luma: NDArray[np.float32], box: NDArray[np.float32]) -> FaceLight | None:
+    """Light and sharpness of the core of a face box (relative to the image); None when it
+    lies outside the image."""
     rows, cols = luma.shape
-    top, bottom = (
-        max(0, round(face.top + margin_y)),
-        min(rows, round(face.top + face.height - margin_y)),
-    )
-    left, right = (
-        max(0, round(face.left + margin_x)),
-        min(cols, round(face.left + face.width - margin_x)),
-    )
+    x0, x1 = float(box[0]) * cols, float(box[2]) * cols
+    y0, y1 = float(box[1]) * rows, float(box[3]) * rows
+    margin_x, margin_y = (x1 - x0) * (1 - FACE_CORE) / 2, (y1 - y0) * (1 - FACE_CORE) / 2
+    top, bottom = max(0, round(y0 + margin_y)), min(rows, round(y1 - margin_y))
+    left, right = max(0, round(x0 + margin_x)), min(cols, round(x1 - margin_x))
     if bottom - top < 2 or right - left < 2:
         return None
     core = luma[top:bottom, left:right]

@@ -1,0 +1,96 @@
+"""The photo check on the labelled set: false and missed rejections, time per image, cold start."""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from profilephoto.adapters.images import PillowImageProcessor
+from profilephoto.domain.photo_check import PhotoThresholds, judge
+from tests.photo_set import labelled_set
+
+ROOT = Path(__file__).resolve().parent.parent
+COLD_START_BUDGET = 0.3  # seconds the check may add to the worker's cold start
+# What the worker has loaded anyway before it builds the inspector (Pillow, the image seam).
+BEFORE = "import profilephoto.adapters.images, profilephoto.settings"
+BUILD = """
+import sys, time
+{before}
+from profilephoto.containers.generators import photo_inspector
+from profilephoto.settings import load_settings
+settings = load_settings(QUALITY_CHECK=sys.argv[1])
+started = time.perf_counter()
+photo_inspector(settings)
+print(time.perf_counter() - started)
+"""
+
+
+def labelled() -> None:
+    from profilephoto.adapters.photo_check.litert import LiteRtPhotoInspector
+
+    started = time.perf_counter()
+    inspector = LiteRtPhotoInspector()
+    load = time.perf_counter() - started
+    normalize, limits = PillowImageProcessor(), PhotoThresholds()
+    false_rejections, missed, other_reason, timings = [], [], [], []
+    cases = labelled_set()
+    for case in cases:
+        photo = normalize.normalize_upload(case.make())
+        started = time.perf_counter()
+        measures = inspector.inspect(photo)
+        timings.append(time.perf_counter() - started)
+        got = judge(measures, limits)
+        if case.expected is None and got is not None:
+            false_rejections.append(f"{case.name} ({got})")
+        elif case.expected is not None and got is None:
+            missed.append(case.name)
+        elif got != case.expected:
+            other_reason.append(f"{case.name} ({got}, expected {case.expected})")
+    good = sum(c.expected is None for c in cases)
+    print(f"labelled set: {len(cases)} photos, {good} good, {len(cases) - good} to reject")
+    print(
+        f"  false rejections  {len(false_rejections):>3} of {good}  {'; '.join(false_rejections)}"
+    )
+    print(f"  missed rejections {len(missed):>3} of {len(cases) - good}  {'; '.join(missed)}")
+    print(f"  other reason      {len(other_reason):>3}  {'; '.join(other_reason)}")
+    timings.sort()
+    print(
+        f"  inspect per image: median {statistics.median(timings) * 1000:.0f} ms, "
+        f"p95 {timings[int(len(timings) * 0.95)] * 1000:.0f} ms; models load {load:.2f} s"
+    )
+
+
+def _build_seconds(quality_check: str) -> float:
+    done = subprocess.run(
+        [sys.executable, "-c", BUILD.format(before=BEFORE), quality_check],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=True,
+        timeout=120,
+    )
+    return float(done.stdout.strip().splitlines()[-1])
+
+
+def cold_start() -> None:
+    # Fresh processes, as a Lambda cold start: numpy, LiteRT and both models, or nothing.
+    on = statistics.median(_build_seconds("on") for _ in range(3))
+    off = statistics.median(_build_seconds("off") for _ in range(3))
+    grows = on - off
+    verdict = "ok" if grows <= COLD_START_BUDGET else "MISSED"
+    print(
+        f"worker cold start grows by {grows:.2f} s with QUALITY_CHECK=on "
+        f"(build {on:.2f} s vs {off:.3f} s off; target <= {COLD_START_BUDGET} s): {verdict}"
+    )
+
+
+def main() -> None:
+    labelled()
+    cold_start()
+
+
+if __name__ == "__main__":
+    main()
