@@ -10,7 +10,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from profilephoto.domain.config import ServiceConfig
 from profilephoto.domain.errors import InvalidRequest
+from profilephoto.domain.input_policy import InputPolicy, MediaResolution
 from profilephoto.domain.photo_check import PhotoThresholds
+from profilephoto.domain.pricing import PriceTable
 from profilephoto.domain.quota import load_zone
 
 
@@ -54,7 +56,11 @@ class Settings(BaseSettings):
     gemini_api_key_parameter: str | None = Field(
         None, validation_alias=_env("GEMINI_API_KEY_PARAMETER")
     )
-    model_name: str = Field("gemini-2.5-flash-image", validation_alias=_env("MODEL_NAME"))
+    model_name: str = Field(
+        "gemini-3.1-flash-image", min_length=1, validation_alias=_env("MODEL_NAME")
+    )
+    model_fallbacks: str = Field("", validation_alias=_env("MODEL_FALLBACKS"))
+    image_size: Literal["1K", "2K", "4K"] = Field("1K", validation_alias=_env("IMAGE_SIZE"))
     websocket_endpoint: str | None = Field(None, validation_alias=_env("WEBSOCKET_ENDPOINT"))
     allowed_origins: str = Field("*", validation_alias=_env("ALLOWED_ORIGINS"))
     # Beyond the original design's variables, each with a safe default (docs/api.md §1).
@@ -64,7 +70,15 @@ class Settings(BaseSettings):
     )
     stuck_after_seconds: int = Field(900, ge=60, validation_alias=_env("STUCK_AFTER_SECONDS"))
     result_format: Literal["png", "jpeg"] = Field("png", validation_alias=_env("RESULT_FORMAT"))
-    max_image_side: int = Field(768, ge=64, le=4096, validation_alias=_env("MAX_IMAGE_SIDE"))
+    # Each photo's pixel size follows its media resolution (docs/gemini.md, "Input policy").
+    photo_media_resolution: MediaResolution = Field(
+        MediaResolution.HIGH, validation_alias=_env("PHOTO_MEDIA_RESOLUTION")
+    )
+    reference_media_resolution: MediaResolution = Field(
+        MediaResolution.MEDIUM, validation_alias=_env("REFERENCE_MEDIA_RESOLUTION")
+    )
+    # JSON laid over the built-in price table (domain/pricing.py), dollars per 1M tokens.
+    model_prices: str | None = Field(None, validation_alias=_env("MODEL_PRICES"))
     gemini_timeout_seconds: float = Field(
         60.0, gt=0, validation_alias=_env("GEMINI_TIMEOUT_SECONDS")
     )
@@ -97,6 +111,21 @@ class Settings(BaseSettings):
             raise ValueError(exc.message) from exc
         return value
 
+    @field_validator("model_prices")
+    @classmethod
+    def _prices_parse(cls, value: str | None) -> str | None:
+        try:
+            PriceTable().with_overrides(value)
+        except InvalidRequest as exc:
+            raise ValueError(exc.message) from exc
+        return value
+
+    @property
+    def fallbacks(self) -> list[str]:
+        """MODEL_FALLBACKS in order, without blanks or repeats of MODEL_NAME."""
+        names = [n.strip() for n in self.model_fallbacks.split(",") if n.strip()]
+        return [n for i, n in enumerate(names) if n != self.model_name and n not in names[:i]]
+
     @property
     def origins(self) -> list[str]:
         return [o.strip() for o in self.allowed_origins.split(",") if o.strip()]
@@ -120,6 +149,11 @@ class Settings(BaseSettings):
             max_attempts=self.max_attempts,
             stuck_after=timedelta(seconds=self.stuck_after_seconds),
             photo_check=self.photo_thresholds(),
+            input_policy=InputPolicy(
+                main=self.photo_media_resolution,
+                references=self.reference_media_resolution,
+            ),
+            prices=PriceTable().with_overrides(self.model_prices),
         )
 
     def photo_thresholds(self) -> PhotoThresholds | None:

@@ -175,3 +175,23 @@ def test_a_rejected_photo_counts_by_reason_and_not_as_a_model_failure(memory_run
     assert emitted["JobsFailed"]["code"] == "photo_rejected"
     assert "GenerationFailed" not in emitted  # the alarm watches our failures, not photos
     assert memory_runtime.generator().calls == []
+
+
+@pytest.mark.parametrize(
+    ("error", "metric"),
+    [("ModelUnavailable", "ModelUnavailable"), ("ModelAccessDenied", "ModelAccessDenied")],
+)
+def test_an_operator_error_emits_its_own_metric_the_alarm_watches(
+    memory_runtime, capsys, error, metric
+):
+    from profilephoto.domain import errors
+
+    message = queued_message(memory_runtime)
+    memory_runtime.generator().then(getattr(errors, error)())
+    process.handler(batch(message), CONTEXT)
+    emitted = emf_metrics(capsys.readouterr().out)
+    assert emitted[metric]["service"] == "profilephoto"
+    assert emitted[metric]["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "ProfilePhoto"
+    assert "GenerationFailed" in emitted  # refunded, and counted as ours
+    job = memory_runtime.uow().jobs.get(message["jobId"])
+    assert job.error.code == getattr(errors, error).code

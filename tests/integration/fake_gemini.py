@@ -1,4 +1,19 @@
-"""A local HTTP server that speaks Gemini's REST generateContent, for the real SDK to call."""
+"""A local HTTP server that speaks Gemini's REST generateContent and models.get, for the real SDK.
+
+The answers are shaped like Gemini 3 image responses. Sources, read 2026-11-30:
+- the google-genai SDK's own types (google/genai/types.py in googleapis/python-genai):
+  `Part.thought`, `Part.thought_signature` (bytes, base64 on the wire), `FinishReason`
+  (`IMAGE_SAFETY`, `IMAGE_PROHIBITED_CONTENT`, `IMAGE_OTHER`, `NO_IMAGE`...),
+  `GenerateContentResponseUsageMetadata` with `thoughtsTokenCount`, `promptTokensDetails`
+  and `candidatesTokensDetails` (lists of `{"modality", "tokenCount"}`);
+- the SDK's tests: tests/client/test_async_stream.py (a part carrying `thoughtSignature`
+  next to its content) and tests/live/test_live_response.py (`usageMetadata` with
+  `candidatesTokensDetails`);
+- Google's image generation guide (ai.google.dev/gemini-api/docs/nanobanana): Gemini 3
+  image models think first and may show draft images as thought parts before the final
+  one; the Vertex AI model page for Gemini 3.1 Flash Image: a 1K image is 1,120 output
+  tokens; the media resolution guide: an input image at high resolution is 1,120 tokens.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +26,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 ENDPOINT = re.compile(r"^/v1beta/models/(?P<model>[^/:]+):generateContent$")
+MODEL = re.compile(r"^/v1beta/models/(?P<model>[^/:]+)$")
+# A thought signature is opaque bytes; the SDK decodes it from base64 into Part.thought_signature.
+SIGNATURE = base64.b64encode(b"opaque-thought-signature-" + bytes(range(32))).decode()
 
 
 @dataclass
@@ -48,19 +66,69 @@ def image_reply(
     image: bytes,
     mime_type: str = "image/png",
     text: str | None = None,
-    usage: dict[str, int] | None = None,
+    usage: dict[str, Any] | None = None,
+    *,
+    drafts: int = 0,
+    model_version: str = "gemini-3.1-flash-image",
 ) -> Reply:
-    """A successful answer: optional text, then the image as an inline base64 part."""
-    parts: list[dict[str, Any]] = [{"text": text}] if text else []
-    parts.append({"inlineData": {"mimeType": mime_type, "data": base64.b64encode(image).decode()}})
+    """A Gemini 3 answer: a thought summary and `drafts` thought images first (as the model
+    shows its thinking), then optional text, then the final image with its signature."""
+    parts: list[dict[str, Any]] = []
+    if drafts:
+        parts.append({"text": "**Composing the portrait**\nKeeping the face...", "thought": True})
+        draft = base64.b64encode(b"\x89PNG\r\n\x1a\ndraft").decode()
+        parts += [
+            {"inlineData": {"mimeType": "image/png", "data": draft}, "thought": True}
+        ] * drafts
+    if text:
+        parts.append({"text": text})
+    parts.append(
+        {
+            "inlineData": {"mimeType": mime_type, "data": base64.b64encode(image).decode()},
+            "thoughtSignature": SIGNATURE,
+        }
+    )
     return Reply(
         body={
             "candidates": [
                 {"content": {"role": "model", "parts": parts}, "finishReason": "STOP", "index": 0}
             ],
-            "usageMetadata": usage
-            or {"promptTokenCount": 1290, "candidatesTokenCount": 1290, "totalTokenCount": 2580},
-            "modelVersion": "gemini-2.5-flash-image",
+            "usageMetadata": usage or GEMINI3_USAGE,
+            "modelVersion": model_version,
+            "responseId": "fake-response-1",
+        }
+    )
+
+
+# One 1K image from one high-resolution photo and a ~270-token prompt.
+GEMINI3_USAGE: dict[str, Any] = {
+    "promptTokenCount": 1390,
+    "candidatesTokenCount": 1120,
+    "totalTokenCount": 2743,
+    "thoughtsTokenCount": 233,
+    "promptTokensDetails": [
+        {"modality": "TEXT", "tokenCount": 270},
+        {"modality": "IMAGE", "tokenCount": 1120},
+    ],
+    "candidatesTokensDetails": [{"modality": "IMAGE", "tokenCount": 1120}],
+}
+
+
+def finished_without_image(finish_reason: str, text: str | None = None) -> Reply:
+    """An answer that ends with `finish_reason` and no image (blocked, NO_IMAGE...)."""
+    candidate: dict[str, Any] = {"finishReason": finish_reason, "index": 0}
+    if text:
+        candidate["content"] = {"role": "model", "parts": [{"text": text}]}
+    return Reply(body={"candidates": [candidate], "modelVersion": "gemini-3.1-flash-image"})
+
+
+def model_reply(name: str) -> Reply:
+    """models.get: the model's description, as the REST reference shows it."""
+    return Reply(
+        body={
+            "name": f"models/{name}",
+            "displayName": "Nano Banana 2",
+            "supportedGenerationMethods": ["generateContent", "countTokens"],
         }
     )
 
@@ -69,13 +137,39 @@ def error_reply(status: int, message: str, api_status: str) -> Reply:
     return Reply(status, {"error": {"code": status, "message": message, "status": api_status}})
 
 
+def not_found(model: str) -> Reply:
+    """What the API answers for a retired or unknown model."""
+    return error_reply(
+        404,
+        f"models/{model} is not found for API version v1beta, or is not supported for "
+        "generateContent. Call ListModels to see the list of available models.",
+        "NOT_FOUND",
+    )
+
+
+def bad_key() -> Reply:
+    """What the API answers for a wrong key: 400 with reason API_KEY_INVALID, not 401."""
+    reply = error_reply(400, "API key not valid. Please pass a valid API key.", "INVALID_ARGUMENT")
+    reply.body["error"]["details"] = [  # type: ignore[index]
+        {
+            "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+            "reason": "API_KEY_INVALID",
+            "domain": "googleapis.com",
+        }
+    ]
+    return reply
+
+
 class FakeGemini:
     """Serves scripted replies in order (the default reply when the script is empty)
     and records every request it receives."""
 
-    def __init__(self, default: Reply | None = None) -> None:
+    def __init__(self, default: Reply | None = None, models: set[str] | None = None) -> None:
         self.default = default or Reply(body={"candidates": []})
         self.script: list[Reply] = []
+        # Models that exist: generateContent or models.get on any other answers 404, as the
+        # real API does for a retired or unknown model. None: every model exists.
+        self.models = models
         self.received: list[Received] = []
         self._stopping = threading.Event()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -110,6 +204,18 @@ class FakeGemini:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"  # keep-alive, as the real endpoint does
 
+            def do_GET(self) -> None:
+                fake.received.append(
+                    Received(self.path, {k.lower(): v for k, v in self.headers.items()}, {}, 0)
+                )
+                found = MODEL.match(self.path.split("?")[0])
+                if not found:
+                    self._send(error_reply(404, f"no route {self.path}", "NOT_FOUND"))
+                elif fake.models is not None and found["model"] not in fake.models:
+                    self._send(not_found(found["model"]))
+                else:
+                    self._send(fake.script.pop(0) if fake.script else model_reply(found["model"]))
+
             def do_POST(self) -> None:
                 raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 try:
@@ -124,9 +230,16 @@ class FakeGemini:
                         self.client_address[1],
                     )
                 )
-                reply = fake._next()
-                if not ENDPOINT.match(self.path.split("?")[0]):
+                found = ENDPOINT.match(self.path.split("?")[0])
+                if not found:
                     reply = error_reply(404, f"no route {self.path}", "NOT_FOUND")
+                elif fake.models is not None and found["model"] not in fake.models:
+                    reply = not_found(found["model"])
+                else:
+                    reply = fake._next()
+                self._send(reply)
+
+            def _send(self, reply: Reply) -> None:
                 if reply.delay:
                     fake._stopping.wait(reply.delay)
                 payload = (

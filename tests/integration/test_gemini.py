@@ -14,14 +14,25 @@ from profilephoto.domain.errors import (
     ContentBlocked,
     GenerationError,
     GenerationFailed,
+    ModelAccessDenied,
+    ModelUnavailable,
     TransientGenerationError,
 )
 from profilephoto.domain.models import ImageData
 from profilephoto.domain.styles import StyleCatalog
-from tests.integration.fake_gemini import FakeGemini, Reply, error_reply, image_reply
+from tests.integration.fake_gemini import (
+    GEMINI3_USAGE,
+    FakeGemini,
+    Reply,
+    bad_key,
+    error_reply,
+    finished_without_image,
+    image_reply,
+    not_found,
+)
 
 KEY = "AIzaSy-test-key-0123456789abcdef"
-MODEL = "gemini-2.5-flash-image"
+MODEL = "gemini-3.1-flash-image"
 PHOTO = ImageData(data=b"\xff\xd8\xff\xe0normalized-selfie", content_type="image/jpeg")
 RESULT = b"\x89PNG\r\n\x1a\nstyled-portrait"
 STYLE = StyleCatalog().get("professional")
@@ -37,12 +48,12 @@ def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeGemini]:
     server.stop()
 
 
-def generator(timeout: float = 5.0) -> GeminiImageGenerator:
-    return GeminiImageGenerator(api_key=KEY, model_name=MODEL, timeout_seconds=timeout)
+def generator(timeout: float = 5.0, **options) -> GeminiImageGenerator:
+    return GeminiImageGenerator(api_key=KEY, model_name=MODEL, timeout_seconds=timeout, **options)
 
 
 def blocked(finish_reason: str) -> Reply:
-    return Reply(body={"candidates": [{"finishReason": finish_reason, "index": 0}]})
+    return finished_without_image(finish_reason)
 
 
 def text_only(text: str, finish_reason: str = "STOP") -> Reply:
@@ -60,6 +71,118 @@ def test_a_generated_image_comes_back_with_the_model_and_its_token_counts(fake):
     assert result.content_type == "image/png"
     assert result.model == MODEL
     assert result.usage == {"promptTokens": 1300, "outputTokens": 1290, "totalTokens": 2590}
+
+
+def test_a_gemini_3_answer_gives_its_final_image_and_token_counts_by_modality(fake):
+    fake.then(image_reply(RESULT, text="Here you are.", usage=GEMINI3_USAGE, drafts=2))
+
+    result = generator().generate([PHOTO], STYLE)
+
+    assert result.data == RESULT  # not a draft from the model's thinking
+    assert result.usage == {
+        "promptTokens": 1390,
+        "promptTextTokens": 270,
+        "promptImageTokens": 1120,
+        "outputTokens": 1120,
+        "outputImageTokens": 1120,
+        "thoughtsTokens": 233,
+        "totalTokens": 2743,
+    }
+
+
+def test_the_request_the_sdk_sends_is_exactly_what_the_model_request_calls_for(fake):
+    main = PHOTO.model_copy(update={"media_resolution": "high"})
+    side = ImageData(data=b"\xff\xd8\xffside", content_type="image/jpeg", media_resolution="medium")
+    profile = ImageData(
+        data=b"\x89PNG\r\n\x1a\nprofile", content_type="image/png", media_resolution="medium"
+    )
+
+    generator(image_size="2K").generate([main, side, profile], STYLE, aspect_ratio="4:5")
+
+    [request] = fake.received
+    assert request.path == f"/v1beta/models/{MODEL}:generateContent"
+    assert request.headers["x-goog-api-key"] == KEY
+    [content] = request.body["contents"]
+    assert content["role"] == "user"
+    images, instruction = content["parts"][:3], content["parts"][3]
+    # The SDK writes the blob's mime type in snake_case; the REST API accepts both spellings.
+    assert [
+        (request.decode(p["inlineData"]["data"]), p["inlineData"]["mime_type"]) for p in images
+    ] == [
+        (main.data, "image/jpeg"),
+        (side.data, "image/jpeg"),
+        (profile.data, "image/png"),
+    ]
+    assert [p["mediaResolution"] for p in images] == [
+        {"level": "MEDIA_RESOLUTION_HIGH"},
+        {"level": "MEDIA_RESOLUTION_MEDIUM"},
+        {"level": "MEDIA_RESOLUTION_MEDIUM"},
+    ]
+    assert list(instruction) == ["text"]
+    assert instruction["text"].startswith("The first photo is the main photo")
+    assert instruction["text"].endswith(STYLE.prompt)
+    assert request.body["generationConfig"] == {
+        "responseModalities": ["TEXT", "IMAGE"],
+        "imageConfig": {"aspectRatio": "4:5", "imageSize": "2K"},
+    }
+
+
+def test_by_default_the_image_is_asked_for_at_1k_and_square(fake):
+    generator().generate([PHOTO], STYLE)
+    config = fake.received[0].body["generationConfig"]
+    assert config["imageConfig"] == {"aspectRatio": "1:1", "imageSize": "1K"}
+
+
+def test_a_model_that_answers_404_is_replaced_by_the_next_fallback_in_the_same_call(fake):
+    fake.models = {"gemini-3-pro-image"}
+
+    result = generator(fallbacks=["gemini-3-pro-image"]).generate([PHOTO], STYLE)
+
+    assert result.model == "gemini-3-pro-image"
+    assert [r.path.split(":")[0] for r in fake.received] == [
+        f"/v1beta/models/{MODEL}",
+        "/v1beta/models/gemini-3-pro-image",
+    ]
+
+
+def test_when_every_model_answers_404_the_model_is_unavailable_and_the_operator_is_told(
+    fake, caplog
+):
+    fake.models = set()
+    caplog.set_level(logging.ERROR)
+    with pytest.raises(ModelUnavailable) as raised:
+        generator(fallbacks=["old-a", "old-b"]).generate([PHOTO], STYLE)
+    assert raised.value.code == "model_unavailable"
+    assert len(fake.received) == 3
+    assert any(getattr(r, "operatorError", False) for r in caplog.records)
+
+
+@pytest.mark.parametrize("reply", [error_reply(403, "denied", "PERMISSION_DENIED"), bad_key()])
+def test_a_refused_key_is_an_operator_error_logged_loudly(fake, caplog, reply):
+    fake.then(reply)
+    caplog.set_level(logging.WARNING)
+    with pytest.raises(ModelAccessDenied):
+        generator().generate([PHOTO], STYLE)
+    [record] = [r for r in caplog.records if getattr(r, "operatorError", False)]
+    assert record.levelno == logging.ERROR
+    assert "GEMINI_API_KEY" in record.getMessage()
+
+
+def test_models_get_says_whether_a_model_exists_for_the_key(fake):
+    fake.models = {MODEL}
+    gemini = generator()
+    assert gemini.model_exists(MODEL) is True
+    assert gemini.model_exists("gemini-2.5-flash-image") is False
+    assert [r.path for r in fake.received] == [
+        f"/v1beta/models/{MODEL}",
+        "/v1beta/models/gemini-2.5-flash-image",
+    ]
+
+
+def test_models_get_with_a_refused_key_is_access_denied(fake):
+    fake.then(bad_key())
+    with pytest.raises(ModelAccessDenied):
+        generator().model_exists(MODEL)
 
 
 def test_the_request_carries_the_photo_the_style_prompt_and_the_key_header(fake):
@@ -135,8 +258,15 @@ OUTCOMES = {
     ),
     "403 key refused": (
         error_reply(403, "Permission denied", "PERMISSION_DENIED"),
-        GenerationFailed,
+        ModelAccessDenied,
     ),
+    "401 unauthenticated": (
+        error_reply(401, "Request had invalid credentials", "UNAUTHENTICATED"),
+        ModelAccessDenied,
+    ),
+    "400 key not valid": (bad_key(), ModelAccessDenied),
+    "404 model gone": (not_found(MODEL), ModelUnavailable),
+    "IMAGE_PROHIBITED_CONTENT finish": (blocked("IMAGE_PROHIBITED_CONTENT"), ContentBlocked),
     "blocked prompt": (Reply(body={"promptFeedback": {"blockReason": "SAFETY"}}), ContentBlocked),
     "prohibited prompt": (
         Reply(body={"promptFeedback": {"blockReason": "PROHIBITED_CONTENT"}}),
@@ -146,7 +276,6 @@ OUTCOMES = {
     "IMAGE_SAFETY finish": (blocked("IMAGE_SAFETY"), ContentBlocked),
     "PROHIBITED_CONTENT finish": (blocked("PROHIBITED_CONTENT"), ContentBlocked),
     "text only": (text_only("I can't edit photos of people."), GenerationFailed),
-    "NO_IMAGE finish": (text_only("No.", "NO_IMAGE"), GenerationFailed),
     "no candidates": (Reply(body={"candidates": []}), GenerationFailed),
     "malformed json": (Reply(200, b'{"candidates": [{"content": '), TransientGenerationError),
 }
@@ -167,10 +296,21 @@ def test_a_text_only_answer_carries_the_models_words(fake):
         generator().generate([PHOTO], STYLE)
 
 
-def test_a_no_image_finish_reason_is_named_in_the_failure(fake):
-    fake.then(text_only("Sorry.", "NO_IMAGE"))
-    with pytest.raises(GenerationFailed, match="NO_IMAGE"):
+@pytest.mark.parametrize("reason", ["NO_IMAGE", "IMAGE_OTHER"])
+def test_an_answer_without_an_image_is_asked_again_once_and_the_second_answer_counts(fake, reason):
+    fake.then(finished_without_image(reason, "Let me try that."), image_reply(RESULT))
+    assert generator().generate([PHOTO], STYLE).data == RESULT
+    assert len(fake.received) == 2
+
+
+@pytest.mark.parametrize("reason", ["NO_IMAGE", "IMAGE_OTHER"])
+def test_two_answers_without_an_image_fail_the_job_naming_the_reason(fake, reason):
+    fake.then(finished_without_image(reason, "Sorry."), finished_without_image(reason))
+    with pytest.raises(GenerationFailed, match=reason) as raised:
         generator().generate([PHOTO], STYLE)
+    assert type(raised.value) is GenerationFailed
+    assert raised.value.code == "generation_failed"
+    assert len(fake.received) == 2
 
 
 def test_an_answer_slower_than_the_timeout_is_transient(fake):

@@ -268,3 +268,8 @@ def test_garbage_from_the_model_is_a_refunded_generation_failure(processor):
 def test_an_unknown_result_format_is_refused_at_construction():
     with pytest.raises(ValueError, match="result_format"):
         PillowImageProcessor(result_format="gif")
+
+
+def test_the_caller_may_ask_for_a_smaller_long_side_than_the_processors_own(processor):
+    upload = encode(Image.new("RGB", (4000, 3000), (90, 120, 150)), "JPEG")
+    assert decoded(processor.normalize_upload(upload, max_side=512).data).size == (512, 384)

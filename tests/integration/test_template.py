@@ -452,3 +452,11 @@ def test_the_gemini_failure_alarm_reads_the_metrics_the_worker_emits(template):
 
 def test_outputs_give_what_a_client_needs(template):
     assert {"ApiUrl", "WebSocketUrl", "UserPoolId", "UserPoolClientId"} <= set(template["Outputs"])
+
+
+@pytest.mark.parametrize("metric", ["ModelUnavailable", "ModelAccessDenied"])
+def test_an_operator_error_pages_at_its_first_occurrence(template, metric):
+    [alarm] = [a for a in alarms(template).values() if a.get("MetricName") == metric]
+    assert (alarm["Namespace"], alarm["Dimensions"]) == (METRICS_NAMESPACE, [SERVICE_DIMENSION])
+    assert alarm["Threshold"] == 0 and alarm["ComparisonOperator"] == "GreaterThanThreshold"
+    assert alarm["TreatMissingData"] == "notBreaching"

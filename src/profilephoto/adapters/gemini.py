@@ -5,38 +5,38 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Sequence
-from typing import Any
 
 import httpx
 from google import genai
 from google.genai import errors as genai_errors
 from google.genai import types
 
+from profilephoto.adapters.gemini_response import Answer, NoImageYet, interpret
 from profilephoto.domain.errors import (
-    ContentBlocked,
-    GenerationError,
     GenerationFailed,
     InvalidImage,
+    ModelAccessDenied,
+    ModelUnavailable,
     TransientGenerationError,
 )
 from profilephoto.domain.models import GeneratedImage, ImageData, Style
 
 log = logging.getLogger(__name__)
 
-# Finish reasons that mean "the model refused this input", i.e. the user's photo.
-BLOCKING_FINISH_REASONS = frozenset(
-    {
-        "SAFETY",
-        "PROHIBITED_CONTENT",
-        "BLOCKLIST",
-        "SPII",
-        "IMAGE_SAFETY",
-        "IMAGE_PROHIBITED_CONTENT",
-    }
-)
+DEFAULT_MODEL = "gemini-3.1-flash-image"
 # Throttling, request timeout and server-side trouble: the same request may succeed later.
 TRANSIENT_STATUS = frozenset({408, 429})
-MAX_TEXT_IN_ERROR = 300
+# What the Gemini API says when the key itself is wrong (it answers 400, not 401, for that).
+BAD_KEY_MARKERS = ("API_KEY_INVALID", "API key not valid", "API key expired")
+PART_RESOLUTIONS = {
+    "low": types.PartMediaResolutionLevel.MEDIA_RESOLUTION_LOW,
+    "medium": types.PartMediaResolutionLevel.MEDIA_RESOLUTION_MEDIUM,
+    "high": types.PartMediaResolutionLevel.MEDIA_RESOLUTION_HIGH,
+}
+
+
+class _ModelNotFound(Exception):
+    """Internal: this model answered 404; the next configured one is tried."""
 
 
 def _network_errors() -> tuple[tuple[type[Exception], ...], tuple[type[Exception], ...]]:
@@ -60,16 +60,20 @@ class GeminiImageGenerator:
     def __init__(
         self,
         api_key: str,
-        model_name: str = "gemini-2.5-flash-image",
+        model_name: str = DEFAULT_MODEL,
         timeout_seconds: float = 60.0,
         client: genai.Client | None = None,
         *,
         api_version: str = "v1beta",
+        fallbacks: Sequence[str] = (),
+        image_size: str = "1K",
     ) -> None:
         if not api_key and client is None:
             raise ValueError("GeminiImageGenerator needs an API key (GEMINI_API_KEY)")
         self._api_key = api_key
         self._model = model_name
+        self._models = (model_name, *(m for m in fallbacks if m != model_name))
+        self._image_size = image_size
         self._timeout_ms = max(1, int(timeout_seconds * 1000))
         self._api_version = api_version
         self._client = client
@@ -86,30 +90,75 @@ class GeminiImageGenerator:
     def generate(
         self, images: Sequence[ImageData], style: Style, *, aspect_ratio: str = "1:1"
     ) -> GeneratedImage:
-        """The styled portrait, or TransientGenerationError / ContentBlocked / GenerationFailed."""
+        """The styled portrait from the first model that exists (MODEL_NAME, then each of
+        MODEL_FALLBACKS); ModelUnavailable when none does."""
         if not images:
             raise InvalidImage("No photo to generate from")
+        client = self._client_or_fail()
+        contents = _contents(images, style)
+        config = self._config(aspect_ratio)
+        for model in self._models:
+            try:
+                answer = self._ask(client, model, contents, config)
+            except _ModelNotFound:
+                log.warning("gemini model not found, trying the next", extra={"model": model})
+                continue
+            return GeneratedImage(
+                data=answer.data, content_type=answer.content_type, model=model, usage=answer.usage
+            )
+        log.error(
+            "no configured gemini model exists: set MODEL_NAME or MODEL_FALLBACKS",
+            extra={"models": list(self._models), "operatorError": True},
+        )
+        raise ModelUnavailable(
+            f"No configured image model is available ({', '.join(self._models)})"
+        )
+
+    def model_exists(self, name: str) -> bool:
+        """Whether `name` is a model this key may call (`models.get`); ModelAccessDenied for
+        a refused key, TransientGenerationError when Gemini cannot answer now."""
+        client = self._client_or_fail()
         try:
-            client = self._client_once()
+            client.models.get(model=name)
+        except Exception as error:
+            classified = self._classify(error)
+            if isinstance(classified, _ModelNotFound):
+                return False
+            raise classified from None
+        return True
+
+    def _ask(
+        self,
+        client: genai.Client,
+        model: str,
+        contents: types.Content,
+        config: types.GenerateContentConfig,
+    ) -> Answer:
+        """One model's answer; a NO_IMAGE / IMAGE_OTHER answer is asked again once."""
+        for attempt in (1, 2):
+            try:
+                response = client.models.generate_content(
+                    model=model, contents=contents, config=config
+                )
+            except Exception as error:
+                raise self._classify(error) from None  # the cause may hold the key
+            try:
+                return interpret(response, self._redact)
+            except NoImageYet as no_image:
+                if attempt == 2:
+                    raise GenerationFailed(no_image.message) from None
+                log.info(
+                    "gemini answered without an image, asking once more",
+                    extra={"model": model, "reason": no_image.message[:80]},
+                )
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _client_or_fail(self) -> genai.Client:
+        try:
+            return self._client_once()
         except Exception as error:
             log.error("gemini client could not be built", extra={"error": type(error).__name__})
             raise GenerationFailed("The Gemini client could not be configured") from None
-        # The photos first (main one first), then the instruction, as the image-editing
-        # docs lay a request out.
-        contents = types.Content(
-            role="user",
-            parts=[
-                *(types.Part.from_bytes(data=i.data, mime_type=i.content_type) for i in images),
-                types.Part.from_text(text=style.prompt),
-            ],
-        )
-        try:
-            response = client.models.generate_content(
-                model=self._model, contents=contents, config=self._config(aspect_ratio)
-            )
-        except Exception as error:
-            raise self._classify(error) from None  # the cause may hold the key in its request
-        return self._interpret(response)
 
     def _client_once(self) -> genai.Client:
         """Built on first use, then reused: never at import, never per call."""
@@ -131,14 +180,24 @@ class GeminiImageGenerator:
         # TEXT alongside IMAGE: when the model declines it says why, and we keep that text.
         return types.GenerateContentConfig(
             response_modalities=["TEXT", "IMAGE"],
-            image_config=types.ImageConfig(aspect_ratio=aspect_ratio),
+            image_config=types.ImageConfig(aspect_ratio=aspect_ratio, image_size=self._image_size),
         )
 
-    def _classify(self, error: Exception) -> GenerationError:
+    def _classify(self, error: Exception) -> Exception:
         """The one place vendor failures become domain errors; nothing of the SDK escapes."""
         if isinstance(error, genai_errors.APIError):
             status = error.code if isinstance(error.code, int) else 0
             detail = self._redact(f"{status} {error.status or ''} {error.message or ''}".strip())
+            if status == 404:
+                return _ModelNotFound(detail)
+            said = f"{error.message or ''} {error.details or ''}"
+            if status in (401, 403) or any(marker in said for marker in BAD_KEY_MARKERS):
+                # Not the user's doing and not going away by itself: page the operator.
+                log.error(
+                    "gemini refused the API key: fix GEMINI_API_KEY or its project's access",
+                    extra={"httpStatus": status, "apiStatus": error.status, "operatorError": True},
+                )
+                return ModelAccessDenied(f"Gemini refused the API key ({status})")
             transient = status in TRANSIENT_STATUS or status >= 500 or status == 0
             log.warning(
                 "gemini request failed",
@@ -159,53 +218,33 @@ class GeminiImageGenerator:
         log.error("unexpected gemini client failure", extra={"error": type(error).__name__})
         return GenerationFailed(f"Gemini client failed: {type(error).__name__}")
 
-    def _interpret(self, response: types.GenerateContentResponse) -> GeneratedImage:
-        feedback = response.prompt_feedback
-        if feedback is not None and feedback.block_reason is not None:
-            reason = _name(feedback.block_reason)
-            raise ContentBlocked(f"The model declined this photo ({reason})")
-        candidate = response.candidates[0] if response.candidates else None
-        if candidate is None:
-            raise GenerationFailed("The model returned no candidate")
-        finish = _name(candidate.finish_reason) if candidate.finish_reason else None
-        if finish in BLOCKING_FINISH_REASONS:
-            raise ContentBlocked(f"The model declined this photo ({finish})")
-        parts = candidate.content.parts if candidate.content and candidate.content.parts else []
-        for part in parts:
-            blob = part.inline_data
-            if part.thought:
-                continue  # thinking image models show drafts first; only the answer counts
-            if blob and blob.data and (blob.mime_type or "").startswith("image/"):
-                return GeneratedImage(
-                    data=blob.data,
-                    content_type=blob.mime_type or "image/png",
-                    model=self._model,
-                    usage=_usage(response.usage_metadata),
-                )
-        said = " ".join(p.text.strip() for p in parts if p.text and not p.thought)
-        said = self._redact(said)[:MAX_TEXT_IN_ERROR]
-        reason = finish or "no image"
-        raise GenerationFailed(
-            f"The model returned no image ({reason})" + (f": {said}" if said else "")
-        )
-
     def _redact(self, text: str) -> str:
         return text.replace(self._api_key, "[redacted]") if self._api_key else text
 
 
-def _name(value: Any) -> str:
-    """An SDK enum's wire name (`IMAGE_SAFETY`), or the raw string a newer API sent."""
-    return str(getattr(value, "value", value))
+def _contents(images: Sequence[ImageData], style: Style) -> types.Content:
+    """The photos first, main one first, then the instruction, as the image-editing docs
+    lay a request out; each photo carries its media resolution."""
+    parts = [
+        types.Part.from_bytes(
+            data=image.data,
+            mime_type=image.content_type,
+            media_resolution=PART_RESOLUTIONS.get(image.media_resolution or ""),
+        )
+        for image in images
+    ]
+    return types.Content(
+        role="user", parts=[*parts, types.Part.from_text(text=_instruction(style, len(images)))]
+    )
 
 
-def _usage(metadata: types.GenerateContentResponseUsageMetadata | None) -> dict[str, int]:
-    """The token counts the model reported, under the names `metadata.usage` records."""
-    if metadata is None:
-        return {}
-    counts = {
-        "promptTokens": metadata.prompt_token_count,
-        "outputTokens": metadata.candidates_token_count,
-        "thoughtsTokens": metadata.thoughts_token_count,
-        "totalTokens": metadata.total_token_count,
-    }
-    return {name: count for name, count in counts.items() if isinstance(count, int)}
+def _instruction(style: Style, photos: int) -> str:
+    """The style prompt, preceded, when there are several photos, by which one is which."""
+    if photos == 1:
+        return style.prompt
+    return (
+        f"The first photo is the main photo of the person. The other {photos - 1} "
+        f"{'photo shows' if photos == 2 else 'photos show'} the same person and are "
+        "references for their likeness only: keep their face and identity exactly, but take "
+        "pose, clothing and framing from the main photo.\n\n" + style.prompt
+    )

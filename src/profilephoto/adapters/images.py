@@ -43,7 +43,7 @@ class PillowImageProcessor:
 
     def __init__(
         self,
-        max_side: int = 768,
+        max_side: int = 1024,
         result_format: str = "png",
         max_pixels: int = DEFAULT_MAX_PIXELS,
         jpeg_quality: int = 85,
@@ -56,13 +56,14 @@ class PillowImageProcessor:
         self.jpeg_quality = jpeg_quality
         _register_heif()
 
-    def normalize_upload(self, data: bytes) -> ImageData:
+    def normalize_upload(self, data: bytes, max_side: int | None = None) -> ImageData:
         """A safe, small, metadata-free copy of an upload; InvalidImage when it is not one."""
+        side = max_side or self.max_side
         try:
-            image = self._decode(data, UPLOAD_FORMATS, draft_side=self.max_side)
+            image = self._decode(data, UPLOAD_FORMATS, draft_side=side)
         except _Rejected as rejected:
             raise InvalidImage(f"We couldn't use this photo: {rejected}.") from None
-        image.thumbnail((self.max_side, self.max_side), Image.Resampling.LANCZOS)
+        image.thumbnail((side, side), Image.Resampling.LANCZOS)
         return ImageData(data=self._encode(image, "jpeg"), content_type="image/jpeg")
 
     def encode_result(self, image: GeneratedImage) -> ImageData:

@@ -36,6 +36,8 @@ def image_generator(settings: Settings) -> ImageGenerator:
             api_key=api_key,
             model_name=settings.model_name,
             timeout_seconds=settings.gemini_timeout_seconds,
+            fallbacks=settings.fallbacks,
+            image_size=settings.image_size,
         )
         return generator
     from profilephoto.adapters.local.offline_stylizer import OfflineStylizer
@@ -47,9 +49,8 @@ def image_generator(settings: Settings) -> ImageGenerator:
 def image_processor(settings: Settings) -> ImageProcessor:
     from profilephoto.adapters.images import PillowImageProcessor
 
-    return PillowImageProcessor(
-        max_side=settings.max_image_side, result_format=settings.result_format
-    )
+    side = settings.service_config().input_policy.long_side(0)
+    return PillowImageProcessor(max_side=side, result_format=settings.result_format)
 
 
 def photo_inspector(settings: Settings) -> PhotoInspector:

@@ -6,7 +6,9 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
+from profilephoto.domain.input_policy import InputPolicy
 from profilephoto.domain.photo_check import PhotoThresholds
+from profilephoto.domain.pricing import PriceTable
 
 
 @dataclass(frozen=True)
@@ -26,3 +28,6 @@ class ServiceConfig:
     stuck_after: timedelta = timedelta(minutes=15)
     # The photo check's limits (QUALITY_CHECK=on); None when photos are not checked.
     photo_check: PhotoThresholds | None = field(default_factory=PhotoThresholds)
+    # What each photo is sent to the model as, and what the model's tokens cost.
+    input_policy: InputPolicy = field(default_factory=InputPolicy)
+    prices: PriceTable = field(default_factory=PriceTable)

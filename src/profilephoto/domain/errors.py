@@ -174,6 +174,13 @@ class ModelUnavailable(GenerationError):
     default_message = "The image model is not available"
 
 
+class ModelAccessDenied(GenerationError):
+    """The model refused our API key (401/403): the operator must fix the deployment."""
+
+    code = "model_access_denied"
+    default_message = "The image service is misconfigured; you were not charged"
+
+
 class ContentBlocked(GenerationError):
     code = "content_blocked"
     default_message = "The image model declined this photo"

@@ -166,6 +166,9 @@ class ObjectInfo(Model):
 class ImageData(Model):
     data: bytes = Field(repr=False)
     content_type: str
+    # The model's per-image token budget for this photo (input_policy.MediaResolution);
+    # None lets the model choose.
+    media_resolution: str | None = None
 
 
 class GeneratedImage(Model):

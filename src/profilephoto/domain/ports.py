@@ -152,8 +152,9 @@ class ImageGenerator(Protocol):
 class ImageProcessor(Protocol):
     """The image seam: normalize what users upload and what models return."""
 
-    def normalize_upload(self, data: bytes) -> ImageData:
-        """A safe, small, metadata-free copy of an upload; InvalidImage when it is not one."""
+    def normalize_upload(self, data: bytes, max_side: int | None = None) -> ImageData:
+        """A safe, metadata-free copy of an upload no larger than `max_side` pixels on its
+        longest side (the processor's own limit when None); InvalidImage when it is not one."""
 
     def encode_result(self, image: GeneratedImage) -> ImageData:
         """The result as stored (no metadata); GenerationFailed (refunded) for model garbage."""

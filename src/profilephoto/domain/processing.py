@@ -22,7 +22,14 @@ from profilephoto.domain.errors import (
     UploadNotFound,
 )
 from profilephoto.domain.job_lifecycle import Describes, claim, complete, fail, hand_back
-from profilephoto.domain.models import Job, JobError, JobMessage, JobStatus, JobStatusMessage
+from profilephoto.domain.models import (
+    ImageData,
+    Job,
+    JobError,
+    JobMessage,
+    JobStatus,
+    JobStatusMessage,
+)
 from profilephoto.domain.photo_check import check_photos
 from profilephoto.domain.ports import (
     Clock,
@@ -123,7 +130,7 @@ class ProcessingService:
             except ObjectNotFound as missing:
                 raise UploadNotFound("The uploaded photo is gone") from missing
         with _step("normalize", job):
-            normalized = self._images.normalize_upload(original)
+            normalized = self._prepare(original, index=0)
         self._ensure_wanted(job)
         with _step("check", job):  # before any model call: a rejected photo costs nothing
             check_photos(self._inspector, [normalized], self._config.photo_check)
@@ -144,6 +151,9 @@ class ProcessingService:
         }
         if generated.usage:
             metadata["usage"] = dict(generated.usage)
+        cost = self._config.prices.cost(generated.model, generated.usage)
+        if cost is not None:
+            metadata["costUsd"] = cost
         try:
             done = self._uow.apply(
                 complete(
@@ -177,6 +187,13 @@ class ProcessingService:
         for key in keys:
             self._results.delete(key)
         return True
+
+    def _prepare(self, original: bytes, index: int) -> ImageData:
+        """Photo `index` (0 = the main one) as the model gets it: its pixels shrunk to what
+        its media resolution can use, and that resolution named (docs/gemini.md)."""
+        policy = self._config.input_policy
+        normalized = self._images.normalize_upload(original, max_side=policy.long_side(index))
+        return normalized.model_copy(update={"media_resolution": str(policy.resolution(index))})
 
     def _retry_or_fail(self, job: Job, error: ProfilePhotoError, receive_count: int) -> Processed:
         attempts = max(receive_count, job.attempts)

@@ -81,7 +81,11 @@ class ScriptedImageGenerator:
 class PassthroughImageProcessor:
     """Trusts nothing but the signature: unknown bytes are InvalidImage; no pixels touched."""
 
-    def normalize_upload(self, data: bytes) -> ImageData:
+    def __init__(self) -> None:
+        self.max_sides: list[int | None] = []  # the size asked for, one entry per photo
+
+    def normalize_upload(self, data: bytes, max_side: int | None = None) -> ImageData:
+        self.max_sides.append(max_side)
         content_type = sniff(data)
         if content_type is None:
             raise InvalidImage("The upload is not a JPEG, PNG, WebP or HEIC image")

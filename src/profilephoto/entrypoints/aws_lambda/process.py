@@ -16,11 +16,18 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
+from profilephoto.domain.errors import ModelAccessDenied, ModelUnavailable
 from profilephoto.domain.job_lifecycle import is_system_failure
 from profilephoto.domain.models import JobMessage
 from profilephoto.domain.processing import Outcome, Processed
 from profilephoto.entrypoints.aws_lambda import runtime
 from profilephoto.entrypoints.aws_lambda.observability import count, logger, metrics
+
+# Failures no retry or user can fix: each has a metric of its own and an alarm in template.yaml.
+OPERATOR_ERRORS = {
+    ModelUnavailable.code: "ModelUnavailable",
+    ModelAccessDenied.code: "ModelAccessDenied",
+}
 
 
 def process_record(record: SQSRecord) -> Processed | None:
@@ -51,6 +58,8 @@ def _record_metrics(result: Processed) -> None:
             count("PhotosRejected", reason=job.error.reason)
         if is_system_failure(job.error.code):  # the alarm is on our failures, not on photos
             count("GenerationFailed")
+        if job.error.code in OPERATOR_ERRORS:  # an outage to page about, with its own alarm
+            count(OPERATOR_ERRORS[job.error.code])
 
 
 async def _handle(record: SQSRecord) -> None:

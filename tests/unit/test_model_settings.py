@@ -1,0 +1,50 @@
+"""The model settings: MODEL_NAME, MODEL_FALLBACKS, IMAGE_SIZE, media resolutions, MODEL_PRICES."""
+
+from __future__ import annotations
+
+import pytest
+
+from profilephoto.domain.input_policy import MediaResolution
+from profilephoto.settings import ConfigurationError, load_settings
+
+
+def test_the_defaults_are_the_live_model_at_1k_with_no_fallbacks():
+    settings = load_settings()
+    assert (settings.model_name, settings.image_size, settings.fallbacks) == (
+        "gemini-3.1-flash-image",
+        "1K",
+        [],
+    )
+
+
+def test_fallbacks_keep_their_order_without_blanks_repeats_or_the_main_model():
+    settings = load_settings(MODEL_NAME="a", MODEL_FALLBACKS=" b, ,a,c,b ")
+    assert settings.fallbacks == ["b", "c"]
+
+
+@pytest.mark.parametrize("size", ["1k", "8K", "1024"])
+def test_an_image_size_the_model_does_not_offer_fails_naming_the_variable(size):
+    with pytest.raises(ConfigurationError, match="IMAGE_SIZE"):
+        load_settings(IMAGE_SIZE=size)
+
+
+def test_the_media_resolutions_reach_the_input_policy():
+    config = load_settings(
+        PHOTO_MEDIA_RESOLUTION="medium", REFERENCE_MEDIA_RESOLUTION="low"
+    ).service_config()
+    assert (config.input_policy.main, config.input_policy.references) == (
+        MediaResolution.MEDIUM,
+        MediaResolution.LOW,
+    )
+
+
+def test_an_unknown_media_resolution_fails_naming_the_variable():
+    with pytest.raises(ConfigurationError, match="REFERENCE_MEDIA_RESOLUTION"):
+        load_settings(REFERENCE_MEDIA_RESOLUTION="ultra")
+
+
+def test_model_prices_reach_the_price_table_and_a_bad_one_fails_at_cold_start():
+    prices = '{"x": {"input": 1, "textOutput": 2, "imageOutput": 3}}'
+    assert "x" in load_settings(MODEL_PRICES=prices).service_config().prices.prices
+    with pytest.raises(ConfigurationError, match="MODEL_PRICES"):
+        load_settings(MODEL_PRICES="{nope")
