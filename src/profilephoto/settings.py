@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     image_size: Literal["1K", "2K", "4K"] = Field("1K", validation_alias=_env("IMAGE_SIZE"))
     websocket_endpoint: str | None = Field(None, validation_alias=_env("WEBSOCKET_ENDPOINT"))
     allowed_origins: str = Field("*", validation_alias=_env("ALLOWED_ORIGINS"))
+    # The Cognito user pool whose tokens the WebSocket authorizer accepts (docs/api.md §1).
+    cognito_issuer: str | None = Field(None, validation_alias=_env("COGNITO_ISSUER"))
+    cognito_app_client_ids: str = Field("", validation_alias=_env("COGNITO_APP_CLIENT_IDS"))
     # Beyond the original design's variables, each with a safe default (docs/api.md §1).
     max_attempts: int = Field(3, ge=1, le=20, validation_alias=_env("MAX_ATTEMPTS"))
     processing_lease_seconds: int = Field(

@@ -13,14 +13,8 @@ from profilephoto.domain.models import Identity, JobError, JobStatus
 from tests.contract.test_unit_of_work_contract import LEASE, NOW, TTL, USAGE, job, used
 from tests.jobs import claim_of
 
-P, Q, R, C, F, X = (
-    JobStatus.PENDING,
-    JobStatus.QUEUED,
-    JobStatus.PROCESSING,
-    JobStatus.COMPLETED,
-    JobStatus.FAILED,
-    JobStatus.CANCELED,
-)
+PENDING, QUEUED, PROCESSING = JobStatus.PENDING, JobStatus.QUEUED, JobStatus.PROCESSING
+COMPLETED, FAILED, CANCELED = JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELED
 
 
 def reserve(uow, n: int):
@@ -36,7 +30,7 @@ def test_cancelling_a_queued_job_writes_canceled_and_refunds_once(uow):
     later = NOW + timedelta(seconds=3)
     change = cancel(queued, later)
     canceled = uow.apply(change)
-    assert (canceled.status, canceled.updated_at) == (X, later)
+    assert (canceled.status, canceled.updated_at) == (CANCELED, later)
     assert uow.jobs.get(job(1).job_id) == canceled
     assert used(uow) == 1
     with pytest.raises(ConditionFailed):
@@ -48,7 +42,7 @@ def test_cancelling_a_processing_job_drops_its_lease(uow):
     reserve(uow, 1)
     claimed = uow.apply(claim_of(job(1), NOW, LEASE))
     canceled = uow.apply(cancel(claimed, NOW))
-    assert (canceled.status, canceled.lease_expires_at) == (X, None)
+    assert (canceled.status, canceled.lease_expires_at) == (CANCELED, None)
     assert uow.jobs.get(job(1).job_id).lease_expires_at is None
     assert used(uow) == 0
 
@@ -71,7 +65,7 @@ def test_a_cancel_decided_before_the_job_finished_writes_nothing(uow, finish):
         uow.apply(fail(claimed, JobError(code="invalid_image", message="no"), NOW))
     with pytest.raises(ConditionFailed):
         uow.apply(stale)
-    assert uow.jobs.get(job(1).job_id).status is (C if finish == "complete" else F)
+    assert uow.jobs.get(job(1).job_id).status is (COMPLETED if finish == "complete" else FAILED)
     assert used(uow) == 1
 
 
@@ -135,8 +129,8 @@ def test_cancel_racing_completion_has_exactly_one_winner_and_exact_ledgers(uow):
     completed = [j for j, o in winners.items() if o == ["completed"]]
     canceled = [j for j, o in winners.items() if o == ["canceled"]]
     for job_id in completed:
-        assert uow.jobs.get(job_id).status is C
+        assert uow.jobs.get(job_id).status is COMPLETED
     for job_id in canceled:
-        assert uow.jobs.get(job_id).status is X
+        assert uow.jobs.get(job_id).status is CANCELED
     assert used(uow, USAGE) == len(completed)
     assert uow.users.get("alice").total_images_generated == len(completed)

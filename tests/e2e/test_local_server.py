@@ -18,6 +18,7 @@ from websockets.sync.client import connect
 
 from profilephoto.entrypoints.sample_photo import sample_portrait
 from tests.e2e.local_server import LocalServer
+from tests.integration.fake_gemini import FakeGemini, Reply
 
 pytestmark = pytest.mark.slow
 PHOTO = sample_portrait()
@@ -190,14 +191,19 @@ def test_the_daily_limit_answers_429_with_the_reset_time(tmp_path):
 
 
 def test_a_job_survives_a_crash_mid_generation_and_completes_after_a_restart(tmp_path):
-    timing = {"PROCESSING_LEASE_SECONDS": "10", "LOCAL_QUEUE_VISIBILITY_TIMEOUT": "11"}
-    slow = LocalServer(tmp_path / "data", env={**timing, "LOCAL_GENERATOR_DELAY": "60"}).start()
+    # The message comes back only after the lease is over, even if the crashed worker was
+    # slow to claim (its first claim also builds the Gemini client).
+    timing = {"PROCESSING_LEASE_SECONDS": "10", "LOCAL_QUEUE_VISIBILITY_TIMEOUT": "20"}
+    model = FakeGemini(default=Reply(delay=120)).start()  # answers long after the crash
+    gemini = {"GEMINI_API_KEY": "test-key", "GOOGLE_GEMINI_BASE_URL": model.url}
+    slow = LocalServer(tmp_path / "data", env={**timing, **gemini}).start()
     try:
         client = Client(slow)
         job_id = client.generate(client.upload()["fileKey"]).json()["jobId"]
         assert client.wait_for(job_id, {"processing"}, timeout=20)["status"] == "processing"
     finally:
         slow.crash()
+        model.stop()
 
     restarted = LocalServer(tmp_path / "data", env=timing)
     restarted.port, restarted.url = slow.port, slow.url  # the stored URLs keep working

@@ -54,7 +54,11 @@ REST_ROUTES = {
 
 # The Gemini key reaches the worker through SSM, never as a variable of its own.
 SECRET_SETTINGS = {"GEMINI_API_KEY"}
-ONLY_ON = {"GEMINI_API_KEY_PARAMETER": {"ProcessFunction"}}
+ONLY_ON = {
+    "GEMINI_API_KEY_PARAMETER": {"ProcessFunction"},
+    "COGNITO_ISSUER": {"WsAuthorizerFunction"},
+    "COGNITO_APP_CLIENT_IDS": {"WsAuthorizerFunction"},
+}
 WORKER_ONLY_PREFIX = "PHOTO_"  # the photo check's limits: only the worker checks photos
 
 # What the worker's Powertools Metrics must emit for GenerationFailureRateAlarm to see it.
@@ -204,6 +208,11 @@ def test_every_variable_the_settings_read_is_set_on_each_function(template, func
     }
 
     assert expected - env.keys() == set()
+
+
+def test_the_websocket_authorizer_is_told_its_user_pool(template):
+    env = environment(template, "WsAuthorizerFunction")
+    assert {"COGNITO_ISSUER", "COGNITO_APP_CLIENT_IDS"} <= env.keys()
 
 
 def test_the_gemini_key_is_read_from_ssm_and_never_passed_in_plain_text(template):

@@ -18,9 +18,9 @@ from profilephoto.entrypoints.aws_lambda import ws_authorizer
 from profilephoto.entrypoints.aws_lambda.ws_authorizer import (
     CognitoTokenVerifier,
     authorize,
-    verifier_from_environment,
+    verifier_from_settings,
 )
-from profilephoto.settings import ConfigurationError
+from profilephoto.settings import ConfigurationError, load_settings
 
 ISSUER = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_TestPool"
 CLIENT = "app-client-1"
@@ -124,9 +124,9 @@ def test_a_token_that_is_not_a_live_token_of_this_app_is_denied(verifier, raw_to
 
 def test_missing_configuration_fails_naming_the_variable():
     with pytest.raises(ConfigurationError, match="COGNITO_ISSUER"):
-        verifier_from_environment({"COGNITO_APP_CLIENT_IDS": CLIENT})
+        verifier_from_settings(load_settings(COGNITO_APP_CLIENT_IDS=CLIENT))
     with pytest.raises(ConfigurationError, match="COGNITO_APP_CLIENT_IDS"):
-        verifier_from_environment({"COGNITO_ISSUER": ISSUER})
+        verifier_from_settings(load_settings(COGNITO_ISSUER=ISSUER))
 
 
 @pytest.fixture

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -12,37 +10,12 @@ from dependency_injector import containers, providers
 from profilephoto.adapters.system import SystemClock, UuidIds
 from profilephoto.containers.core import services_from
 from profilephoto.containers.generators import image_generator, image_processor, photo_inspector
-from profilephoto.domain.models import GeneratedImage, ImageData, Style
-from profilephoto.domain.ports import ImageGenerator
 from profilephoto.settings import Settings
 
 DATABASE = "profilephoto.sqlite3"
 # A crashed worker's message must come back only after its processing lease has run out,
 # or the redelivery would find the lease still live and be dropped as a duplicate.
 LEASE_MARGIN_SECONDS = 5.0
-
-
-class DelayedGenerator:
-    """Wraps a generator to take at least `delay` seconds: lets tests crash a worker mid-job."""
-
-    def __init__(self, inner: ImageGenerator, delay: float) -> None:
-        self._inner = inner
-        self._delay = delay
-
-    @property
-    def model_name(self) -> str:
-        return self._inner.model_name
-
-    def generate(
-        self, images: Sequence[ImageData], style: Style, *, aspect_ratio: str = "1:1"
-    ) -> GeneratedImage:
-        time.sleep(self._delay)
-        return self._inner.generate(images, style, aspect_ratio=aspect_ratio)
-
-
-def _generator(settings: Settings, delay: float) -> ImageGenerator:
-    inner = image_generator(settings)
-    return DelayedGenerator(inner, delay) if delay > 0 else inner
 
 
 def _secret(data_dir: Path, name: str) -> bytes:
@@ -96,7 +69,6 @@ class LocalContainer(containers.DeclarativeContainer):
     data_dir = providers.Dependency(instance_of=Path)
     base_url = providers.Dependency(instance_of=str)
     visibility_timeout: providers.Object[float | None] = providers.Object(None)
-    generator_delay: providers.Object[float] = providers.Object(0.0)
 
     config = providers.Singleton(lambda s: s.service_config(), settings)
     signing_key = providers.Singleton(_secret, data_dir, "url-signing")
@@ -110,7 +82,7 @@ class LocalContainer(containers.DeclarativeContainer):
         _store, settings, data_dir, settings.provided.result_bucket, base_url, signing_key
     )
     queue = providers.Singleton(_queue, settings, data_dir, visibility_timeout)
-    generator = providers.Singleton(_generator, settings, generator_delay)
+    generator = providers.Singleton(image_generator, settings)
     images = providers.Singleton(image_processor, settings)
     inspector = providers.Singleton(photo_inspector, settings)
     hub = providers.Singleton(_hub)
@@ -126,7 +98,6 @@ def build_local_container(
     data_dir: Path | str,
     base_url: str = "http://127.0.0.1:8000",
     visibility_timeout: float | None = None,
-    generator_delay: float = 0.0,
 ) -> LocalContainer:
     """The local runtime over `data_dir`; object URLs point at `base_url`.
 
@@ -142,5 +113,4 @@ def build_local_container(
         settings=named, data_dir=Path(data_dir).resolve(), base_url=base_url.rstrip("/")
     )
     container.visibility_timeout.override(visibility_timeout)
-    container.generator_delay.override(generator_delay)
     return container

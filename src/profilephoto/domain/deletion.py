@@ -6,8 +6,8 @@ import logging
 
 from profilephoto.domain.errors import JobInProgress, JobNotFound
 from profilephoto.domain.models import Identity
+from profilephoto.domain.object_keys import object_key
 from profilephoto.domain.ports import ObjectStore, UnitOfWork
-from profilephoto.domain.queries import object_key
 
 log = logging.getLogger(__name__)
 

@@ -7,16 +7,12 @@ from typing import Any
 from profilephoto.domain.config import ServiceConfig
 from profilephoto.domain.errors import InvalidRequest, JobNotFound
 from profilephoto.domain.models import Identity, Job, JobStatus, Style, Usage
+from profilephoto.domain.object_keys import object_key
 from profilephoto.domain.ports import Clock, ObjectStore, UnitOfWork
 from profilephoto.domain.quota import usage_today
 
 MAX_PAGE = 100
 DEFAULT_PAGE = 20
-
-
-def object_key(uri: str) -> str:
-    """The key inside a stored reference `scheme://bucket/key`."""
-    return uri.split("://", 1)[-1].split("/", 1)[-1]
 
 
 def parse_limit(raw: object) -> int:

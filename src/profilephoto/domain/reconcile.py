@@ -9,8 +9,8 @@ from profilephoto.domain.config import ServiceConfig
 from profilephoto.domain.errors import ConditionFailed, QueueUnavailable
 from profilephoto.domain.job_lifecycle import fail, lease_is_live, mark_queued
 from profilephoto.domain.models import Job, JobError, JobMessage, JobStatus, JobStatusMessage
+from profilephoto.domain.object_keys import object_key
 from profilephoto.domain.ports import Clock, JobQueue, Notifier, UnitOfWork
-from profilephoto.domain.queries import object_key
 
 log = logging.getLogger(__name__)
 

@@ -91,7 +91,6 @@ def serve(host: str, port: int, data_dir: Path, public_url: str | None) -> int:
         settings=settings,
         base_url=url,
         visibility_timeout=_env_float("LOCAL_QUEUE_VISIBILITY_TIMEOUT", None),
-        generator_delay=_env_float("LOCAL_GENERATOR_DELAY", 0.0) or 0.0,
     )
     return 0
 

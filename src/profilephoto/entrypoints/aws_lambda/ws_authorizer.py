@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Mapping
 from typing import Any, Protocol
 
 import jwt
 
-from profilephoto.settings import ConfigurationError
+from profilephoto.settings import ConfigurationError, Settings, load_settings
 
 log = logging.getLogger(__name__)
 
@@ -53,10 +52,10 @@ class CognitoTokenVerifier:
         return claims
 
 
-def verifier_from_environment(environ: Mapping[str, str]) -> CognitoTokenVerifier:
+def verifier_from_settings(settings: Settings) -> CognitoTokenVerifier:
     """COGNITO_ISSUER and COGNITO_APP_CLIENT_IDS (comma-separated), as the template sets them."""
-    issuer = environ.get("COGNITO_ISSUER", "").rstrip("/")
-    clients = frozenset(c.strip() for c in environ.get("COGNITO_APP_CLIENT_IDS", "").split(","))
+    issuer = (settings.cognito_issuer or "").rstrip("/")
+    clients = frozenset(c.strip() for c in settings.cognito_app_client_ids.split(","))
     if not issuer:
         raise ConfigurationError("missing required environment variable(s): COGNITO_ISSUER")
     if not clients - {""}:
@@ -93,5 +92,5 @@ _verifier: CognitoTokenVerifier | None = None
 def handler(event: Mapping[str, Any], context: object) -> dict[str, Any]:
     global _verifier
     if _verifier is None:
-        _verifier = verifier_from_environment(os.environ)
+        _verifier = verifier_from_settings(load_settings())
     return authorize(_verifier, event)

@@ -49,7 +49,6 @@ def create_app(
     settings: Settings | None = None,
     base_url: str | None = None,
     visibility_timeout: float | None = None,
-    generator_delay: float = 0.0,
     sweep_every: float = 60.0,
 ) -> Starlette:
     """The whole product on one machine over `data_dir`, its URLs under `base_url`."""
@@ -59,7 +58,6 @@ def create_app(
         data_dir,
         base_url or base_url_for(host, port),
         visibility_timeout=visibility_timeout,
-        generator_delay=generator_delay,
     )
     uow, clock = container.uow(), container.clock()
     background = Background(
@@ -72,7 +70,8 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        _install(container, settings)
+        # The container's settings, not `settings`: they carry the default bucket names.
+        runtime.install(container, container.settings())
         await background.start()
         try:
             yield
@@ -98,10 +97,6 @@ async def _json_error(request: Request, exc: Exception) -> Response:
     code = {404: "not_found", 405: "method_not_allowed"}.get(status, "http_error")
     detail = exc.detail if isinstance(exc, HTTPException) else "Internal error"
     return JSONResponse({"error": detail, "code": code}, status_code=status)
-
-
-def _install(container: LocalContainer, settings: Settings) -> None:
-    runtime.install(container, container.settings())
 
 
 def _routes(container: LocalContainer, settings: Settings) -> list[BaseRoute]:
