@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -137,4 +138,150 @@ def test_a_visitor_deletes_a_finished_job_from_the_history(server, page, tmp_pat
     page.click("#history button.delete")
     page.wait_for_selector("#history li.muted")
     assert "No jobs yet" in page.inner_text("#history")
-    assert "gone from the server" in page.inner_text("#notice")
+    assert "gone from the server" in page.inner_text("#history-notice")
+
+
+DONE = '#job-card[data-status="completed"] #result:not([hidden])'
+
+
+def sign_in(page, server: LocalServer, user: str) -> None:
+    page.goto(f"{server.url}/#token={server.token(user)}")
+    page.wait_for_selector("#quota:not([hidden])")
+    page.wait_for_selector('input[name="style"]')
+
+
+def upload(page, path: Path) -> None:
+    page.set_input_files("#file-input", str(path))
+    page.wait_for_selector("#upload-progress.done")
+
+
+@pytest.fixture
+def photo(tmp_path: Path) -> Path:
+    path = tmp_path / "me.jpg"
+    path.write_bytes(sample_portrait())
+    return path
+
+
+def test_a_reload_mid_job_resumes_it_and_its_history_row_follows(tmp_path, page, photo):
+    # Generation takes a few seconds, so the reload lands while the job runs.
+    server = LocalServer(tmp_path / "data", env={"LOCAL_GENERATOR_DELAY": "6"}).start()
+    try:
+        sign_in(page, server, "rita")
+        upload(page, photo)
+        page.click("#generate")
+        page.wait_for_selector("#history li[data-job-id] .badge")
+        job_id = page.get_attribute("#history li[data-job-id]", "data-job-id")
+        auth = {"Authorization": f"Bearer {server.token('rita')}"}
+        status = httpx.get(f"{server.url}/jobs/{job_id}", headers=auth).json()["status"]
+        assert status in ("queued", "processing"), "the job ended before the reload"
+
+        page.reload()
+        page.wait_for_selector("#job-card:not([hidden])")
+        assert page.is_visible("#original-missing")
+        page.wait_for_selector(
+            '#job-card[data-status="completed"] #result:not([hidden])', timeout=60_000
+        )
+        page.wait_for_selector(f'#history li[data-job-id="{job_id}"] .badge.completed')
+    finally:
+        server.stop()
+
+
+def test_a_heic_photo_gets_a_placeholder_instead_of_a_broken_preview(server, page, tmp_path):
+    import pillow_heif
+    from PIL import Image
+
+    pillow_heif.register_heif_opener()
+    heic = tmp_path / "me.heic"
+    Image.open(io.BytesIO(sample_portrait())).save(heic, format="HEIF")
+    sign_in(page, server, "hana")
+    upload(page, heic)
+    assert page.is_visible("#no-preview") and not page.is_visible("#preview")
+    assert page.is_enabled("#generate")
+
+
+def test_a_refused_file_unselects_the_previous_upload(server, page, photo, tmp_path):
+    big = tmp_path / "big.jpg"
+    big.write_bytes(b"\xff\xd8\xff" + b"\0" * (11 * 1024 * 1024))
+    sign_in(page, server, "sam")
+    upload(page, photo)
+    assert page.is_enabled("#generate")
+    page.set_input_files("#file-input", str(big))
+    page.wait_for_selector("#notice:not([hidden])")
+    assert "too large" in page.inner_text("#notice")
+    assert page.is_disabled("#generate") and not page.is_visible("#preview")
+
+
+def test_deleting_the_shown_job_clears_its_card_and_says_so_where_the_visitor_looks(
+    server, page, photo
+):
+    sign_in(page, server, "dan")
+    upload(page, photo)
+    page.click("#generate")
+    page.wait_for_selector('#job-card[data-status="completed"]', timeout=60_000)
+    page.wait_for_selector("#history button.delete")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("#history button.delete")
+    page.wait_for_selector("#history-notice:not([hidden])")
+    assert page.is_hidden("#job-card") and page.is_hidden("#download")
+    assert "gone from the server" in page.inner_text("#history-notice")
+    box = page.locator("#history-notice").bounding_box()
+    viewport = page.viewport_size
+    assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= viewport["height"]
+
+
+def serious_violations(page) -> list[str]:
+    """axe-core's serious and critical findings on the page as it is now."""
+    import axe_playwright_python
+
+    script = Path(axe_playwright_python.__file__).parent / "axe.min.js"
+    page.add_script_tag(path=str(script))
+    results = page.evaluate("async () => await axe.run(document)")
+    return [
+        f"{v['id']}: {v['help']} ({len(v['nodes'])}x)"
+        for v in results["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+def test_the_page_is_usable_with_a_screen_reader_and_keyboard(server, page, photo):
+    sign_in(page, server, "ada")
+    assert serious_violations(page) == []
+    drop = page.locator("#drop")
+    assert drop.get_attribute("role") == "button" and drop.get_attribute("aria-label")
+    upload(page, photo)
+    assert page.get_attribute("#upload-progress", "role") == "progressbar"
+    assert page.get_attribute("#upload-progress", "aria-valuenow") == "100"
+    page.click("#generate")
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'job-heading'")
+    page.wait_for_selector(
+        '#job-card[data-status="completed"] #result:not([hidden])', timeout=60_000
+    )
+    page.wait_for_function("document.getElementById('announce').textContent.includes('ready')")
+    page.wait_for_selector("#history .download-link")
+    link = page.get_attribute("#history .download-link", "aria-label")
+    assert link.startswith("Download the Professional photo from")
+    assert page.get_attribute("#history button.delete", "aria-label").startswith("Delete the ")
+    assert page.get_attribute("#history img.thumb", "alt") == "Professional profile photo"
+    assert serious_violations(page) == []
+
+
+def test_on_a_phone_every_card_fits_the_screen_with_even_margins(server, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+        page = phone.new_page()
+        sign_in(page, server, "pia")
+        boxes = page.eval_on_selector_all(
+            ".card:not([hidden])",
+            "cards => cards.map(c => { const r = c.getBoundingClientRect();"
+            " return [r.left, document.documentElement.clientWidth - r.right]; })",
+        )
+        overflow = page.evaluate("document.documentElement.scrollWidth - innerWidth")
+        assert serious_violations(page) == []
+        phone.close()
+        browser.close()
+    assert overflow <= 0
+    for left, right in boxes:
+        assert left >= 8 and right >= 8 and abs(left - right) <= 1

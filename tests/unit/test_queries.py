@@ -2,7 +2,12 @@ from datetime import timedelta
 
 import pytest
 
-from profilephoto.domain.errors import InvalidRequest, JobNotFound
+from profilephoto.domain.errors import (
+    GenerationFailed,
+    InvalidImage,
+    InvalidRequest,
+    JobNotFound,
+)
 from profilephoto.domain.queries import parse_limit
 from tests.conftest import ALICE, BOB
 
@@ -16,6 +21,19 @@ def test_a_completed_job_is_shown_with_a_result_url_and_without_internals(world)
     assert view["createdAt"].endswith("Z") and len(view["createdAt"]) == 24
     assert "prompt" not in view and "inputImageUrl" not in view and "userId" not in view
     assert isinstance(view["processingTime"], int)
+
+
+@pytest.mark.parametrize(
+    ("failure", "charged"),
+    [(GenerationFailed("model down"), False), (InvalidImage("not a photo"), True)],
+)
+def test_a_failed_job_says_whether_it_used_a_credit(world, failure, charged):
+    world.generator.then(failure)
+    accepted = world.generate()
+    world.process_all()
+    error = world.queries.get_job(ALICE, accepted.job_id)["error"]
+    assert error["code"] == failure.code and error["charged"] is charged
+    assert world.queries.get_usage(ALICE).used == int(charged)
 
 
 def test_another_users_job_and_an_unknown_id_are_both_not_found(world):

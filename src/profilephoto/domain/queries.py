@@ -6,6 +6,7 @@ from typing import Any
 
 from profilephoto.domain.config import ServiceConfig
 from profilephoto.domain.errors import InvalidRequest, JobNotFound
+from profilephoto.domain.job_lifecycle import is_refunded
 from profilephoto.domain.models import Identity, Job, JobStatus, Style, Usage
 from profilephoto.domain.object_keys import object_key
 from profilephoto.domain.ports import Clock, ObjectStore, UnitOfWork
@@ -67,6 +68,9 @@ class QueryService:
         for optional in ("processingTime", "error", "metadata"):
             if optional in body:
                 view[optional] = body[optional]
+        if job.error is not None:
+            # Said by the rule that decides it, so no client has to know which codes refund.
+            view["error"] = {**view["error"], "charged": not is_refunded(job.error.code)}
         if job.status is JobStatus.COMPLETED and job.output_image_url:
             view["resultUrl"] = self._results.presign_download(
                 object_key(job.output_image_url), self._config.result_url_expiration

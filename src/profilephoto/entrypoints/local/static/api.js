@@ -3,13 +3,15 @@
 
 const TYPES = { jpg: "image/jpeg", jpeg: "image/jpeg", png: "image/png", webp: "image/webp", heic: "image/heic", heif: "image/heif" };
 const MAX_BYTES = 10 * 1024 * 1024;
+// What happened and what to do; whether it used a generation comes from the job (`charged`).
 const FAILURES = {
   invalid_image: "We couldn't read that file as a photo. Please try a different picture.",
   content_blocked: "The image model declined this photo. Please try another one.",
-  generation_failed: "Generation failed on our side. Today's quota was not used; please try again.",
-  timed_out: "This job took too long and was stopped. Today's quota was not used; please try again.",
-  queue_unavailable: "The job could not be queued. Today's quota was not used; please try again.",
+  generation_failed: "Generation failed on our side. Please try again.",
+  timed_out: "This job took too long and was stopped. Please try again.",
+  queue_unavailable: "The job could not be queued. Please try again.",
   upload_not_found: "The uploaded photo has gone missing. Please upload it again.",
+  model_unavailable: "The image model is unavailable right now. Please try again later.",
 };
 
 // The bearer token every call carries; set once the visitor has given one.

@@ -3,10 +3,11 @@
 
 const $ = (id) => document.getElementById(id);
 const TOKEN_KEY = "profilephoto.token";
-const TERMINAL = new Set(["completed", "failed"]);
+const TERMINAL = new Set(["completed", "failed", "canceled"]);
+const PREVIEWABLE = new Set(["image/jpeg", "image/png", "image/webp"]); // Chromium shows no HEIC
 
 const state = {
-  upload: null, // {fileKey, objectUrl}
+  upload: null, // {fileKey, objectUrl}; objectUrl is null when the browser cannot show the type
   style: null,
   styleNames: {},
   job: null, // {jobId, status}
@@ -14,6 +15,7 @@ const state = {
   connectionId: null,
   pollTimer: null,
   reconnectDelay: 1000,
+  historyToken: null, // nextToken of the last history page shown
 };
 
 // ---------- messages ----------
@@ -23,6 +25,20 @@ function notify(text, kind = "error") {
   box.textContent = text;
   box.className = `notice ${kind === "info" ? "info" : ""}`;
   box.hidden = !text;
+}
+
+// Screen readers hear what changed without the focus moving.
+function announce(text) {
+  $("announce").textContent = "";
+  setTimeout(() => { $("announce").textContent = text; }, 50);
+}
+
+// What happened, what to do, and whether it used one of today's generations.
+function failureText(error) {
+  const code = (error && error.code) || "generation_failed";
+  const what = FAILURES[code] || (error && error.message) || FAILURES.generation_failed;
+  if (!error || typeof error.charged !== "boolean") return what;
+  return `${what} ${error.charged ? "This used one of today's generations." : "You were not charged for it."}`;
 }
 
 function fail(error) {
@@ -64,36 +80,57 @@ function typeOf(file) {
   return { ext, type: file.type || TYPES[ext] || "" };
 }
 
+// A refused or failed choice leaves nothing selected: Generate must never re-run an old photo.
+function clearUpload() {
+  state.upload = null;
+  $("preview").hidden = true;
+  $("preview").removeAttribute("src");
+  $("no-preview").hidden = true;
+  $("drop-hint").hidden = false;
+  $("upload-progress").hidden = true;
+  $("file-info").textContent = "";
+  updateGenerate();
+}
+
+function setProgress(fraction) {
+  const percent = Math.round(fraction * 100);
+  $("upload-fill").style.width = `${percent}%`;
+  $("upload-progress").setAttribute("aria-valuenow", String(percent));
+}
+
 async function choose(file) {
   if (!file) return;
   notify("");
+  clearUpload();
+  $("file-input").value = ""; // choosing the same file again must fire `change` again
   const { type } = typeOf(file);
   if (!Object.values(TYPES).includes(type)) return notify("That file isn't a photo we can use. Please choose a JPEG, PNG, WebP or HEIC image.");
   if (file.size > MAX_BYTES) return notify(explain({ code: "file_too_large" }));
   if (file.size === 0) return notify("That file is empty. Please choose a photo.");
 
-  const objectUrl = URL.createObjectURL(file);
-  $("preview").src = objectUrl;
-  $("preview").hidden = false;
+  const objectUrl = PREVIEWABLE.has(type) ? URL.createObjectURL(file) : null;
+  if (objectUrl) {
+    $("preview").src = objectUrl;
+    $("preview").hidden = false;
+  } else {
+    $("no-preview").hidden = false;
+  }
   $("drop-hint").hidden = true;
-  state.upload = null;
-  updateGenerate();
 
   const bar = $("upload-progress");
   bar.hidden = false;
   bar.classList.remove("done");
-  $("upload-fill").style.width = "0";
+  setProgress(0);
   $("file-info").textContent = `Uploading ${file.name} (${(file.size / 1024).toFixed(0)} KB)…`;
   try {
     const ticket = await api("/upload/presigned", { method: "POST", body: { fileName: file.name, contentType: type, fileSize: file.size } });
-    await putWithProgress(ticket.uploadUrl, ticket.headers, file, (f) => { $("upload-fill").style.width = `${Math.round(f * 100)}%`; });
-    $("upload-fill").style.width = "100%";
+    await putWithProgress(ticket.uploadUrl, ticket.headers, file, setProgress);
+    setProgress(1);
     bar.classList.add("done");
     $("file-info").textContent = `${file.name} uploaded.`;
     state.upload = { fileKey: ticket.fileKey, objectUrl };
   } catch (error) {
-    bar.hidden = true;
-    $("file-info").textContent = "";
+    clearUpload();
     fail(error);
   }
   updateGenerate();
@@ -101,6 +138,8 @@ async function choose(file) {
 
 const drop = $("drop");
 $("file-input").addEventListener("change", (e) => choose(e.target.files[0]));
+$("file-input").addEventListener("click", (e) => e.stopPropagation());
+drop.addEventListener("click", () => $("file-input").click());
 drop.addEventListener("keydown", (e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); $("file-input").click(); } });
 ["dragenter", "dragover"].forEach((name) => drop.addEventListener(name, (e) => { e.preventDefault(); drop.classList.add("over"); }));
 ["dragleave", "drop"].forEach((name) => drop.addEventListener(name, (e) => { e.preventDefault(); drop.classList.remove("over"); }));
@@ -109,6 +148,7 @@ drop.addEventListener("drop", (e) => choose(e.dataTransfer.files[0]));
 // ---------- styles ----------
 
 async function loadStyles() {
+  $("styles-placeholder") && ($("styles-placeholder").textContent = "Loading styles…");
   const { styles } = await api("/styles");
   const box = $("styles");
   box.textContent = "";
@@ -153,6 +193,7 @@ $("generate").addEventListener("click", async () => {
       body: { fileKey: state.upload.fileKey, style: state.style, ...(state.connectionId ? { connectionId: state.connectionId } : {}) },
     });
     showJob(accepted.jobId, state.upload.objectUrl);
+    $("job-heading").focus({ preventScroll: true });
     setQuota(accepted.remainingQuota);
     update({ jobId: accepted.jobId, status: accepted.status });
     loadHistory();
@@ -162,11 +203,13 @@ $("generate").addEventListener("click", async () => {
   }
 });
 
-function showJob(jobId, originalUrl) {
-  state.job = { jobId, status: "queued" };
+function showJob(jobId, originalUrl, status = "queued") {
+  state.job = { jobId, status };
   $("job-card").hidden = false;
-  $("job-card").dataset.status = "queued";
-  $("original").src = originalUrl;
+  $("job-card").dataset.status = status;
+  $("original").hidden = !originalUrl;
+  $("original-missing").hidden = Boolean(originalUrl);
+  if (originalUrl) $("original").src = originalUrl; else $("original").removeAttribute("src");
   $("result").hidden = true;
   $("result").removeAttribute("src");
   $("spinner").hidden = false;
@@ -176,7 +219,18 @@ function showJob(jobId, originalUrl) {
   schedulePoll();
 }
 
+function hideJob() {
+  clearTimeout(state.pollTimer);
+  state.job = null;
+  $("job-card").hidden = true;
+  $("result").removeAttribute("src");
+  $("download").removeAttribute("href");
+  $("download").hidden = true;
+  updateGenerate();
+}
+
 function update(message) {
+  refreshRow(message);
   if (!state.job || message.jobId !== state.job.jobId) return;
   if (TERMINAL.has(state.job.status) && !TERMINAL.has(message.status)) return; // a late poll
   state.job.status = message.status;
@@ -189,13 +243,13 @@ function update(message) {
     $("download").href = message.resultUrl;
     $("download").hidden = false;
     $("result-caption").textContent = "Your new profile photo";
+    announce("Your new profile photo is ready.");
     loadHistory();
     loadUsage();
   } else if (message.status === "failed") {
     $("spinner").hidden = true;
-    const code = (message.error && message.error.code) || "generation_failed";
     $("result-caption").textContent = "Failed";
-    notify(FAILURES[code] || (message.error && message.error.message) || FAILURES.generation_failed);
+    showFailure(message);
     loadHistory();
     loadUsage();
   } else {
@@ -203,6 +257,17 @@ function update(message) {
   }
   updateGenerate();
   if (!TERMINAL.has(message.status)) schedulePoll();
+}
+
+// A pushed status carries the error code; the job view also says whether it was charged.
+async function showFailure(message) {
+  let error = message.error;
+  if (!error || typeof error.charged !== "boolean") {
+    try { error = (await api(`/jobs/${encodeURIComponent(message.jobId)}`)).error || error; } catch (_) { /* keep what we have */ }
+  }
+  const text = failureText(error);
+  notify(text);
+  announce(`The job failed. ${text}`);
 }
 
 function paintTimeline(status) {
@@ -280,59 +345,96 @@ async function loadUsage() {
   }
 }
 
-async function loadHistory() {
+const HISTORY_PAGE = 10;
+
+// The first page replaces the list; "Show older jobs" appends the next one.
+async function loadHistory(more = false) {
   let page;
-  try { page = await api("/jobs?limit=10"); } catch (error) { return; }
+  const query = `limit=${HISTORY_PAGE}${more && state.historyToken ? `&nextToken=${encodeURIComponent(state.historyToken)}` : ""}`;
+  try { page = await api(`/jobs?${query}`); } catch (error) { return null; }
   const list = $("history");
-  list.textContent = "";
-  if (!page.items.length) {
+  if (!more) list.textContent = "";
+  state.historyToken = page.nextToken;
+  $("more-history").hidden = !page.nextToken;
+  if (!more && !page.items.length) {
     list.innerHTML = '<li class="muted">No jobs yet.</li>';
-    return;
+    return page;
   }
-  for (const job of page.items) {
-    const li = document.createElement("li");
-    const thumb = job.resultUrl ? document.createElement("img") : document.createElement("div");
-    thumb.className = "thumb";
-    if (job.resultUrl) { thumb.src = job.resultUrl; thumb.alt = `${job.style} result`; }
-    const meta = document.createElement("div");
-    meta.className = "meta";
-    meta.innerHTML = "<strong></strong><div></div>";
-    meta.querySelector("strong").textContent = state.styleNames[job.style] || job.style;
-    const when = new Date(job.createdAt).toLocaleString([], { dateStyle: "medium", timeStyle: "short" });
-    const took = job.processingTime ? ` · ${(job.processingTime / 1000).toFixed(1)} s` : "";
-    meta.querySelector("div").textContent = `${when}${took}${job.error ? ` · ${job.error.message}` : ""}`;
-    const badge = document.createElement(job.resultUrl ? "a" : "span");
-    badge.className = `badge ${job.status}`;
-    badge.textContent = job.status;
-    if (job.resultUrl) { badge.href = job.resultUrl; badge.download = `profilephoto-${job.jobId}.png`; badge.title = "Download"; }
-    li.append(thumb, meta, badge);
-    if (job.status === "completed" || job.status === "failed") li.append(deleteButton(job));
-    list.appendChild(li);
+  for (const job of page.items) list.appendChild(historyRow(job));
+  return page;
+}
+
+function historyRow(job) {
+  const li = document.createElement("li");
+  li.dataset.jobId = job.jobId;
+  const styleName = state.styleNames[job.style] || job.style;
+  const when = new Date(job.createdAt).toLocaleString([], { dateStyle: "medium", timeStyle: "short" });
+  const thumb = job.resultUrl ? document.createElement("img") : document.createElement("div");
+  thumb.className = "thumb";
+  if (job.resultUrl) { thumb.src = job.resultUrl; thumb.alt = `${styleName} profile photo`; }
+  const meta = document.createElement("div");
+  meta.className = "meta";
+  meta.innerHTML = "<strong></strong><div></div>";
+  meta.querySelector("strong").textContent = styleName;
+  const took = job.processingTime ? ` · ${(job.processingTime / 1000).toFixed(1)} s` : "";
+  const failure = job.error ? ` · ${failureText(job.error)}` : "";
+  meta.querySelector("div").textContent = `${when}${took}${failure}`;
+  const badge = document.createElement("span");
+  badge.className = `badge ${job.status}`;
+  badge.textContent = job.status;
+  li.append(thumb, meta, badge);
+  if (job.resultUrl) {
+    const link = document.createElement("a");
+    link.className = "download-link";
+    link.href = job.resultUrl;
+    link.download = `profilephoto-${job.jobId}.png`;
+    link.textContent = "Download";
+    link.setAttribute("aria-label", `Download the ${styleName} photo from ${when}`);
+    li.append(link);
   }
+  if (TERMINAL.has(job.status)) li.append(deleteButton(job, `${styleName} job from ${when}`));
+  return li;
+}
+
+// A live status moves its history row too, so the list never contradicts the result card.
+function refreshRow(message) {
+  const row = document.querySelector(`#history li[data-job-id="${CSS.escape(message.jobId)}"]`);
+  if (!row) return;
+  const badge = row.querySelector(".badge");
+  badge.className = `badge ${message.status}`;
+  badge.textContent = message.status;
+}
+
+function historyNotice(text) {
+  $("history-notice").textContent = text;
+  $("history-notice").hidden = !text;
 }
 
 // Your selfie is yours: a finished job can be deleted with its original and its result.
-function deleteButton(job) {
+function deleteButton(job, name) {
   const button = document.createElement("button");
   button.className = "delete";
   button.type = "button";
   button.textContent = "Delete";
+  button.setAttribute("aria-label", `Delete the ${name}`);
   button.title = "Delete this job, its original photo and its result";
   button.addEventListener("click", async () => {
     if (!confirm("Delete this job with its original photo and its result? This cannot be undone.")) return;
     button.disabled = true;
     try {
       await api(`/jobs/${encodeURIComponent(job.jobId)}`, { method: "DELETE" });
-      notify("Deleted: the original photo and the result are gone from the server.", "info");
+      if (state.job && state.job.jobId === job.jobId) hideJob();
+      historyNotice("Deleted: the original photo and the result are gone from the server.");
     } catch (error) {
-      fail(error);
+      historyNotice(explain(error));
     }
     loadHistory();
   });
   return button;
 }
 
-$("refresh-history").addEventListener("click", loadHistory);
+$("refresh-history").addEventListener("click", () => { historyNotice(""); loadHistory(); });
+$("more-history").addEventListener("click", () => loadHistory(true));
 
 // ---------- start ----------
 
@@ -346,9 +448,18 @@ async function start(token) {
   $("token-card").hidden = true;
   notify("");
   await loadStyles().catch(fail);
-  loadHistory();
+  const page = await loadHistory();
+  resumeUnfinished(page);
   if (state.socket) { const old = state.socket; state.socket = null; old.close(); }
   connect();
+}
+
+// After a reload, the newest job that has not finished is watched again.
+function resumeUnfinished(page) {
+  const running = page && page.items.find((job) => !TERMINAL.has(job.status));
+  if (!running || state.job) return;
+  showJob(running.jobId, null, running.status);
+  update(running);
 }
 
 const initial = readToken();
