@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import httpx
 import pytest
+from PIL import Image
 
 from profilephoto.entrypoints.sample_photo import sample_portrait
 from tests.e2e.local_server import LocalServer
+from tests.integration.fake_gemini import FakeGemini, image_reply
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "browser"
@@ -163,8 +166,12 @@ def photo(tmp_path: Path) -> Path:
 
 
 def test_a_reload_mid_job_resumes_it_and_its_history_row_follows(tmp_path, page, photo):
-    # Generation takes a few seconds, so the reload lands while the job runs.
-    server = LocalServer(tmp_path / "data", env={"LOCAL_GENERATOR_DELAY": "6"}).start()
+    # The model takes a few seconds, so the reload lands while the job runs.
+    result = io.BytesIO()
+    Image.open(io.BytesIO(sample_portrait())).save(result, format="PNG")
+    model = FakeGemini(default=replace(image_reply(result.getvalue()), delay=6)).start()
+    gemini = {"GEMINI_API_KEY": "test-key", "GOOGLE_GEMINI_BASE_URL": model.url}
+    server = LocalServer(tmp_path / "data", env=gemini).start()
     try:
         sign_in(page, server, "rita")
         upload(page, photo)
@@ -184,11 +191,11 @@ def test_a_reload_mid_job_resumes_it_and_its_history_row_follows(tmp_path, page,
         page.wait_for_selector(f'#history li[data-job-id="{job_id}"] .badge.completed')
     finally:
         server.stop()
+        model.stop()
 
 
 def test_a_heic_photo_gets_a_placeholder_instead_of_a_broken_preview(server, page, tmp_path):
     import pillow_heif
-    from PIL import Image
 
     pillow_heif.register_heif_opener()
     heic = tmp_path / "me.heic"
