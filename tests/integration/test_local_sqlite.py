@@ -77,6 +77,29 @@ def test_two_openers_of_one_file_still_admit_exactly_one_at_the_limit(tmp_path):
         uow.close()
 
 
+def test_an_opener_of_a_fresh_file_waits_for_another_process_writing_to_it(tmp_path):
+    # Another process (here: a plain connection) writes to the fresh, not yet WAL file.
+    # Switching to WAL then fails at once with "database is locked", busy_timeout or not,
+    # which is what two `profilephoto` processes sharing one new data directory meet.
+    path = tmp_path / "db.sqlite3"
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    other.execute("CREATE TABLE elsewhere (n INTEGER)")
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("INSERT INTO elsewhere VALUES (1)")
+    finish = threading.Timer(0.3, lambda: other.execute("COMMIT"))
+    finish.start()
+    uow = SqliteUnitOfWork(path, busy_timeout=30)
+    try:
+        uow.reserve_and_create_job(job(1), "alice#2026-11-29", 10, TTL, NOW)
+        assert uow.usage.get("alice#2026-11-29").count == 1
+    finally:
+        finish.join()
+        other.close()
+        uow.close()
+    mode = sqlite3.connect(path).execute("PRAGMA journal_mode").fetchone()
+    assert mode == ("wal",)
+
+
 def test_a_locked_database_is_service_unavailable_and_writes_nothing(tmp_path):
     path = tmp_path / "db.sqlite3"
     uow = SqliteUnitOfWork(path, busy_timeout=0.05)

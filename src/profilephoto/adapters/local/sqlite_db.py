@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -59,12 +60,35 @@ class SqliteDatabase:
         conn.execute("PRAGMA foreign_keys = ON")
         with self._lock:
             if not self._ready:
-                conn.execute("PRAGMA journal_mode = WAL")
-                conn.execute("PRAGMA synchronous = NORMAL")
-                conn.executescript(self._schema)
+                self._prepare(conn)
                 self._ready = True
             self._all.append(conn)
         return conn
+
+    def _prepare(self, conn: sqlite3.Connection) -> None:
+        """Switch the file to WAL and create the schema, waiting out other openers.
+
+        Switching to WAL takes an exclusive lock, and SQLite answers "database is locked"
+        at once, without calling the busy handler, when waiting could deadlock (this
+        connection holds a shared lock while another process writes or switches too). Two
+        processes opening one fresh data directory meet exactly that, so the setup (every
+        step of it idempotent) is retried until `busy_timeout` runs out.
+        """
+        deadline = time.monotonic() + self._busy_timeout
+        pause = 0.005
+        while True:
+            try:
+                conn.execute("PRAGMA journal_mode = WAL")
+                conn.execute("PRAGMA synchronous = NORMAL")
+                conn.executescript(self._schema)
+                return
+            except sqlite3.OperationalError as error:
+                if not _is_busy(error) or time.monotonic() + pause > deadline:
+                    raise
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+            time.sleep(pause)
+            pause = min(pause * 2, 0.1)
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -100,3 +124,11 @@ class SqliteDatabase:
         for conn in conns:
             conn.close()
         self._local = threading.local()
+
+
+def _is_busy(error: sqlite3.Error) -> bool:
+    """SQLITE_BUSY or SQLITE_LOCKED, whatever the extended code."""
+    code = getattr(error, "sqlite_errorcode", None)
+    if code is None:
+        return "locked" in str(error) or "busy" in str(error)
+    return code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
