@@ -131,6 +131,25 @@ def test_an_idempotency_record_is_stored_with_the_job_and_blocks_a_twin(uow):
     assert uow.idempotency.get("alice#other", NOW) is None
 
 
+def test_a_record_whose_job_failed_is_taken_over_only_by_naming_that_job(uow):
+    record = IdempotencyRecord(
+        key="alice#k", request_hash="h", job_id=job(1).job_id, expires_at=NOW + timedelta(hours=24)
+    )
+    uow.reserve_and_create_job(job(1), USAGE, 10, TTL, NOW, record)
+    retry = record.model_copy(update={"job_id": job(2).job_id})
+    with pytest.raises(ConditionFailed):  # it names a job the record does not name
+        uow.reserve_and_create_job(job(2), USAGE, 10, TTL, NOW, retry, replaces=job(9).job_id)
+    assert used(uow) == 1 and uow.jobs.get(job(2).job_id) is None
+    uow.reserve_and_create_job(job(2), USAGE, 10, TTL, NOW, retry, replaces=job(1).job_id)
+    assert uow.idempotency.get("alice#k", NOW) == retry
+    assert used(uow) == 2
+    # A twin retrying the same takeover finds the record moved on: nothing written.
+    twin = record.model_copy(update={"job_id": job(3).job_id})
+    with pytest.raises(ConditionFailed):
+        uow.reserve_and_create_job(job(3), USAGE, 10, TTL, NOW, twin, replaces=job(1).job_id)
+    assert used(uow) == 2 and uow.jobs.get(job(3).job_id) is None
+
+
 # --- job changes -------------------------------------------------------------------------
 
 

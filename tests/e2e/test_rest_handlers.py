@@ -157,6 +157,16 @@ def test_queue_outage_is_503_and_usage_is_unchanged(memory_runtime):
     assert (status, usage["used"], usage["remainingQuota"]) == (200, 0, 10)
 
 
+def test_the_same_idempotency_key_after_a_503_gets_a_202_and_then_replays_it(memory_runtime):
+    key = uploaded_key(memory_runtime)
+    memory_runtime.queue().fail_next(QueueUnavailable())
+    assert answer(generate(key, **{"Idempotency-Key": "retry-me"}))[0] == 503
+    status, body = answer(generate(key, **{"Idempotency-Key": "retry-me"}))
+    assert (status, body["status"]) == (202, "queued")
+    assert answer(generate(key, **{"Idempotency-Key": "retry-me"})) == (status, body)
+    assert answer(api.handler(rest("usage"), CONTEXT))[1]["used"] == 1
+
+
 def test_idempotency_key_replays_and_conflicts(memory_runtime):
     key = uploaded_key(memory_runtime)
     first = answer(generate(key, **{"Idempotency-Key": "abc-123"}))

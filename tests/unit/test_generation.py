@@ -194,14 +194,67 @@ def test_concurrent_twins_with_one_idempotency_key_create_one_job(world):
     assert used_today(world) == 1
 
 
-def test_a_replay_of_a_request_that_could_not_be_queued_is_still_503(world):
+def test_the_same_request_and_key_after_a_503_runs_again_and_can_succeed(world):
     key = world.upload()
     world.queue.fail_next(QueueUnavailable())
     with pytest.raises(QueueUnavailable):
         world.generation.request_generation(ALICE, key, "professional", idempotency_key="k")
+    retried = world.generation.request_generation(ALICE, key, "professional", idempotency_key="k")
+    assert world.uow.jobs.get(retried.job_id).status is JobStatus.QUEUED
+    assert [m.job_id for m in world.queue.sent] == [retried.job_id]
+    assert used_today(world) == 1
+    # After the 202, the key replays the 202: no third job, nothing more charged.
+    again = world.generation.request_generation(ALICE, key, "professional", idempotency_key="k")
+    assert again.job_id == retried.job_id
+    assert used_today(world) == 1 and len(world.queue.sent) == 1
+
+
+def test_a_retry_while_the_queue_is_still_down_is_503_again_and_charges_nothing(world):
+    key = world.upload()
+    world.queue.fail_next(QueueUnavailable(), times=2)
+    for _ in range(2):
+        with pytest.raises(QueueUnavailable):
+            world.generation.request_generation(ALICE, key, "professional", idempotency_key="k")
+    assert used_today(world) == 0
+    assert {j.status for j in world.uow.job_records.values()} == {JobStatus.FAILED}
+
+
+def test_concurrent_retries_after_a_503_create_one_new_job(world):
+    key = world.upload()
+    world.queue.fail_next(QueueUnavailable())
     with pytest.raises(QueueUnavailable):
         world.generation.request_generation(ALICE, key, "professional", idempotency_key="k")
-    assert used_today(world) == 0
+    start = threading.Barrier(10)
+    answers = []
+
+    def retry() -> None:
+        start.wait()
+        answers.append(
+            world.generation.request_generation(ALICE, key, "professional", idempotency_key="k")
+        )
+
+    threads = [threading.Thread(target=retry) for _ in range(10)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(answers) == 10 and len({a.job_id for a in answers}) == 1
+    assert used_today(world) == 1 and len(world.queue.sent) == 1
+
+
+def test_a_worker_that_claims_the_job_before_the_api_marks_it_queued_still_gets_a_202(world):
+    # The fastest worker imaginable: it takes and finishes the job inside the send.
+    send = world.queue.send
+
+    def send_and_process_at_once(message):
+        send(message)
+        world.process_all()
+
+    world.queue.send = send_and_process_at_once
+    accepted = world.generate()
+    assert accepted.status is JobStatus.QUEUED and accepted.remaining_quota == 9
+    assert world.uow.jobs.get(accepted.job_id).status is JobStatus.COMPLETED
+    assert used_today(world) == 1
 
 
 def test_the_first_call_creates_the_user_from_the_token_claims(world):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 
 from profilephoto.domain.config import ServiceConfig
 from profilephoto.domain.errors import (
@@ -13,6 +14,7 @@ from profilephoto.domain.errors import (
     InvalidRequest,
     QueueUnavailable,
     QuotaExceeded,
+    ServiceUnavailable,
     UploadNotFound,
 )
 from profilephoto.domain.job_lifecycle import fail, mark_queued
@@ -29,6 +31,8 @@ from profilephoto.domain.ports import Clock, IdGenerator, JobQueue, ObjectStore,
 from profilephoto.domain.quota import daily_limit, quota_day, usage_today
 from profilephoto.domain.styles import StyleCatalog
 from profilephoto.domain.upload_policy import check_key_owner
+
+log = logging.getLogger(__name__)
 
 MAX_IDEMPOTENCY_KEY = 128
 MAX_CONNECTION_ID = 128
@@ -85,7 +89,8 @@ class GenerationService:
         idem_key = check_idempotency_key(idempotency_key)
         fingerprint = request_hash(key, style.id, connection_id)
         record_key = f"{identity.user_id}#{idem_key}"
-        if idem_key is not None and (replay := self._replay(record_key, fingerprint)):
+        earlier = self._earlier(record_key, fingerprint) if idem_key is not None else None
+        if earlier is not None and (replay := self._replayed(earlier)):
             return replay
 
         info = self._uploads.head(key)
@@ -120,15 +125,24 @@ class GenerationService:
             )
         try:
             used = self._uow.reserve_and_create_job(
-                job, day.key, limit, day.expires_at(), now, record
+                job,
+                day.key,
+                limit,
+                day.expires_at(),
+                now,
+                record,
+                replaces=earlier.job_id if earlier is not None else None,
             )
         except QuotaExceeded as exceeded:
             raise QuotaExceeded(retry_after=day.seconds_until_reset(now)) from exceeded
         except ConditionFailed:
             # Only a concurrent twin holding the same Idempotency-Key gets here.
-            if idem_key is not None and (replay := self._replay(record_key, fingerprint)):
+            if idem_key is None:
+                raise
+            twin = self._earlier(record_key, fingerprint)
+            if twin is not None and (replay := self._replayed(twin)):
                 return replay
-            raise
+            raise QueueUnavailable() from None  # the twin's attempt failed too: retry again
         try:
             self._queue.send(
                 JobMessage(
@@ -142,22 +156,39 @@ class GenerationService:
             error = JobError(code=exc.code, message=exc.message)
             self._uow.apply(fail(job, error, self._clock.now()))
             raise
-        self._uow.apply(mark_queued(job, self._clock.now()))
+        self._mark_queued(job)
         return GenerationAccepted(
             job_id=job.job_id, status=JobStatus.QUEUED, remaining_quota=max(0, limit - used)
         )
 
-    def _replay(self, record_key: str, fingerprint: str) -> GenerationAccepted | None:
-        """The first answer for a reused Idempotency-Key; 409 when the body differs."""
+    def _mark_queued(self, job: Job) -> None:
+        """pending -> queued; the job is on the queue whatever this write says, so it is a 202.
+
+        A worker may have claimed (even finished) the job before this write; a write that
+        fails leaves a pending job that a claim still accepts and the sweep re-queues.
+        """
+        try:
+            self._uow.apply(mark_queued(job, self._clock.now()))
+        except (ConditionFailed, ServiceUnavailable) as error:
+            log.info(
+                "job queued but not marked queued",
+                extra={"jobId": job.job_id, "userId": job.user_id, "code": error.code},
+            )
+
+    def _earlier(self, record_key: str, fingerprint: str) -> IdempotencyRecord | None:
+        """The live record of a reused Idempotency-Key; 409 when the body differs."""
         record = self._uow.idempotency.get(record_key, self._clock.now())
-        if record is None:
-            return None
-        if record.request_hash != fingerprint:
+        if record is not None and record.request_hash != fingerprint:
             raise IdempotencyConflict()
+        return record
+
+    def _replayed(self, record: IdempotencyRecord) -> GenerationAccepted | None:
+        """The first answer again, or None when it was a 5xx: that is never final
+        (docs/api.md), so the request runs again and takes the record over."""
         job = self._uow.jobs.get(record.job_id)
         if job is not None and job.error is not None and job.error.code == QueueUnavailable.code:
-            raise QueueUnavailable()
-        user_id = record_key.split("#", 1)[0]
+            return None
+        user_id = record.key.split("#", 1)[0]
         return GenerationAccepted(
             job_id=record.job_id,
             status=JobStatus.QUEUED,

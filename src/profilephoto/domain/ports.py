@@ -117,10 +117,13 @@ class UnitOfWork(Protocol):
         expires_at: int,
         now: datetime,
         idempotency: IdempotencyRecord | None = None,
+        *,
+        replaces: str | None = None,
     ) -> int:
         """One atomic commit: count one unit under `usage_key` (only if `count < limit`)
         and create `job` (only if its id is new), plus the idempotency record if given
-        (only if none is live). Returns the new count. Raises QuotaExceeded when the
+        (only if none is live, or the live one names the job `replaces`: a request that
+        was answered 5xx runs again). Returns the new count. Raises QuotaExceeded when the
         limit is reached, ConditionFailed when the job id or idempotency key is taken;
         in every failure nothing is written. `expires_at` is the usage record's ttl.
         """

@@ -57,6 +57,8 @@ class DynamoDbUnitOfWork:
         expires_at: int,
         now: datetime,
         idempotency: IdempotencyRecord | None = None,
+        *,
+        replaces: str | None = None,
     ) -> int:
         if limit <= 0:
             # `attribute_not_exists(count)` would admit a first unit whatever the limit.
@@ -72,13 +74,18 @@ class DynamoDbUnitOfWork:
             }
         }
         if idempotency is not None:
+            # An expired record may linger until DynamoDB's TTL sweeps it.
+            condition = "attribute_not_exists(jobId) OR expiresAt <= :now"
+            values = {":now": av(iso_z(now))}
+            if replaces is not None:
+                condition += " OR idemJobId = :replaces"
+                values[":replaces"] = av(replaces)
             rest["idempotency"] = {
                 "Put": {
                     "TableName": tables.jobs,
                     "Item": idempotency_item(idempotency),
-                    # An expired record may linger until DynamoDB's TTL sweeps it.
-                    "ConditionExpression": "attribute_not_exists(jobId) OR expiresAt <= :now",
-                    "ExpressionAttributeValues": {":now": av(iso_z(now))},
+                    "ConditionExpression": condition,
+                    "ExpressionAttributeValues": values,
                 }
             }
         operation = "dynamodb.reserve_and_create_job"

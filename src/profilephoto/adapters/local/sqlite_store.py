@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from datetime import datetime
 from pathlib import Path
@@ -96,12 +97,15 @@ class SqliteUnitOfWork:
         expires_at: int,
         now: datetime,
         idempotency: IdempotencyRecord | None = None,
+        *,
+        replaces: str | None = None,
     ) -> int:
         user_id, date = usage_key.split("#", 1)
         with self.db.transaction() as conn:
             if conn.execute("SELECT 1 FROM jobs WHERE job_id = ?", (job.job_id,)).fetchone():
                 raise ConditionFailed(f"job {job.job_id} exists")
-            if idempotency is not None and _live_idempotency(conn, idempotency.key, now):
+            live = _live_idempotency(conn, idempotency.key, now) if idempotency else None
+            if live is not None and live.job_id != replaces:
                 raise ConditionFailed("idempotency key in use")
             row = conn.execute(
                 "SELECT count FROM usage WHERE user_id_date = ?", (usage_key,)
@@ -155,8 +159,10 @@ def _count_images(conn: sqlite3.Connection, user_id: str, images: int) -> None:
         conn.execute("UPDATE users SET body = ? WHERE user_id = ?", (dump(counted), user_id))
 
 
-def _live_idempotency(conn: sqlite3.Connection, key: str, now: datetime) -> bool:
+def _live_idempotency(
+    conn: sqlite3.Connection, key: str, now: datetime
+) -> IdempotencyRecord | None:
     row = conn.execute(
-        "SELECT 1 FROM idempotency WHERE key = ? AND expires_at > ?", (key, iso_z(now))
+        "SELECT body FROM idempotency WHERE key = ? AND expires_at > ?", (key, iso_z(now))
     ).fetchone()
-    return row is not None
+    return IdempotencyRecord.model_validate(json.loads(row["body"])) if row else None

@@ -50,12 +50,15 @@ class InMemoryUnitOfWork(FaultInjector):
         expires_at: int,
         now: datetime,
         idempotency: IdempotencyRecord | None = None,
+        *,
+        replaces: str | None = None,
     ) -> int:
         self._maybe_fail("reserve_and_create_job")
         with self.lock:
             if job.job_id in self.job_records:
                 raise ConditionFailed(f"job {job.job_id} exists")
-            if idempotency is not None and self.idempotency.get(idempotency.key, now):
+            live = self.idempotency.get(idempotency.key, now) if idempotency else None
+            if live is not None and live.job_id != replaces:
                 raise ConditionFailed("idempotency key in use")
             current = self.usage_records.get(usage_key)
             count = current.count if current else 0
