@@ -13,14 +13,23 @@ def test_a_presigned_upload_stores_the_bytes_under_the_key(objects):
     assert request.method == "PUT"
     assert request.headers["Content-Type"] == "image/jpeg"
     objects.upload(request, JPEG)
-    info = objects.store.head(KEY)
+    info = objects.store.peek(KEY, 16)
     assert info is not None
     assert (info.key, info.size, info.content_type) == (KEY, len(JPEG), "image/jpeg")
     assert objects.store.read(KEY) == JPEG
 
 
-def test_head_of_a_missing_object_is_none_and_read_raises_not_found(objects):
-    assert objects.store.head("uploads/nobody/none.jpg") is None
+def test_a_peek_gives_the_size_type_and_first_bytes_in_one_answer(objects):
+    objects.store.write("uploads/alice/a.jpg", JPEG, "image/jpeg")
+    info = objects.store.peek("uploads/alice/a.jpg", 32)
+    assert (info.size, info.content_type, info.first_bytes) == (len(JPEG), "image/jpeg", JPEG[:32])
+    objects.store.write("uploads/alice/short.png", b"\x89PNG", "image/png")
+    short = objects.store.peek("uploads/alice/short.png", 32)
+    assert (short.size, short.first_bytes) == (4, b"\x89PNG")
+
+
+def test_peek_of_a_missing_object_is_none_and_read_raises_not_found(objects):
+    assert objects.store.peek("uploads/nobody/none.jpg", 16) is None
     with pytest.raises(ObjectNotFound):
         objects.store.read("uploads/nobody/none.jpg")
 
@@ -31,7 +40,7 @@ def test_write_replaces_and_delete_is_idempotent(objects):
     assert objects.store.read("results/alice/job_1.png") == b"second"
     objects.store.delete("results/alice/job_1.png")
     objects.store.delete("results/alice/job_1.png")
-    assert objects.store.head("results/alice/job_1.png") is None
+    assert objects.store.peek("results/alice/job_1.png", 16) is None
 
 
 def test_uri_names_the_bucket_and_ends_with_the_key(objects):

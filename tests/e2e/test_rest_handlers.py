@@ -148,6 +148,14 @@ def test_quota_exhaustion_is_429_with_retry_after_on_generate_and_presign(memory
     assert (status, body["code"]) == (429, "quota_exceeded")
 
 
+def test_a_non_image_is_400_invalid_image_and_usage_is_unchanged(memory_runtime):
+    key = uploaded_key(memory_runtime)
+    memory_runtime.uploads().write(key, b"<html>not a photo</html>", "image/jpeg")
+    status, body = answer(generate(key))
+    assert (status, body["code"]) == (400, "invalid_image")
+    assert answer(api.handler(rest("usage"), CONTEXT))[1]["used"] == 0
+
+
 def test_queue_outage_is_503_and_usage_is_unchanged(memory_runtime):
     key = uploaded_key(memory_runtime)
     memory_runtime.queue().fail_next(QueueUnavailable())

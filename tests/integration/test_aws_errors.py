@@ -107,13 +107,13 @@ def test_a_transaction_conflict_is_retried_before_giving_up():
     assert used == 3
 
 
-def test_s3_not_found_is_none_on_head_and_object_not_found_on_read():
+def test_s3_not_found_is_none_on_peek_and_object_not_found_on_read():
     client, stubber = stubbed("s3")
-    stubber.add_client_error("head_object", service_error_code="404", http_status_code=404)
+    stubber.add_client_error("get_object", service_error_code="NoSuchKey", http_status_code=404)
     stubber.add_client_error("get_object", service_error_code="NoSuchKey", http_status_code=404)
     store = S3ObjectStore(client, "bucket")
     with stubber:
-        assert store.head("uploads/alice/none.jpg") is None
+        assert store.peek("uploads/alice/none.jpg", 16) is None
         with pytest.raises(ObjectNotFound):
             store.read("uploads/alice/none.jpg")
 

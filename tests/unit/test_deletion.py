@@ -24,8 +24,10 @@ def test_deleting_a_finished_job_removes_its_photos_and_record_but_not_the_charg
 
 
 def test_a_failed_job_can_be_deleted_too(world):
-    key = world.upload(data=b"not an image at all")
+    key = world.upload()
     accepted = world.generation.request_generation(ALICE, key, "casual")
+    # Re-PUT through the still valid upload URL after /generate checked it.
+    world.uploads.write(key, b"not an image at all", "image/jpeg")
     world.process_all()
     world.deletion.delete_job(ALICE, accepted.job_id)
     assert key not in world.uploads.objects

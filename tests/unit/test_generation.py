@@ -7,6 +7,7 @@ from profilephoto.domain.errors import (
     FileTooLarge,
     Forbidden,
     IdempotencyConflict,
+    InvalidImage,
     InvalidRequest,
     QueueUnavailable,
     QuotaExceeded,
@@ -134,6 +135,29 @@ def test_an_oversized_stored_object_is_refused():
     world.uploads.write(key, JPEG * 10, "image/jpeg")
     with pytest.raises(FileTooLarge):
         world.generation.request_generation(ALICE, key, "professional")
+
+
+def test_a_text_file_named_jpg_is_400_invalid_image_and_nothing_is_charged(world):
+    key = world.upload(data=b"I am a text file, not a photo" * 10)
+    with pytest.raises(InvalidImage):
+        world.generation.request_generation(ALICE, key, "professional")
+    assert used_today(world) == 0
+    assert world.uow.job_records == {} and world.queue.sent == []
+
+
+@pytest.mark.parametrize(
+    "first",
+    [
+        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",
+        b"RIFF\x24\x00\x00\x00WEBPVP8 ",
+        b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00",
+        b"\x00\x00\x00\x1cftypmif1\x00\x00\x00\x00",
+    ],
+    ids=["png", "webp", "heic", "heif"],
+)
+def test_every_accepted_image_signature_is_charged_and_queued(world, first):
+    key = world.upload(data=first + b"\x00" * 64)
+    assert world.generation.request_generation(ALICE, key, "professional").remaining_quota == 9
 
 
 def test_an_unknown_style_lists_the_valid_ones(world):

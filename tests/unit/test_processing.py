@@ -106,8 +106,10 @@ def test_permanent_failures_fail_at_once_and_refund_only_system_faults(error, re
 
 
 def test_an_upload_that_is_not_an_image_fails_as_invalid_image_without_refund(world):
-    key = world.upload(data=b"hello, I am text")
+    key = world.upload()
     world.generation.request_generation(ALICE, key, "professional")
+    # Re-PUT through the still valid upload URL after /generate checked it.
+    world.uploads.write(key, b"hello, I am text", "image/jpeg")
     assert world.process_all() == [Outcome.FAILED]
     assert used(world) == 1
     assert world.generator.calls == []

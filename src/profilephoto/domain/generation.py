@@ -11,12 +11,14 @@ from profilephoto.domain.errors import (
     ConditionFailed,
     FileTooLarge,
     IdempotencyConflict,
+    InvalidImage,
     InvalidRequest,
     QueueUnavailable,
     QuotaExceeded,
     ServiceUnavailable,
     UploadNotFound,
 )
+from profilephoto.domain.image_signature import SIGNATURE_BYTES, looks_like_image
 from profilephoto.domain.job_lifecycle import fail, mark_queued
 from profilephoto.domain.models import (
     GenerationAccepted,
@@ -93,11 +95,7 @@ class GenerationService:
         if earlier is not None and (replay := self._replayed(earlier)):
             return replay
 
-        info = self._uploads.head(key)
-        if info is None:
-            raise UploadNotFound()
-        if info.size > self._config.max_upload_bytes:
-            raise FileTooLarge(f"The upload is larger than {self._config.max_upload_bytes} bytes")
+        self._check_photo(key)
 
         now = self._clock.now()
         user = self._uow.users.record_login(identity, now)
@@ -160,6 +158,17 @@ class GenerationService:
         return GenerationAccepted(
             job_id=job.job_id, status=JobStatus.QUEUED, remaining_quota=max(0, limit - used)
         )
+
+    def _check_photo(self, key: str) -> None:
+        """The stored object exists, is not too large and starts like an image: one call,
+        before anything is charged (a renamed text file costs nothing)."""
+        info = self._uploads.peek(key, SIGNATURE_BYTES)
+        if info is None:
+            raise UploadNotFound()
+        if info.size > self._config.max_upload_bytes:
+            raise FileTooLarge(f"The upload is larger than {self._config.max_upload_bytes} bytes")
+        if not looks_like_image(info.first_bytes):
+            raise InvalidImage("The uploaded file is not a JPEG, PNG, WebP or HEIC image")
 
     def _mark_queued(self, job: Job) -> None:
         """pending -> queued; the job is on the queue whatever this write says, so it is a 202.

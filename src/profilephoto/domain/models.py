@@ -161,6 +161,7 @@ class ObjectInfo(Model):
     key: str
     size: int
     content_type: str | None = None
+    first_bytes: bytes = Field(default=b"", repr=False)
 
 
 class ImageData(Model):

@@ -36,8 +36,9 @@ class ObjectStore(Protocol):
     def presign_upload(self, key: str, content_type: str, expires_in: int) -> PresignedRequest:
         """A PUT any client may make until it expires; it must send the returned headers."""
 
-    def head(self, key: str) -> ObjectInfo | None:
-        """Size and type of the object, or None when there is none. ServiceUnavailable."""
+    def peek(self, key: str, length: int) -> ObjectInfo | None:
+        """Size, type and first `length` bytes (all of them when shorter) of the object, in
+        one call (a ranged GET on S3); None when there is none. ServiceUnavailable."""
 
     def read(self, key: str) -> bytes:
         """The object's bytes; ObjectNotFound when absent, ServiceUnavailable when down."""

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Final
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from profilephoto.adapters.aws.errors import aws_errors, reraise, translate
+from profilephoto.adapters.aws.errors import aws_errors, error_code, reraise, translate
 from profilephoto.domain.errors import ObjectNotFound
 from profilephoto.domain.models import ObjectInfo, PresignedRequest
 
@@ -47,15 +47,28 @@ class S3ObjectStore:
             headers={"Content-Type": content_type, "x-amz-server-side-encryption": SSE},
         )
 
-    def head(self, key: str) -> ObjectInfo | None:
+    def peek(self, key: str, length: int) -> ObjectInfo | None:
+        # One ranged GET costs what a HEAD does and also gives the first bytes; the
+        # object's size is the total in Content-Range ("bytes 0-31/12345").
         try:
-            found = self._client.head_object(Bucket=self.bucket, Key=key)
+            found = self._client.get_object(
+                Bucket=self.bucket, Key=key, Range=f"bytes=0-{max(length, 1) - 1}"
+            )
+            first = found["Body"].read()
         except (ClientError, BotoCoreError) as error:
-            if isinstance(translate(error, "s3.head"), ObjectNotFound):
+            if isinstance(error, ClientError) and error_code(error) == "InvalidRange":
+                return ObjectInfo(key=key, size=0)  # only an empty object has no byte 0
+            if isinstance(translate(error, "s3.peek"), ObjectNotFound):
                 return None
-            reraise(error, "s3.head")
+            reraise(error, "s3.peek")
+        content_range = found.get("ContentRange") or ""
+        total = content_range.rpartition("/")[2]
+        size = int(total) if total.isdecimal() else int(found["ContentLength"])
         return ObjectInfo(
-            key=key, size=int(found["ContentLength"]), content_type=found.get("ContentType")
+            key=key,
+            size=size,
+            content_type=found.get("ContentType"),
+            first_bytes=first[:length],
         )
 
     def read(self, key: str) -> bytes:

@@ -57,16 +57,23 @@ class FilesystemObjectStore:
         _check_key(key)
         return self._signer.url(Grant("GET", self.bucket, key, _expiry(expires_in)))
 
-    def head(self, key: str) -> ObjectInfo | None:
+    def peek(self, key: str, length: int) -> ObjectInfo | None:
         data, meta = self._paths(key)
         with _unavailable():
             try:
-                found = data.stat()
-            except FileNotFoundError:
-                return None
-            if not stat.S_ISREG(found.st_mode):
-                return None  # a "folder" of longer keys, not an object
-            return ObjectInfo(key=key, size=found.st_size, content_type=_content_type(meta))
+                with data.open("rb") as handle:
+                    found = os.fstat(handle.fileno())
+                    if not stat.S_ISREG(found.st_mode):
+                        return None
+                    first = handle.read(length)
+            except (FileNotFoundError, IsADirectoryError):
+                return None  # none, or a "folder" of longer keys, not an object
+            return ObjectInfo(
+                key=key,
+                size=found.st_size,
+                content_type=_content_type(meta),
+                first_bytes=first,
+            )
 
     def read(self, key: str) -> bytes:
         data, _ = self._paths(key)
@@ -122,10 +129,8 @@ class FilesystemObjectStore:
     ) -> tuple[bytes, str]:
         """Verify a presigned GET; the object's bytes and type, or ObjectNotFound."""
         self.verify("GET", key, query, now=now)
-        info = self.head(key)
-        if info is None:
-            raise ObjectNotFound(f"no object {key}")
-        return self.read(key), info.content_type or DEFAULT_CONTENT_TYPE
+        data = self.read(key)
+        return data, _content_type(self._paths(key)[1]) or DEFAULT_CONTENT_TYPE
 
     # --- paths -----------------------------------------------------------------------
 

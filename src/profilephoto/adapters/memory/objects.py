@@ -27,14 +27,15 @@ class InMemoryObjectStore(FaultInjector):
             headers={"Content-Type": content_type},
         )
 
-    def head(self, key: str) -> ObjectInfo | None:
-        self._maybe_fail("head")
+    def peek(self, key: str, length: int) -> ObjectInfo | None:
+        self._maybe_fail("peek")
         with self._lock:
             found = self.objects.get(key)
-        return (
-            None
-            if found is None
-            else ObjectInfo(key=key, size=len(found[0]), content_type=found[1])
+        if found is None:
+            return None
+        data, content_type = found
+        return ObjectInfo(
+            key=key, size=len(data), content_type=content_type, first_bytes=data[:length]
         )
 
     def read(self, key: str) -> bytes:

@@ -15,6 +15,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from profilephoto.domain.errors import (
     Forbidden,
     IdempotencyConflict,
+    InvalidImage,
     InvalidRequest,
     JobFinished,
     JobInProgress,
@@ -32,6 +33,7 @@ from profilephoto.entrypoints.aws_lambda.observability import count, logger
 # The one place where domain errors become HTTP statuses (most specific class first).
 STATUS_BY_ERROR: tuple[tuple[type[ProfilePhotoError], int], ...] = (
     (InvalidRequest, 400),
+    (InvalidImage, 400),
     (Unauthorized, 401),
     (Forbidden, 403),
     (UploadNotFound, 404),
