@@ -12,6 +12,7 @@ BENCHMARKS = (
     "benchmarks.images",
     "benchmarks.photo_check",
     "benchmarks.layer_size",
+    "benchmarks.load_model",
 )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import time
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
@@ -232,3 +233,26 @@ def test_a_user_deletes_a_finished_job_and_its_photos_leave_both_buckets(stack: 
     for bucket in ("pp-uploads", "pp-results"):
         assert s3.list_objects_v2(Bucket=bucket).get("KeyCount") == 0
     assert answer(api.handler(rest("get_job", path=f"/jobs/{job_id}"), CONTEXT))[0] == 404
+
+
+def test_a_transient_failure_sets_the_messages_visibility_to_the_backoff(stack: Stack):
+    from moto.sqs.models import sqs_backends
+
+    from profilephoto.adapters.memory import ScriptedImageGenerator
+    from profilephoto.domain.errors import TransientGenerationError
+
+    sqs = stack.client("sqs")
+    sqs.set_queue_attributes(QueueUrl=stack.queue_url, Attributes={"VisibilityTimeout": "1080"})
+    stack.container.generator.override(ScriptedImageGenerator([TransientGenerationError("503")]))
+    job_id = answer(generate(upload(photo())))[1]["jobId"]
+    batch = receive_batch(stack)
+
+    before = time.time()
+    response = process.handler(batch, CONTEXT)
+    after = time.time()
+
+    assert response == {"batchItemFailures": [{"itemIdentifier": batch["Records"][0]["messageId"]}]}
+    [message] = sqs_backends["123456789012"][REGION].queues["pp-jobs"]._messages
+    assert json.loads(message.body)["jobId"] == job_id
+    # The backoff's first step is 5 s stretched by < 50 %; the queue's timeout is 1080 s.
+    assert before + 5 <= message.visible_at / 1000 <= after + 8

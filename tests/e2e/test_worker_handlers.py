@@ -80,7 +80,10 @@ def test_a_duplicate_delivery_changes_nothing(memory_runtime):
 
 def test_the_last_delivery_fails_and_refunds_instead_of_retrying(memory_runtime):
     message = queued_message(memory_runtime)
-    memory_runtime.generator().then(TransientGenerationError("503"))
+    memory_runtime.generator().then(*[TransientGenerationError("503")] * 3)
+    for delivery in (1, 2):
+        retried = process.handler(batch(message, receive_count=delivery), CONTEXT)
+        assert retried == {"batchItemFailures": [{"itemIdentifier": "msg-0"}]}
     response = process.handler(batch(message, receive_count=3), CONTEXT)
     assert response == {"batchItemFailures": []}
     job = memory_runtime.uow().jobs.get(message["jobId"])
@@ -195,3 +198,58 @@ def test_an_operator_error_emits_its_own_metric_the_alarm_watches(
     assert "GenerationFailed" in emitted  # refunded, and counted as ours
     job = memory_runtime.uow().jobs.get(message["jobId"])
     assert job.error.code == getattr(errors, error).code
+
+
+def throttled_429() -> TransientGenerationError:
+    return TransientGenerationError(
+        "429 RESOURCE_EXHAUSTED", retry_after=timedelta(seconds=53), throttled=True
+    )
+
+
+def test_a_throttled_record_is_postponed_and_the_next_one_handed_back_uncalled(
+    memory_runtime, capsys
+):
+    first, second = queued_message(memory_runtime), queued_message(memory_runtime)
+    memory_runtime.generator().then(throttled_429())
+
+    assert process.handler(batch(first), CONTEXT)["batchItemFailures"]
+    throttled = emf_metrics(capsys.readouterr().out)
+    assert process.handler(batch(second), CONTEXT)["batchItemFailures"]
+    paused = emf_metrics(capsys.readouterr().out)
+
+    assert len(memory_runtime.generator().calls) == 1
+    [(receipt, delay), (_, pause)] = memory_runtime.queue().postponed
+    assert receipt == load("sqs_batch")["Records"][0]["receiptHandle"]
+    assert timedelta(seconds=53) <= delay < timedelta(seconds=80)
+    assert timedelta(seconds=53) <= pause < timedelta(seconds=80)
+    assert throttled["ModelCallsThrottled"]["ModelCallsThrottled"] == [1.0]
+    assert throttled["RetryDelay"]["RetryDelay"][0] == delay.total_seconds()
+    assert "ModelCallsPaused" in paused and "ModelCallsThrottled" not in paused
+    assert memory_runtime.uow().jobs.get(second["jobId"]).attempts == 0
+
+
+def test_every_metric_an_alarm_watches_is_one_the_worker_emits(memory_runtime, capsys):
+    from cfnlint.decode import decode
+
+    from profilephoto.domain.errors import GenerationFailed
+    from tests.integration.test_template import TEMPLATE_PATH
+
+    template, _ = decode(str(TEMPLATE_PATH))
+    watched = set()
+    for resource in template["Resources"].values():
+        if resource["Type"] != "AWS::CloudWatch::Alarm":
+            continue
+        alarm = resource["Properties"]
+        stats = [m["MetricStat"]["Metric"] for m in alarm.get("Metrics", []) if "MetricStat" in m]
+        for metric in [alarm, *stats]:
+            if metric.get("Namespace") == "ProfilePhoto":
+                watched.add(metric["MetricName"])
+
+    ok, broken, limited = (queued_message(memory_runtime) for _ in range(3))
+    memory_runtime.generator().then(None, GenerationFailed("no image"), throttled_429())
+    for message in (ok, broken, limited):
+        process.handler(batch(message), CONTEXT)
+    emitted = emf_metrics(capsys.readouterr().out)
+
+    assert watched >= {"GenerationFailed", "ModelCallsThrottled"}
+    assert watched <= set(emitted)

@@ -6,6 +6,7 @@ import logging
 import socket
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 
@@ -355,3 +356,53 @@ def test_the_api_key_never_shows_in_errors_or_logs(fake, caplog, reply):
 def test_a_generator_without_a_key_is_refused_at_construction():
     with pytest.raises(ValueError, match="GEMINI_API_KEY"):
         GeminiImageGenerator(api_key="", model_name=MODEL, timeout_seconds=5)
+
+
+def quota_exhausted(retry_delay: object) -> Reply:
+    """A 429 as Gemini sends it (googleapis/python-genai#1875): RetryInfo in error.details."""
+    details = [
+        {"@type": "type.googleapis.com/google.rpc.Help", "links": []},
+        {"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": retry_delay},
+    ]
+    body = {
+        "error": {
+            "code": 429,
+            "message": "You exceeded your current quota. Please retry in 53.016342224s.",
+            "status": "RESOURCE_EXHAUSTED",
+            "details": details,
+        }
+    }
+    return Reply(429, body)
+
+
+@pytest.mark.parametrize(
+    ("retry_delay", "expected"),
+    [("53s", timedelta(seconds=53)), ("12.771204034s", timedelta(seconds=12.771204))],
+)
+def test_a_429_carries_the_retry_delay_the_model_asked_for(fake, retry_delay, expected):
+    fake.then(quota_exhausted(retry_delay))
+
+    with pytest.raises(TransientGenerationError) as raised:
+        generator().generate(PHOTO, STYLE)
+
+    assert raised.value.throttled
+    assert abs(raised.value.retry_after - expected) < timedelta(milliseconds=1)
+
+
+@pytest.mark.parametrize("retry_delay", ["soon", 53, "-4s", None])
+def test_a_429_whose_retry_delay_does_not_parse_is_throttling_without_a_hint(fake, retry_delay):
+    fake.then(quota_exhausted(retry_delay))
+
+    with pytest.raises(TransientGenerationError) as raised:
+        generator().generate(PHOTO, STYLE)
+
+    assert (raised.value.throttled, raised.value.retry_after) == (True, None)
+
+
+def test_a_503_is_transient_but_not_throttling(fake):
+    fake.then(error_reply(503, "The model is overloaded", "UNAVAILABLE"))
+
+    with pytest.raises(TransientGenerationError) as raised:
+        generator().generate(PHOTO, STYLE)
+
+    assert (raised.value.throttled, raised.value.retry_after) == (False, None)

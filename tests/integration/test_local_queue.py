@@ -217,3 +217,47 @@ def test_worker_threads_process_everything_and_stop_cleanly(queue):
     queue.send(message(99))
     time.sleep(0.05)
     assert queue.depth() == 1  # stopped workers receive nothing
+
+
+def test_a_transient_failure_comes_back_after_the_backoff_not_the_visibility_timeout(tmp_path):
+    from profilephoto.adapters.memory import ScriptedImageGenerator
+    from profilephoto.containers.local import build_local_container
+    from profilephoto.domain.errors import TransientGenerationError
+    from profilephoto.domain.models import Identity
+    from profilephoto.entrypoints.aws_lambda import process, runtime
+    from profilephoto.settings import load_settings
+
+    settings = load_settings(gemini_api_key=None)
+    local = build_local_container(settings, tmp_path)
+    local.generator.override(ScriptedImageGenerator([TransientGenerationError("503 UNAVAILABLE")]))
+    runtime.install(local, settings)
+    try:
+        alice = Identity(user_id="alice")
+        key = "uploads/alice/1764500000000_" + "a" * 32 + ".jpg"
+        local.uploads().write(key, _jpeg(), "image/jpeg")
+        job = local.services.generation_service().request_generation(alice, key, "professional")
+        queue = local.queue()
+        assert queue.visibility_timeout > 300  # the lease's length: what a retry waited before
+
+        before = datetime.now(UTC)
+        QueueWorker(queue, lambda_batch_handler(process.handler)).run_once()
+        after = datetime.now(UTC)
+
+        first_retry = timedelta(seconds=5)  # the backoff's first step, stretched by < 50 %
+        assert queue.receive(10, now=before + first_retry - timedelta(seconds=0.1)) == []
+        [again] = queue.receive(10, now=after + first_retry * 1.5 + timedelta(seconds=0.1))
+        assert (again.body.job_id, again.receive_count) == (job.job_id, 2)
+    finally:
+        runtime.install(None)
+        local.queue().close()
+        local.uow().close()
+
+
+def _jpeg() -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 64), (180, 140, 120)).save(buffer, "JPEG")
+    return buffer.getvalue()

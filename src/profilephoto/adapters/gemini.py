@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any
 
 import httpx
 from google import genai
@@ -37,6 +39,11 @@ PART_RESOLUTIONS = {
 
 class _ModelNotFound(Exception):
     """Internal: this model answered 404; the next configured one is tried."""
+
+
+# The detail of a 429 that says how long to wait: {"@type": RETRY_INFO, "retryDelay": "53s"}
+# (a google.protobuf.Duration in its JSON form), inside the body's error.details.
+RETRY_INFO = "type.googleapis.com/google.rpc.RetryInfo"
 
 
 def _network_errors() -> tuple[tuple[type[Exception], ...], tuple[type[Exception], ...]]:
@@ -204,7 +211,11 @@ class GeminiImageGenerator:
                 extra={"httpStatus": status, "apiStatus": error.status, "transient": transient},
             )
             if transient:
-                return TransientGenerationError(f"Gemini is unavailable: {detail}")
+                return TransientGenerationError(
+                    f"Gemini is unavailable: {detail}",
+                    retry_after=retry_delay(error.details),
+                    throttled=status == 429,
+                )
             return GenerationFailed(f"Gemini refused the request: {detail}")
         if isinstance(error, self._transport):
             kind = "timed out" if isinstance(error, self._timeouts) else "could not be reached"
@@ -236,6 +247,29 @@ def _contents(images: Sequence[ImageData], style: Style) -> types.Content:
     return types.Content(
         role="user", parts=[*parts, types.Part.from_text(text=_instruction(style, len(images)))]
     )
+
+
+def retry_delay(body: Any) -> timedelta | None:
+    """The RetryInfo `retryDelay` of an error body (the SDK keeps it as `APIError.details`),
+    or None when there is none or it does not parse."""
+    error = body.get("error", body) if isinstance(body, dict) else None
+    details = error.get("details") if isinstance(error, dict) else None
+    for detail in details if isinstance(details, list) else []:
+        if not isinstance(detail, dict) or detail.get("@type") != RETRY_INFO:
+            continue
+        text = detail.get("retryDelay")
+        if isinstance(text, str) and text.endswith("s"):
+            try:
+                seconds = float(text[:-1])
+            except ValueError:
+                return None
+            return timedelta(seconds=seconds) if 0 <= seconds < 86_400 else None
+    return None
+
+
+def _name(value: Any) -> str:
+    """An SDK enum's wire name (`IMAGE_SAFETY`), or the raw string a newer API sent."""
+    return str(getattr(value, "value", value))
 
 
 def _instruction(style: Style, photos: int) -> str:

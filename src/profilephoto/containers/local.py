@@ -16,6 +16,7 @@ DATABASE = "profilephoto.sqlite3"
 # A crashed worker's message must come back only after its processing lease has run out,
 # or the redelivery would find the lease still live and be dropped as a duplicate.
 LEASE_MARGIN_SECONDS = 5.0
+MAX_RECEIVES = 20
 
 
 def _secret(data_dir: Path, name: str) -> bytes:
@@ -52,9 +53,10 @@ def _queue(settings: Settings, data_dir: Path, visibility_timeout: float | None)
     return SqliteJobQueue(
         data_dir / DATABASE,
         visibility_timeout=visibility_timeout,
-        # One more receive than processing attempts, so the service, not the queue,
-        # decides when a job has had enough and fails it with a proper error.
-        max_receives=settings.max_attempts + 1,
+        # Well above the processing attempts, so the service, not the queue, decides when
+        # a job has had enough; deliveries handed back uncalled (model throttled) are
+        # receives but not attempts. As template.yaml's maxReceiveCount.
+        max_receives=max(MAX_RECEIVES, settings.max_attempts + 1),
     )
 
 

@@ -20,7 +20,8 @@ class ServiceConfig:
     quota_zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
     # A worker holds a job this long; a redelivered message may re-claim it afterwards.
     processing_lease: timedelta = timedelta(minutes=5)
-    # Deliveries of one message before the job is failed and refunded (SQS maxReceiveCount).
+    # Claims of one job (model attempts) before it is failed and refunded; a delivery the
+    # throttle breaker hands back uncalled is not one (SQS maxReceiveCount stays above it).
     max_attempts: int = 3
     # Idempotency-Key replays are honoured this long (docs/api.md §3.2).
     idempotency_window: timedelta = timedelta(hours=24)

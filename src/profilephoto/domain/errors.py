@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 
@@ -134,10 +135,25 @@ class ServiceUnavailable(ProfilePhotoError):
 
 
 class RetryLater(ServiceUnavailable):
-    """The worker gave a job back to the queue; its message should be delivered again."""
+    """The worker gave a job back to the queue; its message should be delivered again.
+
+    `delay` is when (None: whenever the queue's visibility timeout says); `throttled` when
+    the model refused the call for our rate, `paused` when the worker did not call it at all.
+    """
 
     code = "retry_later"
     default_message = "The job will be retried"
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        delay: timedelta | None = None,
+        throttled: bool = False,
+        paused: bool = False,
+    ) -> None:
+        super().__init__(message)
+        self.delay, self.throttled, self.paused = delay, throttled, paused
 
 
 class QueueUnavailable(ServiceUnavailable):
@@ -155,11 +171,25 @@ class GenerationError(ProfilePhotoError):
 
 
 class TransientGenerationError(GenerationError):
-    """Throttling, 5xx, timeouts: the job is retried until its attempts are spent."""
+    """Throttling, 5xx, timeouts: the job is retried until its attempts are spent.
+
+    `throttled` marks a refusal for our request rate (HTTP 429); `retry_after` is the wait
+    the model asked for, when it named one.
+    """
 
     code = "generation_unavailable"
     default_message = "The image model is temporarily unavailable"
     transient = True
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        retry_after: timedelta | None = None,
+        throttled: bool = False,
+    ) -> None:
+        super().__init__(message)
+        self.retry_after, self.throttled = retry_after, throttled
 
 
 class GenerationFailed(GenerationError):

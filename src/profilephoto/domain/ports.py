@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from profilephoto.domain.job_lifecycle import JobChange
@@ -56,6 +56,14 @@ class ObjectStore(Protocol):
 class JobQueue(Protocol):
     def send(self, message: JobMessage) -> None:
         """Put one message on the queue, or raise QueueUnavailable (nothing was sent)."""
+
+
+class Redelivery(Protocol):
+    """The worker's side of the queue: when a message it hands back comes again."""
+
+    def postpone(self, receipt: str, delay: timedelta) -> None:
+        """Deliver the received message (its receipt handle) again after `delay`, not at its
+        visibility timeout. Never raises: failing that, the timeout still brings it back."""
 
 
 class UserRepository(Protocol):

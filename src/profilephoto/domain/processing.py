@@ -19,6 +19,7 @@ from profilephoto.domain.errors import (
     ProfilePhotoError,
     RetryLater,
     ServiceUnavailable,
+    TransientGenerationError,
     UploadNotFound,
 )
 from profilephoto.domain.job_lifecycle import Describes, claim, complete, fail, hand_back
@@ -41,6 +42,7 @@ from profilephoto.domain.ports import (
     UnitOfWork,
 )
 from profilephoto.domain.styles import StyleCatalog
+from profilephoto.domain.throttle import Throttle
 from profilephoto.domain.upload_policy import result_key
 
 log = logging.getLogger(__name__)
@@ -76,15 +78,22 @@ class ProcessingService:
         clock: Clock,
         config: ServiceConfig,
         inspector: PhotoInspector,
+        throttle: Throttle | None = None,
     ) -> None:
         self._uow, self._uploads, self._results = uow, uploads, results
-        self._generator, self._images, self._notifier = generator, images, notifier
+        self._images, self._notifier = images, notifier
         self._styles, self._clock, self._config = styles, clock, config
         self._inspector = inspector
+        self._throttle = throttle or Throttle()
+        self._generator = self._throttle.guard(generator, clock)
 
     def process(self, message: JobMessage, receive_count: int = 1) -> Processed:
         """Claim, generate, store and complete one job; raise RetryLater to be redelivered."""
         now = self._clock.now()
+        if (later := self._throttle.paused(now)) is not None:
+            # Before the claim, so a job held back uncalled spends none of its attempts.
+            log.info("model calls paused: message handed back", extra={"jobId": message.job_id})
+            raise RetryLater("Model calls are paused", delay=later, paused=True)
         try:
             # One conditional write claims the job, and only the job this message names:
             # a duplicate, a late twin, a live lease elsewhere or a message that disagrees
@@ -110,16 +119,14 @@ class ProcessingService:
         except GenerationError as error:
             if not error.transient:
                 return self._fail(job, error)
-            return self._retry_or_fail(job, error, receive_count)
+            return self._retry_or_fail(job, error)
         except ServiceUnavailable as error:
-            return self._retry_or_fail(job, error, receive_count)
+            return self._retry_or_fail(job, error)
         except ProfilePhotoError as error:
             return self._fail(job, error)
         except Exception as error:  # a bug must not lose the job: retry, then fail and refund
             log.exception("unexpected error while processing", extra={"jobId": job.job_id})
-            return self._retry_or_fail(
-                job, GenerationFailed(f"internal error: {error!r}"), receive_count
-            )
+            return self._retry_or_fail(job, GenerationFailed(f"internal error: {error!r}"))
 
     def _run(self, job: Job, message: JobMessage) -> Processed:
         started = self._clock.now()
@@ -195,8 +202,10 @@ class ProcessingService:
         normalized = self._images.normalize_upload(original, max_side=policy.long_side(index))
         return normalized.model_copy(update={"media_resolution": str(policy.resolution(index))})
 
-    def _retry_or_fail(self, job: Job, error: ProfilePhotoError, receive_count: int) -> Processed:
-        attempts = max(receive_count, job.attempts)
+    def _retry_or_fail(self, job: Job, error: ProfilePhotoError) -> Processed:
+        # The job's own count of claims, not the queue's receive count: a delivery the
+        # breaker handed back uncalled was not an attempt.
+        attempts = job.attempts
         if attempts >= self._config.max_attempts:
             return self._fail(
                 job, GenerationFailed(f"Gave up after {attempts} attempts: {error.message}")
@@ -206,8 +215,18 @@ class ProcessingService:
             self._uow.apply(hand_back(job, self._clock.now()))
         except ConditionFailed:
             return Processed(Outcome.SKIPPED)
-        log.info("job handed back for a retry", extra={"jobId": job.job_id, "code": error.code})
-        raise RetryLater(error.message) from error
+        hint = error.retry_after if isinstance(error, TransientGenerationError) else None
+        delay = self._throttle.retry_delay(attempts, hint)
+        log.info(
+            "job handed back for a retry",
+            extra={
+                "jobId": job.job_id,
+                "code": error.code,
+                "retryDelaySeconds": delay.total_seconds() if delay else None,
+            },
+        )
+        throttled = isinstance(error, TransientGenerationError) and error.throttled
+        raise RetryLater(error.message, delay=delay, throttled=throttled) from error
 
     def _fail(self, job: Job, error: ProfilePhotoError) -> Processed:
         code = error.code

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from profilephoto.adapters.local.sqlite_db import SqliteDatabase
@@ -119,6 +120,11 @@ class SqliteJobQueue:
                 "UPDATE queue_messages SET visible_at = ? WHERE message_id = ?",
                 (_epoch(now) + delay, message_id),
             )
+
+    def postpone(self, receipt: str, delay: timedelta) -> None:
+        """Redelivery: the received message (receipt = its id) comes back after `delay`."""
+        with contextlib.suppress(QueueUnavailable):  # the timeout brings it back, as on SQS
+            self.release(receipt, max(delay.total_seconds(), 0.0))
 
     def depth(self) -> int:
         """Messages waiting or in flight (not dead letters)."""

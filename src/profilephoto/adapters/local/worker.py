@@ -24,9 +24,11 @@ class QueueWorker:
     """`threads` loops that receive a batch, call `handle_batch(event)`, and settle it.
 
     Settling follows Lambda's SQS partial batch response: items named in
-    `batchItemFailures` are released for another delivery (after `retry_delay`
-    seconds), the rest are deleted. A handler that raises, or names an item that is not
-    in the batch, fails the whole batch, as Lambda does.
+    `batchItemFailures` stay as they are, to come back when their visibility says (the
+    queue's timeout, or the backoff the handler set through `SqliteJobQueue.postpone`),
+    the rest are deleted. A handler that raises, or names an item that is not in the
+    batch, fails the whole batch, as Lambda does. A `retry_delay` overrides that and
+    releases failed items after so many seconds (tests that want an immediate retry).
     """
 
     def __init__(
@@ -36,7 +38,7 @@ class QueueWorker:
         threads: int = 2,
         poll_interval: float = 0.2,
         batch_size: int = 10,
-        retry_delay: float = 1.0,
+        retry_delay: float | None = None,
     ) -> None:
         self.queue = queue
         self._handle = handle_batch
@@ -98,10 +100,10 @@ class QueueWorker:
     def _settle(self, batch: list[ReceivedMessage], failed: set[str]) -> None:
         for message in batch:
             try:
-                if message.message_id in failed:
-                    self.queue.release(message.message_id, self._retry_delay)
-                else:
+                if message.message_id not in failed:
                     self.queue.delete(message.message_id)
+                elif self._retry_delay is not None:
+                    self.queue.release(message.message_id, self._retry_delay)
             except Exception:  # the visibility timeout redelivers it anyway
                 log.exception("could not settle a message", extra={"messageId": message.message_id})
 

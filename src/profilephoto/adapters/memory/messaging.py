@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from datetime import timedelta
 
 from profilephoto.adapters.memory.faults import FaultInjector
 from profilephoto.domain.models import JobMessage, JobStatusMessage
@@ -12,12 +13,18 @@ class InMemoryJobQueue(FaultInjector):
     def __init__(self) -> None:
         super().__init__()
         self.sent: list[JobMessage] = []
+        self.postponed: list[tuple[str, timedelta]] = []
         self._lock = threading.Lock()
 
     def send(self, message: JobMessage) -> None:
         self._maybe_fail("send")
         with self._lock:
             self.sent.append(message)
+
+    def postpone(self, receipt: str, delay: timedelta) -> None:
+        """Redelivery: records (receipt, delay); a test plays the queue's part."""
+        with self._lock:
+            self.postponed.append((receipt, delay))
 
     def drain(self) -> list[JobMessage]:
         """Take every message sent so far (a test's stand-in for receiving)."""

@@ -16,7 +16,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
-from profilephoto.domain.errors import ModelAccessDenied, ModelUnavailable
+from profilephoto.domain.errors import ModelAccessDenied, ModelUnavailable, RetryLater
 from profilephoto.domain.job_lifecycle import is_system_failure
 from profilephoto.domain.models import JobMessage
 from profilephoto.domain.processing import Outcome, Processed
@@ -40,9 +40,25 @@ def process_record(record: SQSRecord) -> Processed | None:
         return None
     receive_count = int(record.attributes.approximate_receive_count or 1)
     service = runtime.container().services.processing_service()
-    result: Processed = service.process(message, receive_count)
+    try:
+        result: Processed = service.process(message, receive_count)
+    except RetryLater as retry:
+        _schedule_retry(record, retry)
+        raise
     _record_metrics(result)
     return result
+
+
+def _schedule_retry(record: SQSRecord, retry: RetryLater) -> None:
+    """Bring the message back after the delay the domain chose, not the queue's timeout."""
+    if retry.throttled:
+        count("ModelCallsThrottled")
+    if retry.paused:
+        count("ModelCallsPaused")
+    if retry.delay is not None:
+        seconds = retry.delay.total_seconds()
+        metrics.add_metric(name="RetryDelay", unit=MetricUnit.Seconds, value=seconds)
+        runtime.container().queue().postpone(record.receipt_handle, retry.delay)
 
 
 def _record_metrics(result: Processed) -> None:

@@ -14,6 +14,7 @@ class Runtime(Protocol):
 
     services: Any
     uow: Any
+    queue: Any
     clock: Any
     config: Any
 

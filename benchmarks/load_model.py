@@ -1,0 +1,298 @@
+"""The load model: a burst of jobs against a model quota, under today's and the new policy."""
+
+from __future__ import annotations
+
+import logging
+import random
+import statistics
+import threading
+import zlib
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dependency_injector import providers
+
+from benchmarks.load_sim import EventLoop, Gate, Message, RateLimitedModel, SimQueue, at
+from profilephoto.adapters.memory import FixedClock
+from profilephoto.containers.memory import MemoryContainer
+from profilephoto.domain.backoff import Backoff
+from profilephoto.domain.config import ServiceConfig
+from profilephoto.domain.errors import RetryLater
+from profilephoto.domain.job_lifecycle import is_refunded
+from profilephoto.domain.models import Identity, JobStatus
+from profilephoto.domain.processing import Outcome
+from profilephoto.domain.throttle import Throttle, ThrottleBreaker
+from profilephoto.domain.upload_policy import upload_key
+
+TEMPLATE = Path(__file__).resolve().parent.parent / "template.yaml"
+JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 256
+# Seconds a record spends outside the model (S3 read/write, DynamoDB), and per invocation.
+RECORD_OVERHEAD, INVOKE_OVERHEAD = 0.5, 0.1
+HORIZON = 4 * 3600.0
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """What template.yaml sets for the worker and its queue."""
+
+    concurrency: int
+    batch_size: int
+    visibility_timeout: float
+    max_receives: int
+    max_attempts: int
+
+    @classmethod
+    def from_template(cls, path: Path = TEMPLATE) -> Deployment:
+        from cfnlint.decode import decode
+
+        template, problems = decode(str(path))
+        assert template is not None and not problems, problems
+        resources = template["Resources"]
+        jobs = resources["ProcessFunction"]["Properties"]["Events"]["Jobs"]["Properties"]
+        queue = resources["GenerationQueue"]["Properties"]
+        env = template["Globals"]["Function"]["Environment"]["Variables"]
+        return cls(
+            concurrency=int(template["Parameters"]["WorkerMaxConcurrency"]["Default"]),
+            batch_size=int(jobs["BatchSize"]),
+            visibility_timeout=float(queue["VisibilityTimeout"]),
+            max_receives=int(queue["RedrivePolicy"]["maxReceiveCount"]),
+            max_attempts=int(env["MAX_ATTEMPTS"]),
+        )
+
+
+@dataclass
+class Report:
+    completion: list[float] = field(default_factory=list)
+    failed: dict[str, int] = field(default_factory=dict)
+    dead_lettered: int = 0
+    unfinished: int = 0
+    calls_ok: int = 0
+    calls_throttled: int = 0
+    refunded: int = 0
+    retry_delays: list[float] = field(default_factory=list)
+    receives: list[int] = field(default_factory=list)
+
+
+class Draws:
+    """Jitter draws seeded per record, so concurrent records draw the same on every run."""
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+
+    def seed(self, key: str) -> None:
+        self._local.rng = random.Random(zlib.crc32(key.encode()))
+
+    def __call__(self) -> float:
+        return float(self._local.rng.random())
+
+
+def latency(key: str) -> float:
+    """A model call of 6 to 12 s (image models take seconds), the same for a key every run."""
+    return 6.0 + 6.0 * random.Random(zlib.crc32(key.encode()) ^ 0x5EED).random()
+
+
+class Simulation:
+    """The memory runtime's services, driven by a simulated SQS queue and Lambda poller."""
+
+    def __init__(
+        self,
+        deployment: Deployment,
+        throttle: Callable[[Draws], Throttle],
+        rpm: int,
+        overloaded_calls: int = 0,
+    ) -> None:
+        self.loop, self.deployment = EventLoop(), deployment
+        self.clock = FixedClock(at(0))
+        self.queue = SimQueue(
+            lambda: self.loop.now, deployment.visibility_timeout, deployment.max_receives
+        )
+        self.model = RateLimitedModel(lambda: self.loop.now, rpm, latency, overloaded_calls)
+        self.container = MemoryContainer()
+        self.container.config.override(ServiceConfig(max_attempts=deployment.max_attempts))
+        self.container.clock.override(self.clock)
+        self.container.queue.override(self.queue)
+        self.container.generator.override(self.model)
+        self.draws = Draws()
+        # One processing service per Lambda container: each has its own breaker.
+        wiring = self.container.services.processing_service
+        build = providers.Factory(wiring.provides, *wiring.args, **wiring.kwargs)
+        self.workers = [build(throttle=throttle(self.draws)) for _ in range(deployment.concurrency)]
+        self.idle = list(range(deployment.concurrency))
+        self.arrived: dict[str, float] = {}
+        self.done: dict[str, float] = {}
+        self.receive_times: dict[str, list[float]] = {}
+        self._pool = ThreadPoolExecutor(max_workers=deployment.batch_size)
+        self._wakeups: set[float] = set()
+
+    def submit(self, jobs: int, over: float) -> None:
+        generation, uploads = self.container.services.generation_service(), self.container.uploads()
+        for n in range(jobs):
+
+            def arrive(n: int = n) -> None:
+                self.clock.set(at(self.loop.now))
+                who = Identity(user_id=f"user-{n:04d}")
+                key = upload_key(who.user_id, "jpg", self.clock.now(), f"{n:032x}")
+                uploads.write(key, JPEG, "image/jpeg")
+                accepted = generation.request_generation(who, key, "professional")
+                self.arrived[accepted.job_id] = self.loop.now
+                self.poll()
+
+            self.loop.schedule(over * n / jobs, arrive)
+
+    def poll(self) -> None:
+        """Lambda's poller: every idle container takes the next batch of visible messages."""
+        while self.idle:
+            batch = self.queue.receive(self.deployment.batch_size)
+            if not batch:
+                break
+            self._invoke(self.idle.pop(0), batch)
+        upcoming = self.queue.next_visible()
+        idle_until = self.idle and upcoming is not None and upcoming > self.loop.now
+        if idle_until and upcoming not in self._wakeups:
+            assert upcoming is not None
+            self._wakeups.add(upcoming)
+            self.loop.schedule(upcoming, self.poll)
+
+    def _invoke(self, slot: int, batch: list[Message]) -> None:
+        self.clock.set(at(self.loop.now))
+        gate = self.model.open_gate(len(batch))
+        runs = [self._pool.submit(self._record, slot, gate, n, m) for n, m in enumerate(batch)]
+        results = [run.result() for run in runs]
+        started = self.loop.now
+        duration = max(seconds for _, seconds in results) + INVOKE_OVERHEAD
+        self.loop.schedule(started + duration, lambda: self._finish(slot, batch, results, started))
+
+    def _record(self, slot: int, gate: Gate, index: int, message: Message) -> tuple[str, float]:
+        """What Lambda's handler does with one record: (outcome, seconds it took)."""
+        key = f"{message.body.job_id}:{message.receive_count}"
+        gate.enter(index, key)
+        self.draws.seed(key)
+        self.receive_times.setdefault(message.body.job_id, []).append(self.loop.now)
+        try:
+            outcome = self.workers[slot].process(message.body, message.receive_count).outcome
+        except RetryLater as retry:
+            if retry.delay is not None:
+                self.queue.postpone(message.message_id, retry.delay)
+            outcome = "retry"
+        call = gate.leave()
+        return str(outcome), RECORD_OVERHEAD + (call.latency if call else 0.0)
+
+    def _finish(
+        self, slot: int, batch: list[Message], results: list[tuple[str, float]], started: float
+    ) -> None:
+        for message, (outcome, seconds) in zip(batch, results, strict=True):
+            if outcome == "retry":
+                continue  # a batch item failure: the message comes back when visible
+            self.queue.delete(message.message_id)
+            if outcome == Outcome.COMPLETED:
+                self.done[message.body.job_id] = started + seconds
+        self.idle.append(slot)
+        self.idle.sort()
+        self.poll()
+
+    def run(self) -> Report:
+        self.loop.run(HORIZON)
+        self._pool.shutdown()
+        jobs = self.container.uow().jobs
+        report = Report(
+            completion=sorted(self.done[j] - self.arrived[j] for j in self.done),
+            dead_lettered=len(self.queue.dead),
+            calls_ok=sum(c.accepted for c in self.model.calls),
+            calls_throttled=sum(not c.accepted and not c.overloaded for c in self.model.calls),
+            retry_delays=self.queue.postponements,
+            receives=[len(times) for times in self.receive_times.values()],
+        )
+        for job_id in self.arrived:
+            job = jobs.get(job_id)
+            assert job is not None
+            if job.status is JobStatus.FAILED and job.error is not None:
+                report.failed[job.error.code] = report.failed.get(job.error.code, 0) + 1
+                report.refunded += is_refunded(job.error.code)
+            elif job.status is not JobStatus.COMPLETED:
+                report.unfinished += 1
+        return report
+
+
+def today(_: Draws) -> Throttle:
+    """Before this load model: no backoff (the queue's timeout), no breaker."""
+    return Throttle(backoff=None, breaker=None)
+
+
+def scheduled(draws: Draws) -> Throttle:
+    return Throttle(backoff=Backoff(), breaker=ThrottleBreaker(), draw=draws)
+
+
+POLICIES: dict[str, Callable[[Draws], Throttle]] = {"today": today, "backoff + breaker": scheduled}
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    if not values:
+        return float("nan")
+    return statistics.quantiles(values, n=100, method="inclusive")[int(fraction * 100) - 1]
+
+
+def burst(policy: Callable[[Draws], Throttle], jobs: int = 1000, rpm: int = 100) -> Report:
+    simulation = Simulation(Deployment.from_template(), policy, rpm)
+    simulation.submit(jobs, over=60.0)
+    return simulation.run()
+
+
+def first_retry_after_one_failure(policy: Callable[[Draws], Throttle]) -> float:
+    """Seconds from a 503 on a job's first call to the start of its second delivery."""
+    simulation = Simulation(Deployment.from_template(), policy, rpm=100, overloaded_calls=1)
+    simulation.submit(1, over=1.0)
+    simulation.run()
+    [times] = simulation.receive_times.values()
+    return times[1] - times[0]
+
+
+def main() -> None:
+    logging.getLogger("profilephoto").setLevel(logging.WARNING)
+    deployment = Deployment.from_template()
+    print(
+        f"1,000 jobs within a minute, model quota 100 requests/minute; template.yaml: "
+        f"{deployment.concurrency} containers x batch {deployment.batch_size}, visibility "
+        f"{deployment.visibility_timeout:.0f} s, maxReceiveCount {deployment.max_receives}, "
+        f"MAX_ATTEMPTS {deployment.max_attempts}. Quota-bound minimum: 10 min."
+    )
+    rows: list[tuple[str, Any, Any]] = []
+    reports = {name: burst(policy) for name, policy in POLICIES.items()}
+    first = {name: first_retry_after_one_failure(policy) for name, policy in POLICIES.items()}
+    old, new = reports["today"], reports["backoff + breaker"]
+    minutes = lambda values, f: f"{percentile(values, f) / 60:.1f} min"  # noqa: E731
+    rows += [
+        ("completed", len(old.completion), len(new.completion)),
+        ("completion p50", minutes(old.completion, 0.5), minutes(new.completion, 0.5)),
+        ("completion p95", minutes(old.completion, 0.95), minutes(new.completion, 0.95)),
+        (
+            "completion max",
+            f"{max(old.completion) / 60:.1f} min",
+            f"{max(new.completion) / 60:.1f} min",
+        ),
+        ("failed (by code)", old.failed or 0, new.failed or 0),
+        (
+            "dead-lettered / unfinished",
+            f"{old.dead_lettered} / {old.unfinished}",
+            f"{new.dead_lettered} / {new.unfinished}",
+        ),
+        ("model calls succeeded", old.calls_ok, new.calls_ok),
+        ("model calls wasted on 429", old.calls_throttled, new.calls_throttled),
+        (
+            "wasted / succeeded",
+            f"{old.calls_throttled / old.calls_ok:.0%}",
+            f"{new.calls_throttled / new.calls_ok:.0%}",
+        ),
+        ("units refunded", old.refunded, new.refunded),
+        ("deliveries per job max", max(old.receives), max(new.receives)),
+        ("retry after one 503", f"{first['today']:.0f} s", f"{first['backoff + breaker']:.0f} s"),
+    ]
+    print(f"{'':<30}{'today':>22}{'backoff + breaker':>22}")
+    for name, before, after in rows:
+        print(f"{name:<30}{before!s:>22}{after!s:>22}")
+
+
+if __name__ == "__main__":
+    main()
