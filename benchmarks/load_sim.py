@@ -5,7 +5,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -126,7 +126,9 @@ class RateLimitedModel:
         self._gate = Gate(size, self._lock, self._decide)
         return self._gate
 
-    def generate(self, image: ImageData, style: Style) -> GeneratedImage:
+    def generate(
+        self, images: Sequence[ImageData], style: Style, *, aspect_ratio: str = "1:1"
+    ) -> GeneratedImage:
         gate = self._gate
         assert gate is not None, "the model is only called from an invocation"
         call = gate.call()
@@ -137,7 +139,7 @@ class RateLimitedModel:
             raise TransientGenerationError(
                 "429 RESOURCE_EXHAUSTED", retry_after=hint, throttled=True
             )
-        return self._images.generate(image, style)
+        return self._images.generate(images, style, aspect_ratio=aspect_ratio)
 
     def _decide(self, key: str) -> Call:
         now = self._clock()

@@ -383,7 +383,7 @@ def test_a_429_carries_the_retry_delay_the_model_asked_for(fake, retry_delay, ex
     fake.then(quota_exhausted(retry_delay))
 
     with pytest.raises(TransientGenerationError) as raised:
-        generator().generate(PHOTO, STYLE)
+        generator().generate([PHOTO], STYLE)
 
     assert raised.value.throttled
     assert abs(raised.value.retry_after - expected) < timedelta(milliseconds=1)
@@ -394,7 +394,7 @@ def test_a_429_whose_retry_delay_does_not_parse_is_throttling_without_a_hint(fak
     fake.then(quota_exhausted(retry_delay))
 
     with pytest.raises(TransientGenerationError) as raised:
-        generator().generate(PHOTO, STYLE)
+        generator().generate([PHOTO], STYLE)
 
     assert (raised.value.throttled, raised.value.retry_after) == (True, None)
 
@@ -403,6 +403,6 @@ def test_a_503_is_transient_but_not_throttling(fake):
     fake.then(error_reply(503, "The model is overloaded", "UNAVAILABLE"))
 
     with pytest.raises(TransientGenerationError) as raised:
-        generator().generate(PHOTO, STYLE)
+        generator().generate([PHOTO], STYLE)
 
     assert (raised.value.throttled, raised.value.retry_after) == (False, None)

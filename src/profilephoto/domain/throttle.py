@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -65,9 +65,11 @@ class BreakerGenerator:
     def model_name(self) -> str:
         return self._inner.model_name
 
-    def generate(self, image: ImageData, style: Style) -> GeneratedImage:
+    def generate(
+        self, images: Sequence[ImageData], style: Style, *, aspect_ratio: str = "1:1"
+    ) -> GeneratedImage:
         try:
-            generated = self._inner.generate(image, style)
+            generated = self._inner.generate(images, style, aspect_ratio=aspect_ratio)
         except TransientGenerationError as error:
             if error.throttled:
                 self._breaker.throttled(self._clock.now(), error.retry_after)
