@@ -219,7 +219,9 @@ def test_worker_threads_process_everything_and_stop_cleanly(queue):
     assert queue.depth() == 1  # stopped workers receive nothing
 
 
-def test_a_transient_failure_comes_back_after_the_backoff_not_the_visibility_timeout(tmp_path):
+def test_a_transient_failure_comes_back_after_the_backoff_not_the_visibility_timeout(
+    tmp_path, monkeypatch
+):
     from profilephoto.adapters.memory import ScriptedImageGenerator
     from profilephoto.containers.local import build_local_container
     from profilephoto.domain.errors import TransientGenerationError
@@ -227,7 +229,9 @@ def test_a_transient_failure_comes_back_after_the_backoff_not_the_visibility_tim
     from profilephoto.entrypoints.aws_lambda import process, runtime
     from profilephoto.settings import load_settings
 
-    settings = load_settings(gemini_api_key=None)
+    monkeypatch.setenv("QUALITY_CHECK", "off")  # a plain test photo has no face to find
+    monkeypatch.delenv("GEMINI_API_KEY", raising=False)
+    settings = load_settings()
     local = build_local_container(settings, tmp_path)
     local.generator.override(ScriptedImageGenerator([TransientGenerationError("503 UNAVAILABLE")]))
     runtime.install(local, settings)
