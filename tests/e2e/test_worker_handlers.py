@@ -231,7 +231,7 @@ def test_a_throttled_record_is_postponed_and_the_next_one_handed_back_uncalled(
 def test_every_metric_an_alarm_watches_is_one_the_worker_emits(memory_runtime, capsys):
     from cfnlint.decode import decode
 
-    from profilephoto.domain.errors import GenerationFailed
+    from profilephoto.domain.errors import GenerationFailed, ModelAccessDenied, ModelUnavailable
     from tests.integration.test_template import TEMPLATE_PATH
 
     template, _ = decode(str(TEMPLATE_PATH))
@@ -245,9 +245,16 @@ def test_every_metric_an_alarm_watches_is_one_the_worker_emits(memory_runtime, c
             if metric.get("Namespace") == "ProfilePhoto":
                 watched.add(metric["MetricName"])
 
-    ok, broken, limited = (queued_message(memory_runtime) for _ in range(3))
-    memory_runtime.generator().then(None, GenerationFailed("no image"), throttled_429())
-    for message in (ok, broken, limited):
+    outcomes = [
+        None,
+        GenerationFailed("no image"),
+        ModelUnavailable(),
+        ModelAccessDenied(),
+        throttled_429(),
+    ]
+    messages = [queued_message(memory_runtime) for _ in outcomes]
+    memory_runtime.generator().then(*outcomes)
+    for message in messages:
         process.handler(batch(message), CONTEXT)
     emitted = emf_metrics(capsys.readouterr().out)
 
