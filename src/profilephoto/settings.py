@@ -61,6 +61,7 @@ class Settings(BaseSettings):
     )
     model_fallbacks: str = Field("", validation_alias=_env("MODEL_FALLBACKS"))
     image_size: Literal["1K", "2K", "4K"] = Field("1K", validation_alias=_env("IMAGE_SIZE"))
+    max_variants: int = Field(4, ge=1, le=10, validation_alias=_env("MAX_VARIANTS"))
     websocket_endpoint: str | None = Field(None, validation_alias=_env("WEBSOCKET_ENDPOINT"))
     allowed_origins: str = Field("*", validation_alias=_env("ALLOWED_ORIGINS"))
     # The Cognito user pool whose tokens the WebSocket authorizer accepts (docs/api.md §1).
@@ -147,6 +148,7 @@ class Settings(BaseSettings):
             upload_url_expiration=self.presigned_url_expiration,
             result_url_expiration=self.result_url_expiration,
             daily_limit=self.daily_limit,
+            max_variants=self.max_variants,
             quota_zone=load_zone(self.quota_timezone),
             processing_lease=timedelta(seconds=self.processing_lease_seconds),
             max_attempts=self.max_attempts,

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from profilephoto.domain.errors import ConditionFailed
+from profilephoto.domain.errors import ConditionFailed, QuotaExceeded
 from profilephoto.domain.job_lifecycle import cancel, complete, fail, mark_queued
 from profilephoto.domain.models import Identity, JobError, JobStatus
 from tests.contract.test_unit_of_work_contract import LEASE, NOW, TTL, USAGE, job, used
@@ -134,3 +134,59 @@ def test_cancel_racing_completion_has_exactly_one_winner_and_exact_ledgers(uow):
         assert uow.jobs.get(job_id).status is CANCELED
     assert used(uow, USAGE) == len(completed)
     assert uow.users.get("alice").total_images_generated == len(completed)
+
+
+# --- several variants: one job, `count` units ---------------------------------------------
+
+
+def reserve_variants(uow, n: int, count: int, limit: int) -> int:
+    wanted = job(n).model_copy(update={"count": count})
+    return uow.reserve_and_create_job(wanted, USAGE, limit, TTL, NOW)
+
+
+def test_a_job_of_several_variants_reserves_all_its_units_or_none(uow):
+    assert reserve_variants(uow, 1, count=2, limit=5) == 2
+    assert reserve_variants(uow, 2, count=2, limit=5) == 4  # warm: this host knows the count
+    with pytest.raises(QuotaExceeded):
+        reserve_variants(uow, 3, count=2, limit=5)
+    assert used(uow) == 4 and uow.jobs.get(job(3).job_id) is None
+    assert reserve_variants(uow, 4, count=1, limit=5) == 5
+
+
+def test_more_variants_than_the_whole_limit_are_refused_on_a_fresh_day(uow):
+    with pytest.raises(QuotaExceeded):
+        reserve_variants(uow, 1, count=3, limit=2)
+    assert used(uow) == 0
+
+
+@pytest.mark.parametrize("end", ["cancel", "fail"])
+def test_canceling_or_failing_a_job_of_several_variants_refunds_every_unit(uow, end):
+    reserve_variants(uow, 1, count=3, limit=10)
+    reserve(uow, 2)
+    reserved = uow.jobs.get(job(1).job_id)
+    if end == "cancel":
+        uow.apply(cancel(reserved, NOW))
+    else:
+        uow.apply(fail(reserved, JobError(code="timed_out", message="x"), NOW))
+    assert used(uow) == 1
+
+
+def test_racing_reservations_of_two_units_never_pass_the_limit(uow):
+    start = threading.Barrier(8)
+    admitted: list[int] = []
+
+    def attempt(n: int) -> None:
+        start.wait()
+        try:
+            reserve_variants(uow, 100 + n, count=2, limit=7)
+            admitted.append(n)
+        except QuotaExceeded:
+            pass
+
+    threads = [threading.Thread(target=attempt, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(admitted) == 3
+    assert used(uow) == 6

@@ -17,6 +17,8 @@ class ServiceConfig:
     upload_url_expiration: int = 3600
     result_url_expiration: int = 3600
     daily_limit: int = 10
+    # Most images one POST /generate may ask for (`count`, docs/api.md §3.2).
+    max_variants: int = 4
     quota_zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
     # A worker holds a job this long; a redelivered message may re-claim it afterwards.
     processing_lease: timedelta = timedelta(minutes=5)

@@ -29,9 +29,10 @@ class DeletionService:
         if not job.status.is_terminal:
             raise JobInProgress()
         # Objects first: if a delete fails the record survives and the user can retry.
-        if job.output_image_url:
-            self._results.delete(object_key(job.output_image_url))
-        self._uploads.delete(object_key(job.input_image_url))
+        for url in job.result_urls:
+            self._results.delete(object_key(url))
+        for url in job.photo_urls:
+            self._uploads.delete(object_key(url))
         self._uow.jobs.delete(job.job_id)
         log.info("job deleted", extra={"jobId": job.job_id, "userId": job.user_id})
         return {"jobId": job.job_id, "deleted": True}

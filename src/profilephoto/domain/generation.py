@@ -20,6 +20,7 @@ from profilephoto.domain.errors import (
 )
 from profilephoto.domain.image_signature import SIGNATURE_BYTES, looks_like_image
 from profilephoto.domain.job_lifecycle import fail, mark_queued
+from profilephoto.domain.job_options import JobOptions, message_extras, parse_options
 from profilephoto.domain.models import (
     GenerationAccepted,
     IdempotencyRecord,
@@ -32,7 +33,6 @@ from profilephoto.domain.models import (
 from profilephoto.domain.ports import Clock, IdGenerator, JobQueue, ObjectStore, UnitOfWork
 from profilephoto.domain.quota import daily_limit, quota_day, usage_today
 from profilephoto.domain.styles import StyleCatalog
-from profilephoto.domain.upload_policy import check_key_owner
 
 log = logging.getLogger(__name__)
 
@@ -40,9 +40,12 @@ MAX_IDEMPOTENCY_KEY = 128
 MAX_CONNECTION_ID = 128
 
 
-def request_hash(file_key: str, style: str, connection_id: str | None) -> str:
+def request_hash(options: JobOptions, style: str, connection_id: str | None) -> str:
     """What makes two requests under one Idempotency-Key "the same request"."""
-    canonical = json.dumps([file_key, style, connection_id], separators=(",", ":"))
+    fields: list[object] = [options.main_key, style, connection_id]
+    if not options.is_default:  # a plain request hashes as it did before variants existed
+        fields += [list(options.file_keys), options.count, options.aspect_ratio]
+    canonical = json.dumps(fields, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
@@ -80,22 +83,34 @@ class GenerationService:
         style_id: object,
         connection_id: object = None,
         idempotency_key: object = None,
+        *,
+        file_keys: object = None,
+        count: object = None,
+        aspect_ratio: object = None,
     ) -> GenerationAccepted:
-        """Validate, reserve one unit and create the job in one commit, queue it, answer 202."""
+        """Validate, reserve the job's units and create it in one commit, queue it, answer 202."""
         style = self._styles.get(style_id)
-        key = check_key_owner(file_key, identity.user_id)
+        options = parse_options(
+            identity.user_id,
+            file_key,
+            file_keys,
+            count,
+            aspect_ratio,
+            max_variants=self._config.max_variants,
+        )
         if connection_id is not None and (
             not isinstance(connection_id, str) or not 0 < len(connection_id) <= MAX_CONNECTION_ID
         ):
             raise InvalidRequest("connectionId must be a string")
         idem_key = check_idempotency_key(idempotency_key)
-        fingerprint = request_hash(key, style.id, connection_id)
+        fingerprint = request_hash(options, style.id, connection_id)
         record_key = f"{identity.user_id}#{idem_key}"
         earlier = self._earlier(record_key, fingerprint) if idem_key is not None else None
         if earlier is not None and (replay := self._replayed(earlier)):
             return replay
 
-        self._check_photo(key)
+        for key in options.file_keys:
+            self._check_photo(key)
 
         now = self._clock.now()
         user = self._uow.users.record_login(identity, now)
@@ -106,7 +121,10 @@ class GenerationService:
             user_id=identity.user_id,
             status=JobStatus.PENDING,
             style=style.id,
-            input_image_url=self._uploads.uri(key),
+            input_image_url=self._uploads.uri(options.main_key),
+            reference_image_urls=[self._uploads.uri(k) for k in options.file_keys[1:]],
+            count=options.count,
+            aspect_ratio=options.aspect_ratio,
             prompt=style.prompt,
             created_at=now,
             updated_at=now,
@@ -146,8 +164,9 @@ class GenerationService:
                 JobMessage(
                     job_id=job.job_id,
                     user_id=job.user_id,
-                    file_key=key,
+                    file_key=options.main_key,
                     style=style.id,
+                    **message_extras(options),
                 )
             )
         except QueueUnavailable as exc:

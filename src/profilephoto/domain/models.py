@@ -95,9 +95,26 @@ class Job(Model):
     updated_at: datetime
     quota_date: str = Field(description="the quota day (YYYY-MM-DD) this job was charged to")
     count: int = Field(default=1, description="images asked for; units reserved")
+    aspect_ratio: str = "1:1"
+    # Further photos of the same person after the main one (`input_image_url`).
+    reference_image_urls: list[str] = Field(default_factory=list)
+    # Every image produced, in order; `output_image_url` is the first of them.
+    output_image_urls: list[str] = Field(default_factory=list)
     attempts: int = 0
     lease_expires_at: datetime | None = None
     connection_id: str | None = None
+
+    @property
+    def photo_urls(self) -> list[str]:
+        """Every photo of the job, the main one first."""
+        return [self.input_image_url, *self.reference_image_urls]
+
+    @property
+    def result_urls(self) -> list[str]:
+        """Every stored result in order (a record from before variants has only the one)."""
+        if self.output_image_urls:
+            return list(self.output_image_urls)
+        return [self.output_image_url] if self.output_image_url else []
 
 
 def usage_key(user_id: str, date: str) -> str:
@@ -187,8 +204,12 @@ class JobMessage(Model):
 
     job_id: str = Field(pattern=JOB_ID_PATTERN)
     user_id: str
-    file_key: str
+    file_key: str = Field(description="the main photo, always the first of `file_keys`")
     style: str
+    # Sent only when they differ from the defaults (docs/api.md §4.2); the record decides.
+    file_keys: list[str] | None = None
+    count: int | None = None
+    aspect_ratio: str | None = None
 
 
 class JobStatusMessage(Model):
@@ -198,6 +219,7 @@ class JobStatusMessage(Model):
     job_id: str
     status: JobStatus
     result_url: str | None = None
+    result_urls: list[str] | None = None
     error: JobError | None = None
 
 

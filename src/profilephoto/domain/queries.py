@@ -64,15 +64,20 @@ class QueryService:
     def view(self, job: Job) -> dict[str, Any]:
         """The public shape of a job: no prompt, no storage references, a fresh result URL."""
         body = job.to_json_dict()
-        view = {k: body[k] for k in ("jobId", "status", "style", "createdAt", "updatedAt")}
+        view = {
+            k: body[k]
+            for k in ("jobId", "status", "style", "count", "aspectRatio", "createdAt", "updatedAt")
+        }
         for optional in ("processingTime", "error", "metadata"):
             if optional in body:
                 view[optional] = body[optional]
         if job.error is not None:
             # Said by the rule that decides it, so no client has to know which codes refund.
             view["error"] = {**view["error"], "charged": not is_refunded(job.error.code)}
-        if job.status is JobStatus.COMPLETED and job.output_image_url:
-            view["resultUrl"] = self._results.presign_download(
-                object_key(job.output_image_url), self._config.result_url_expiration
-            )
+        if job.status is JobStatus.COMPLETED and job.result_urls:
+            urls = [
+                self._results.presign_download(object_key(u), self._config.result_url_expiration)
+                for u in job.result_urls
+            ]
+            view["resultUrl"], view["resultUrls"] = urls[0], urls
         return view

@@ -60,8 +60,9 @@ class DynamoDbUnitOfWork:
         *,
         replaces: str | None = None,
     ) -> int:
-        if limit <= 0:
-            # `attribute_not_exists(count)` would admit a first unit whatever the limit.
+        units = job.count
+        if units > limit:
+            # `attribute_not_exists(count)` would admit a first reservation whatever the limit.
             raise QuotaExceeded()
         tables = self._db.tables
         rest: dict[str, Any] = {
@@ -90,12 +91,12 @@ class DynamoDbUnitOfWork:
             }
         operation = "dynamodb.reserve_and_create_job"
         # A transaction returns no values, yet the caller needs the new count. When this
-        # host knows the count (DynamoDbUsageLedger.known), it sets count = known + 1 on
-        # condition count = known, and learns the true count (ALL_OLD) if that guess was
+        # host knows the count (DynamoDbUsageLedger.known), it sets count = known + units
+        # on condition count = known, and learns the true count (ALL_OLD) if that guess was
         # stale: one call when warm.
         guess = self.usage.known(usage_key)
-        if guess is not None and guess < limit:
-            exact = self._usage_update(usage_key, expires_at, now, guess=guess)
+        if guess is not None and guess + units <= limit:
+            exact = self._usage_update(usage_key, expires_at, now, units, guess=guess)
             try:
                 self._db.transact({"usage": exact, **rest}, operation)
             except Refused as refused:
@@ -103,14 +104,14 @@ class DynamoDbUnitOfWork:
                     raise
                 current = int((refused.stored["usage"] or {}).get("count", 0))
                 self.usage.note(usage_key, current)
-                if current >= limit:
+                if current + units > limit:
                     raise QuotaExceeded() from None
             else:
-                self.usage.note(usage_key, guess + 1)
-                return guess + 1
+                self.usage.note(usage_key, guess + units)
+                return guess + units
         # Otherwise the authoritative conditional increment, then a strongly consistent
         # read of the count (it may already include a concurrent reservation).
-        add = self._usage_update(usage_key, expires_at, now, limit=limit)
+        add = self._usage_update(usage_key, expires_at, now, units, limit=limit)
         try:
             self._db.transact({"usage": add, **rest}, operation)
         except Refused as refused:
@@ -118,19 +119,20 @@ class DynamoDbUnitOfWork:
                 raise QuotaExceeded() from None
             raise  # the job or the idempotency key was taken: ConditionFailed wins
         record = self.usage.get(usage_key)
-        return record.count if record is not None else 1
+        return record.count if record is not None else units
 
     def _usage_update(
         self,
         usage_key: str,
         expires_at: int,
         now: datetime,
+        units: int,
         *,
         guess: int | None = None,
-        limit: int | None = None,
+        limit: int = 0,
     ) -> dict[str, Any]:
-        """The usage item's half of a reservation: `count = guess + 1` on condition
-        `count = guess`, or `ADD count 1` on condition `count < limit`."""
+        """The usage item's half of a reservation: `count = guess + units` on condition
+        `count = guess`, or `ADD count units` on condition `count <= limit - units`."""
         user_id, date = usage_key.split("#", 1)
         values = {
             ":u": av(user_id),
@@ -142,11 +144,11 @@ class DynamoDbUnitOfWork:
         if guess is not None:
             update = f"SET #c = :next, {stamp}"
             condition = "#c = :seen" + (" OR attribute_not_exists(#c)" if guess == 0 else "")
-            values |= {":next": av(guess + 1), ":seen": av(guess)}
+            values |= {":next": av(guess + units), ":seen": av(guess)}
         else:
-            update = f"ADD #c :one SET {stamp}"
-            condition = "attribute_not_exists(#c) OR #c < :limit"
-            values |= {":one": av(1), ":limit": av(limit)}
+            update = f"ADD #c :units SET {stamp}"
+            condition = "attribute_not_exists(#c) OR #c <= :room"
+            values |= {":units": av(units), ":room": av(limit - units)}
         return {
             "Update": {
                 "TableName": self._db.tables.usage,

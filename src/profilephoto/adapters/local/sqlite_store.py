@@ -111,15 +111,15 @@ class SqliteUnitOfWork:
                 "SELECT count FROM usage WHERE user_id_date = ?", (usage_key,)
             ).fetchone()
             count = int(row["count"]) if row else 0
-            if count >= limit:
+            if count + job.count > limit:
                 raise QuotaExceeded()
             conn.execute(
                 """INSERT INTO usage (user_id_date, user_id, date, count, last_updated, ttl)
-                   VALUES (?, ?, ?, 1, ?, ?)
+                   VALUES (?, ?, ?, ?, ?, ?)
                    ON CONFLICT (user_id_date) DO UPDATE SET
-                     count = count + 1, last_updated = excluded.last_updated,
+                     count = count + excluded.count, last_updated = excluded.last_updated,
                      ttl = excluded.ttl""",
-                (usage_key, user_id, date, iso_z(now), expires_at),
+                (usage_key, user_id, date, job.count, iso_z(now), expires_at),
             )
             conn.execute(
                 "INSERT INTO jobs (job_id, user_id, status, created_at, body) "
@@ -131,7 +131,7 @@ class SqliteUnitOfWork:
                     "INSERT OR REPLACE INTO idempotency (key, expires_at, body) VALUES (?, ?, ?)",
                     (idempotency.key, iso_z(idempotency.expires_at), dump(idempotency)),
                 )
-            return count + 1
+            return count + job.count
 
     def apply(self, change: JobChange) -> Job:
         with self.db.transaction() as conn:

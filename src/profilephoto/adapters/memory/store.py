@@ -62,21 +62,21 @@ class InMemoryUnitOfWork(FaultInjector):
                 raise ConditionFailed("idempotency key in use")
             current = self.usage_records.get(usage_key)
             count = current.count if current else 0
-            if count >= limit:
+            if count + job.count > limit:
                 raise QuotaExceeded()
             user_id, date = usage_key.split("#", 1)
             self.usage_records[usage_key] = UsageRecord(
                 user_id_date=usage_key,
                 user_id=user_id,
                 date=date,
-                count=count + 1,
+                count=count + job.count,
                 last_updated=now,
             )
             self.usage_ttl[usage_key] = expires_at
             self.job_records[job.job_id] = job
             if idempotency is not None:
                 self.idempotency_records[idempotency.key] = idempotency
-            return count + 1
+            return count + job.count
 
     def apply(self, change: JobChange) -> Job:
         self._maybe_fail(change.name)

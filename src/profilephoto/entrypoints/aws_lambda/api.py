@@ -31,6 +31,9 @@ def _build() -> APIGatewayRestResolver:
                 connection_id=request.get("connectionId"),
                 idempotency_key=app.current_event.headers.get("Idempotency-Key")
                 or app.current_event.headers.get("idempotency-key"),
+                file_keys=request.get("fileKeys"),
+                count=request.get("count"),
+                aspect_ratio=request.get("aspectRatio"),
             )
         )
         logger.info("generation accepted", extra={"jobId": accepted.job_id})
