@@ -1,4 +1,4 @@
-// The profilephoto page: upload, pick a style, watch the job live, download the result.
+// The profilephoto page: upload, pick a style, variants and shape, watch the job live, download.
 "use strict";
 
 const $ = (id) => document.getElementById(id);
@@ -10,6 +10,9 @@ const state = {
   upload: null, // {fileKey, objectUrl}; objectUrl is null when the browser cannot show the type
   style: null,
   styleNames: {},
+  count: 1,
+  aspectRatio: "1:1",
+  remaining: null, // today's remaining quota, as last reported
   job: null, // {jobId, status}
   socket: null,
   connectionId: null,
@@ -178,7 +181,37 @@ function selectStyle(id) {
 
 function updateGenerate() {
   const busy = state.job && !TERMINAL.has(state.job.status);
-  $("generate").disabled = !(state.upload && state.style) || busy;
+  const affordable = state.remaining === null || state.count <= state.remaining;
+  $("generate").disabled = !(state.upload && state.style) || busy || !affordable;
+  $("generate").textContent = state.count > 1 ? `Generate ${state.count} variants` : "Generate profile photo";
+  paintCost();
+}
+
+// ---------- variants and shape ----------
+
+// What the chosen count costs against what is left today (each variant is one generation).
+function paintCost() {
+  const note = $("count-cost");
+  const left = state.remaining;
+  const each = state.count === 1 ? "1 generation" : `${state.count} generations`;
+  if (left === null) note.textContent = `Uses ${each}.`;
+  else if (state.count <= left) note.textContent = `Uses ${each} of the ${left} you have left today.`;
+  else note.textContent = left ? `Only ${left} left today: pick fewer variants.` : "No generations left today.";
+  note.classList.toggle("over", left !== null && state.count > left);
+}
+
+function selectRatio(ratio) {
+  state.aspectRatio = ratio;
+  // The preview and the result frame take the shape the model will be asked for.
+  const [w, h] = ratio.split(":");
+  document.documentElement.style.setProperty("--ratio", `${w} / ${h}`);
+}
+
+for (const input of document.querySelectorAll('input[name="count"]')) {
+  input.addEventListener("change", () => { state.count = Number(input.value); updateGenerate(); });
+}
+for (const input of document.querySelectorAll('input[name="aspect"]')) {
+  input.addEventListener("change", () => selectRatio(input.value));
 }
 
 // ---------- generating and watching ----------
@@ -190,7 +223,13 @@ $("generate").addEventListener("click", async () => {
     const accepted = await api("/generate", {
       method: "POST",
       headers: { "Idempotency-Key": crypto.randomUUID ? crypto.randomUUID() : String(Math.random()).slice(2) },
-      body: { fileKey: state.upload.fileKey, style: state.style, ...(state.connectionId ? { connectionId: state.connectionId } : {}) },
+      body: {
+        fileKey: state.upload.fileKey,
+        style: state.style,
+        ...(state.count > 1 ? { count: state.count } : {}),
+        ...(state.aspectRatio !== "1:1" ? { aspectRatio: state.aspectRatio } : {}),
+        ...(state.connectionId ? { connectionId: state.connectionId } : {}),
+      },
     });
     showJob(accepted.jobId, state.upload.objectUrl);
     $("job-heading").focus({ preventScroll: true });
@@ -214,6 +253,10 @@ function showJob(jobId, originalUrl, status = "queued") {
   $("result").removeAttribute("src");
   $("spinner").hidden = false;
   $("download").hidden = true;
+  $("variants").hidden = true;
+  $("variants").textContent = "";
+  $("cancel").hidden = false;
+  $("cancel").disabled = false;
   $("result-caption").textContent = "Working on it…";
   $("job-card").scrollIntoView({ behavior: "smooth", block: "start" });
   schedulePoll();
@@ -226,6 +269,7 @@ function hideJob() {
   $("result").removeAttribute("src");
   $("download").removeAttribute("href");
   $("download").hidden = true;
+  $("variants").textContent = "";
   updateGenerate();
 }
 
@@ -236,14 +280,21 @@ function update(message) {
   state.job.status = message.status;
   $("job-card").dataset.status = message.status;
   paintTimeline(message.status);
+  $("cancel").hidden = TERMINAL.has(message.status);
   if (message.status === "completed" && message.resultUrl) {
-    const img = $("result");
-    img.onload = () => { $("spinner").hidden = true; img.hidden = false; };
-    img.src = message.resultUrl;
-    $("download").href = message.resultUrl;
-    $("download").hidden = false;
-    $("result-caption").textContent = "Your new profile photo";
-    announce("Your new profile photo is ready.");
+    const urls = message.resultUrls || [message.resultUrl];
+    showVariant(urls[0]);
+    paintVariants(urls);
+    $("result-caption").textContent = urls.length > 1 ? `${urls.length} variants: pick your favourite` : "Your new profile photo";
+    announce(urls.length > 1 ? `${urls.length} variants are ready.` : "Your new profile photo is ready.");
+    const failed = message.metadata && message.metadata.failedVariants;
+    if (failed) notify(`${failed} of the variants could not be made; ${failed === 1 ? "its generation was" : "their generations were"} given back.`, "info");
+    loadHistory();
+    loadUsage();
+  } else if (message.status === "canceled") {
+    $("spinner").hidden = true;
+    $("result-caption").textContent = "Canceled";
+    announce("The job was canceled.");
     loadHistory();
     loadUsage();
   } else if (message.status === "failed") {
@@ -270,12 +321,63 @@ async function showFailure(message) {
   announce(`The job failed. ${text}`);
 }
 
+function showVariant(url) {
+  const img = $("result");
+  img.onload = () => { $("spinner").hidden = true; img.hidden = false; };
+  img.src = url;
+  $("download").href = url;
+  $("download").hidden = false;
+  for (const li of document.querySelectorAll("#variants li")) li.classList.toggle("selected", li.dataset.url === url);
+}
+
+// Every variant with a download of its own; choosing one shows it large.
+function paintVariants(urls) {
+  const list = $("variants");
+  list.textContent = "";
+  list.hidden = urls.length < 2;
+  urls.forEach((url, n) => {
+    const li = document.createElement("li");
+    li.dataset.url = url;
+    li.classList.toggle("selected", n === 0);
+    const show = document.createElement("button");
+    show.type = "button";
+    show.className = "variant";
+    show.setAttribute("aria-label", `Show variant ${n + 1}`);
+    const img = document.createElement("img");
+    img.src = url;
+    img.alt = `Variant ${n + 1}`;
+    show.append(img);
+    show.addEventListener("click", () => showVariant(url));
+    const link = document.createElement("a");
+    link.href = url;
+    link.download = `profilephoto-${state.job.jobId}-${n + 1}.png`;
+    link.textContent = `Download ${n + 1}`;
+    li.append(show, link);
+    list.appendChild(li);
+  });
+}
+
+$("cancel").addEventListener("click", async () => {
+  if (!state.job) return;
+  $("cancel").disabled = true;
+  try {
+    const answer = await api(`/jobs/${encodeURIComponent(state.job.jobId)}/cancel`, { method: "POST" });
+    update({ jobId: answer.jobId, status: answer.status });
+    notify("Canceled. The generations it reserved are back in today's quota.", "info");
+  } catch (error) {
+    if (error.code === "job_finished") return poll(); // it finished first: show what it became
+    fail(error);
+    $("cancel").disabled = false;
+  }
+});
+
 function paintTimeline(status) {
   const order = ["uploaded", "queued", "processing", "completed"];
-  const at = status === "failed" ? 3 : Math.max(order.indexOf(status === "pending" ? "queued" : status), 1);
+  const ended = status === "failed" || status === "canceled";
+  const at = ended ? 3 : Math.max(order.indexOf(status === "pending" ? "queued" : status), 1);
   document.querySelectorAll("#timeline li").forEach((li, i) => {
-    li.className = i < at || status === "completed" ? "done" : i === at ? (status === "failed" ? "failed" : "current") : "";
-    if (i === 3) li.textContent = status === "failed" ? "Failed" : "Done";
+    li.className = i < at || status === "completed" ? "done" : i === at ? (ended ? status : "current") : "";
+    if (i === 3) li.textContent = { failed: "Failed", canceled: "Canceled" }[status] || "Done";
   });
 }
 
@@ -327,6 +429,8 @@ function connect() {
 // ---------- quota and history ----------
 
 function setQuota(remaining, usage) {
+  state.remaining = remaining;
+  updateGenerate();
   const pill = $("quota");
   pill.hidden = false;
   $("quota-count").textContent = remaining;
@@ -377,8 +481,10 @@ function historyRow(job) {
   meta.innerHTML = "<strong></strong><div></div>";
   meta.querySelector("strong").textContent = styleName;
   const took = job.processingTime ? ` · ${(job.processingTime / 1000).toFixed(1)} s` : "";
+  const made = job.resultUrls && job.resultUrls.length > 1 ? ` · ${job.resultUrls.length} variants` : "";
+  const shape = job.aspectRatio && job.aspectRatio !== "1:1" ? ` · ${job.aspectRatio}` : "";
   const failure = job.error ? ` · ${failureText(job.error)}` : "";
-  meta.querySelector("div").textContent = `${when}${took}${failure}`;
+  meta.querySelector("div").textContent = `${when}${took}${made}${shape}${failure}`;
   const badge = document.createElement("span");
   badge.className = `badge ${job.status}`;
   badge.textContent = job.status;
@@ -388,7 +494,7 @@ function historyRow(job) {
     link.className = "download-link";
     link.href = job.resultUrl;
     link.download = `profilephoto-${job.jobId}.png`;
-    link.textContent = "Download";
+    link.textContent = job.resultUrls && job.resultUrls.length > 1 ? "Download first" : "Download";
     link.setAttribute("aria-label", `Download the ${styleName} photo from ${when}`);
     li.append(link);
   }
