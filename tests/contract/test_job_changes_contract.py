@@ -60,7 +60,7 @@ def test_a_cancel_decided_before_the_job_finished_writes_nothing(uow, finish):
     claimed = uow.apply(claim_of(job(1), NOW, LEASE))
     stale = cancel(claimed, NOW)
     if finish == "complete":
-        uow.apply(complete(claimed, "s3://results/r.png", 10, {}, NOW))
+        uow.apply(complete(claimed, ["s3://results/r.png"], 10, {}, NOW))
     else:
         uow.apply(fail(claimed, JobError(code="invalid_image", message="no"), NOW))
     with pytest.raises(ConditionFailed):
@@ -75,7 +75,7 @@ def test_a_canceled_job_can_neither_complete_nor_fail_nor_be_claimed(uow):
     claimed = uow.apply(claim_of(job(1), NOW, LEASE))
     uow.apply(cancel(claimed, NOW))
     with pytest.raises(ConditionFailed):
-        uow.apply(complete(claimed, "s3://results/r.png", 10, {}, NOW))
+        uow.apply(complete(claimed, ["s3://results/r.png"], 10, {}, NOW))
     with pytest.raises(ConditionFailed):
         uow.apply(fail(claimed, JobError(code="timed_out", message="x"), NOW))
     with pytest.raises(ConditionFailed):
@@ -100,7 +100,7 @@ def test_cancel_racing_completion_has_exactly_one_winner_and_exact_ledgers(uow):
         def complete_it() -> None:
             start.wait()
             try:
-                uow.apply(complete(claimed[n], "s3://results/r.png", 10, {}, NOW))
+                uow.apply(complete(claimed[n], ["s3://results/r.png"], 10, {}, NOW))
                 outcomes.append("completed")
             except ConditionFailed:
                 pass

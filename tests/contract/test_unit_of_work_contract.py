@@ -216,7 +216,7 @@ def test_a_job_is_handed_back_only_while_the_lease_is_still_the_workers_own(uow)
 def test_a_finished_job_never_moves_again(uow, terminal):
     processing = claimed(uow)
     if terminal == "complete":
-        uow.apply(complete(processing, "s3://results/r.png", 1200, {"model": "m"}, NOW))
+        uow.apply(complete(processing, ["s3://results/r.png"], 1200, {"model": "m"}, NOW))
     else:
         uow.apply(fail(processing, KEPT, NOW))
     finished = uow.jobs.get(job(1).job_id)
@@ -225,7 +225,7 @@ def test_a_finished_job_never_moves_again(uow, terminal):
         mark_queued(job(1), NOW),
         claim_of(job(1), LEASE, LEASE),
         hand_back(processing, NOW),
-        complete(processing, "s3://results/r.png", 1, {}, NOW),
+        complete(processing, ["s3://results/r.png"], 1, {}, NOW),
         fail(processing, REFUNDED, NOW),
         fail(job(1), REFUNDED, NOW),
     ):
@@ -243,7 +243,7 @@ def test_complete_records_the_result_and_counts_the_image_once(uow):
     processing = claimed(uow)
     meta = {"model": "m", "usage": {"promptTokens": 3}}
     later = NOW + timedelta(seconds=2)
-    done = uow.apply(complete(processing, "s3://results/r.png", 1500, meta, later))
+    done = uow.apply(complete(processing, ["s3://results/r.png"], 1500, meta, later))
     assert (done.status, done.output_image_url, done.processing_time, done.updated_at) == (
         JobStatus.COMPLETED,
         "s3://results/r.png",
@@ -253,7 +253,7 @@ def test_complete_records_the_result_and_counts_the_image_once(uow):
     assert (done.metadata, done.lease_expires_at) == (meta, None)
     assert uow.jobs.get(job(1).job_id) == done
     with pytest.raises(ConditionFailed):
-        uow.apply(complete(processing, "s3://results/r.png", 1500, meta, NOW))
+        uow.apply(complete(processing, ["s3://results/r.png"], 1500, meta, NOW))
     assert uow.users.get("alice").total_images_generated == 1
 
 
@@ -261,7 +261,7 @@ def test_completing_the_job_of_an_owner_without_a_user_record_creates_none(uow):
     # The owner's record is gone (an account deleted while its job ran): it stays gone,
     # and the job still completes.
     processing = claimed(uow)
-    done = uow.apply(complete(processing, "s3://results/r.png", 900, {"model": "m"}, NOW))
+    done = uow.apply(complete(processing, ["s3://results/r.png"], 900, {"model": "m"}, NOW))
     assert uow.jobs.get(job(1).job_id) == done and done.status is JobStatus.COMPLETED
     assert uow.users.get("alice") is None
 

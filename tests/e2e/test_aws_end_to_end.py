@@ -99,7 +99,7 @@ def test_presign_put_generate_process_complete_notify(stack: Stack):
     assert (status, job["status"]) == (200, "completed")
     assert job["metadata"]["model"] == "offline-stylizer"
     result = stack.client("s3").get_object(
-        Bucket="pp-results", Key=f"results/{SUB}/{accepted['jobId']}.png"
+        Bucket="pp-results", Key=f"results/{SUB}/{accepted['jobId']}/0.png"
     )
     assert result["ServerSideEncryption"] == "AES256"
     assert Image.open(io.BytesIO(result["Body"].read())).size == (1024, 1024)

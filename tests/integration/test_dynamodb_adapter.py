@@ -57,7 +57,7 @@ def test_another_host_can_finish_a_job_it_never_saw(aws):
     uow, client, _ = aws
     uow.reserve_and_create_job(job(1), USAGE, 10, TTL, NOW)
     processing = DynamoDbUnitOfWork(client).apply(claim_of(job(1), NOW, LEASE))
-    done = DynamoDbUnitOfWork(client).apply(complete(processing, "s3://r/x.png", 5, {}, NOW))
+    done = DynamoDbUnitOfWork(client).apply(complete(processing, ["s3://r/x.png"], 5, {}, NOW))
     assert uow.jobs.get(job(1).job_id) == done
 
 
@@ -68,7 +68,7 @@ def test_each_job_change_is_one_call_and_the_job_item_is_what_job_item_writes(aw
     calls.clear()
     queued = uow.apply(mark_queued(job(1), NOW))
     processing = uow.apply(claim_of(queued, NOW, LEASE))
-    done = uow.apply(complete(processing, "s3://r/x.png", 5, {"model": "m"}, NOW))
+    done = uow.apply(complete(processing, ["s3://r/x.png"], 5, {"model": "m"}, NOW))
     assert calls == ["UpdateItem", "UpdateItem", "TransactWriteItems"]
     assert raw(client, "ImageJobs", {"jobId": job(1).job_id}) == from_item(job_item(done))
 

@@ -68,7 +68,7 @@ def test_no_change_can_be_decided_from_a_finished_job(terminal):
     finished = job(terminal)
     for decide in (
         lambda: mark_queued(finished, NOW),
-        lambda: complete(finished, "s3://r/x.png", 1, {}, NOW),
+        lambda: complete(finished, ["s3://r/x.png"], 1, {}, NOW),
         lambda: fail(finished, REFUNDED, NOW),
         lambda: hand_back(finished, NOW),
     ):
@@ -135,7 +135,7 @@ def test_a_hand_back_holds_only_while_the_lease_is_the_workers_own():
 
 def test_completing_counts_one_image_and_failing_refunds_only_system_failures():
     processing = job(JobStatus.PROCESSING, lease=LEASE)
-    done = complete(processing, "s3://r/x.png", 12, {"model": "m"}, NOW)
+    done = complete(processing, ["s3://r/x.png"], 12, {"model": "m"}, NOW)
     assert (done.images, done.refund, done.owner) == (1, 0, "alice")
     assert done.predicted().lease_expires_at is None
     assert fail(processing, REFUNDED, NOW).refund == 1

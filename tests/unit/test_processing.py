@@ -43,7 +43,7 @@ def test_a_job_is_processed_to_one_stored_result_and_one_notification(world):
     assert job.status is JobStatus.COMPLETED
     assert job.metadata["model"] == "scripted-fake"
     assert job.metadata["usage"] == {"promptTokens": 10, "outputTokens": 20}
-    assert list(world.results.objects) == [f"results/alice/{job_id}.png"]
+    assert list(world.results.objects) == [f"results/alice/{job_id}/0.png"]
     assert world.uow.users.get("alice").total_images_generated == 1
     ((user, note, _),) = world.notifier.notifications
     assert (user, note.status, note.job_id) == ("alice", JobStatus.COMPLETED, job_id)

@@ -204,26 +204,32 @@ def mark_queued(job: Job, now: datetime) -> JobChange:
 
 def complete(
     job: Job,
-    output_image_url: str,
+    output_image_urls: list[str],
     processing_time: int,
     metadata: dict[str, object],
     now: datetime,
 ) -> JobChange:
-    """The result is stored: the job completes and its owner's image count grows by one."""
+    """The results are stored: the job completes, its owner's image count grows by the
+    images made, and the units of the variants that failed go back (docs/api.md §4.1)."""
+    if not 1 <= len(output_image_urls) <= job.count:
+        raise ValueError(f"job {job.job_id} asked for {job.count} images, not {output_image_urls}")
+    failed = job.count - len(output_image_urls)
     return JobChange(
         name="complete",
         job_id=job.job_id,
         expected=_from(job, COMPLETED),
         updates={
             "status": COMPLETED,
-            "output_image_url": output_image_url,
+            "output_image_url": output_image_urls[0],
+            "output_image_urls": list(output_image_urls),
             "processing_time": processing_time,
-            "metadata": dict(metadata),
+            "metadata": {**metadata, "failedVariants": failed} if failed else dict(metadata),
             "updated_at": now,
             "lease_expires_at": None,
         },
         job=job,
-        images=1,
+        images=len(output_image_urls),
+        refund=failed,
     )
 
 

@@ -24,12 +24,14 @@ from profilephoto.domain.errors import (
 )
 from profilephoto.domain.job_lifecycle import Describes, claim, complete, fail, hand_back
 from profilephoto.domain.models import (
+    GeneratedImage,
     ImageData,
     Job,
     JobError,
     JobMessage,
     JobStatus,
     JobStatusMessage,
+    Style,
 )
 from profilephoto.domain.photo_check import check_photos
 from profilephoto.domain.ports import (
@@ -41,9 +43,11 @@ from profilephoto.domain.ports import (
     PhotoInspector,
     UnitOfWork,
 )
+from profilephoto.domain.queries import object_key
 from profilephoto.domain.styles import StyleCatalog
 from profilephoto.domain.throttle import Throttle
 from profilephoto.domain.upload_policy import result_key
+from profilephoto.domain.variants import produce_variants, total_usage
 
 log = logging.getLogger(__name__)
 
@@ -132,52 +136,71 @@ class ProcessingService:
         started = self._clock.now()
         style = self._styles.get(job.style)
         with _step("read", job):
-            try:
-                original = self._uploads.read(message.file_key)
-            except ObjectNotFound as missing:
-                raise UploadNotFound("The uploaded photo is gone") from missing
+            originals = [self._read(object_key(url)) for url in job.photo_urls]
         with _step("normalize", job):
-            normalized = self._prepare(original, index=0)
+            photos = [self._prepare(original, index=n) for n, original in enumerate(originals)]
         self._ensure_wanted(job)
         with _step("check", job):  # before any model call: a rejected photo costs nothing
-            check_photos(self._inspector, [normalized], self._config.photo_check)
+            check_photos(self._inspector, photos, self._config.photo_check)
         with _step("generate", job):
-            generated = self._generator.generate([normalized], style)
+            # `count` concurrent model calls, each with every photo (main first).
+            variants = produce_variants(
+                job.count, lambda _: self._make(photos, style, job.aspect_ratio)
+            )
         self._ensure_wanted(job)
         with _step("store", job):
-            stored = self._images.encode_result(generated)
-            ext = EXTENSIONS.get(stored.content_type, "png")
-            key = result_key(job.user_id, job.job_id, ext)
-            self._results.write(key, stored.data, stored.content_type)
+            keys = [self._store(job, n, image) for n, (_, image) in enumerate(variants.produced)]
         elapsed = self._clock.now() - started
+        generated = [made for made, _ in variants.produced]
         metadata: dict[str, object] = {
             **job.metadata,
-            "model": generated.model,
-            "inputBytes": len(original),
-            "sentBytes": len(normalized.data),
+            "model": generated[0].model,
+            "inputBytes": sum(len(o) for o in originals),
+            "sentBytes": sum(len(p.data) for p in photos),
         }
-        if generated.usage:
-            metadata["usage"] = dict(generated.usage)
-        cost = self._config.prices.cost(generated.model, generated.usage)
-        if cost is not None:
-            metadata["costUsd"] = cost
+        if usage := total_usage(generated):
+            metadata["usage"] = usage
+        costs = [self._config.prices.cost(made.model, made.usage) for made in generated]
+        if any(cost is not None for cost in costs):
+            metadata["costUsd"] = round(sum(cost or 0.0 for cost in costs), 6)
         try:
             done = self._uow.apply(
                 complete(
                     job,
-                    self._results.uri(key),
+                    [self._results.uri(key) for key in keys],
                     int(elapsed.total_seconds() * 1000),
                     metadata,
                     self._clock.now(),
                 )
             )
         except ConditionFailed:
-            if self._discard_if_canceled(job, [key]):
+            if self._discard_if_canceled(job, keys):
                 raise JobCanceled() from None
             return Processed(Outcome.SKIPPED)  # a twin finished first; it counted and notified
-        url = self._results.presign_download(key, self._config.result_url_expiration)
-        self._notify(done, result_url=url)
+        urls = [
+            self._results.presign_download(key, self._config.result_url_expiration) for key in keys
+        ]
+        self._notify(done, result_urls=urls)
         return Processed(Outcome.COMPLETED, done)
+
+    def _read(self, key: str) -> bytes:
+        try:
+            return self._uploads.read(key)
+        except ObjectNotFound as missing:
+            raise UploadNotFound("An uploaded photo is gone") from missing
+
+    def _make(
+        self, photos: list[ImageData], style: Style, aspect_ratio: str
+    ) -> tuple[GeneratedImage, ImageData]:
+        """One variant: one model call, and its answer as it will be stored."""
+        generated = self._generator.generate(photos, style, aspect_ratio=aspect_ratio)
+        return generated, self._images.encode_result(generated)
+
+    def _store(self, job: Job, n: int, image: ImageData) -> str:
+        """Variant `n` under the job's own key for it: a duplicate run overwrites, never adds."""
+        key = result_key(job.user_id, job.job_id, n, EXTENSIONS.get(image.content_type, "png"))
+        self._results.write(key, image.data, image.content_type)
+        return key
 
     def _ensure_wanted(self, job: Job) -> None:
         """JobCanceled when the owner canceled the job since we claimed it (one read)."""
@@ -186,14 +209,15 @@ class ProcessingService:
             raise JobCanceled()
 
     def _discard_if_canceled(self, job: Job, keys: list[str]) -> bool:
-        """After losing the completing write: if a cancel won it, delete what we stored (the
-        keys are the job's own, so nobody else's result goes) and say so."""
+        """After losing the completing write, delete what only we stored: everything if a
+        cancel won, else what the twin that completed does not point at. True if canceled."""
         current = self._uow.jobs.get(job.job_id)
-        if current is not None and current.status is not JobStatus.CANCELED:
-            return False
+        canceled = current is None or current.status is JobStatus.CANCELED
+        kept = set() if canceled or current is None else set(current.result_urls)
         for key in keys:
-            self._results.delete(key)
-        return True
+            if self._results.uri(key) not in kept:
+                self._results.delete(key)
+        return canceled
 
     def _prepare(self, original: bytes, index: int) -> ImageData:
         """Photo `index` (0 = the main one) as the model gets it: its pixels shrunk to what
@@ -242,13 +266,14 @@ class ProcessingService:
         self._notify(failed)
         return Processed(Outcome.FAILED, failed)
 
-    def _notify(self, job: Job, result_url: str | None = None) -> None:
+    def _notify(self, job: Job, result_urls: list[str] | None = None) -> None:
         self._notifier.notify(
             job.user_id,
             JobStatusMessage(
                 job_id=job.job_id,
                 status=job.status,
-                result_url=result_url,
+                result_url=result_urls[0] if result_urls else None,
+                result_urls=result_urls,
                 error=job.error,
             ),
             job.connection_id,

@@ -83,6 +83,7 @@ def check_key_owner(file_key: object, user_id: str) -> str:
     return file_key
 
 
-def result_key(user_id: str, job_id: str, extension: str) -> str:
-    """Where a job's result lives; one per job, so a duplicate run overwrites, never adds."""
-    return f"results/{user_id}/{job_id}.{extension}"
+def result_key(user_id: str, job_id: str, variant: int, extension: str) -> str:
+    """Where a job's `variant`-th image lives; one key per image of a job, so a duplicate run
+    overwrites, never adds."""
+    return f"results/{user_id}/{job_id}/{variant}.{extension}"

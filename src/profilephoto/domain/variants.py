@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from profilephoto.domain.errors import GenerationError
+from profilephoto.domain.models import GeneratedImage
 
 log = logging.getLogger(__name__)
 
@@ -52,3 +53,12 @@ def produce_variants(count: int, make: Callable[[int], T]) -> Variants[T]:
 def _deciding(errors: list[BaseException]) -> BaseException:
     transient = [e for e in errors if isinstance(e, GenerationError) and e.transient]
     return transient[0] if transient else errors[0]
+
+
+def total_usage(images: Sequence[GeneratedImage]) -> dict[str, int]:
+    """The token counts of every call added up, name by name (the job's `metadata.usage`)."""
+    total: dict[str, int] = {}
+    for image in images:
+        for name, tokens in image.usage.items():
+            total[name] = total.get(name, 0) + tokens
+    return total
