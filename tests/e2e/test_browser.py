@@ -13,7 +13,7 @@ from PIL import Image
 
 from profilephoto.entrypoints.sample_photo import sample_portrait
 from tests.e2e.local_server import LocalServer
-from tests.integration.fake_gemini import FakeGemini, image_reply
+from tests.integration.fake_gemini import FakeGemini, Reply, image_reply
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "browser"
@@ -292,3 +292,64 @@ def test_on_a_phone_every_card_fits_the_screen_with_even_margins(server, tmp_pat
     assert overflow <= 0
     for left, right in boxes:
         assert left >= 8 and right >= 8 and abs(left - right) <= 1
+
+
+def sign_in_and_upload(server: LocalServer, page, photo: Path, user: str) -> None:
+    page.goto(f"{server.url}/#token={server.token(user)}")
+    page.wait_for_selector("#quota:not([hidden])")
+    page.set_input_files("#file-input", str(photo))
+    page.wait_for_selector("#upload-progress.done")
+
+
+def test_a_visitor_picks_two_variants_in_4_to_5_and_downloads_each(server, page, tmp_path):
+    photo = tmp_path / "me.jpg"
+    photo.write_bytes(sample_portrait())
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    sign_in_and_upload(server, page, photo, "erin")
+    page.click('#count-picker input[value="2"]')
+    assert "2 generations of the 10" in page.inner_text("#count-cost")
+    assert page.inner_text("#generate") == "Generate 2 variants"
+    page.click('#ratio-picker input[value="4:5"]')
+    width, height = page.evaluate(
+        "(() => { const r = document.getElementById('preview').getBoundingClientRect();"
+        " return [r.width, r.height]; })()"
+    )
+    assert abs(width / height - 4 / 5) < 0.02  # the preview shows the crop
+    page.click("#generate")
+
+    page.wait_for_selector('#job-card[data-status="completed"] #variants:not([hidden])')
+    links = page.eval_on_selector_all("#variants a[download]", "as => as.map(a => a.href)")
+    assert len(links) == 2 and len(set(links)) == 2
+    for link in links:
+        answer = httpx.get(link)
+        assert answer.status_code == 200 and answer.content[:8] == b"\x89PNG\r\n\x1a\n"
+    page.wait_for_function("document.getElementById('quota-count').textContent === '8'")
+    assert "2 variants" in page.inner_text("#history")
+    assert not errors, errors
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "variants.png"), full_page=True)
+
+
+def test_a_visitor_cancels_a_running_job_and_gets_the_generations_back(tmp_path, page):
+    photo = tmp_path / "me.jpg"
+    photo.write_bytes(sample_portrait())
+    model = FakeGemini(default=Reply(delay=120)).start()  # answers long after the cancel
+    gemini = {"GEMINI_API_KEY": "test-key", "GOOGLE_GEMINI_BASE_URL": model.url}
+    server = LocalServer(tmp_path / "data", env=gemini).start()
+    try:
+        sign_in_and_upload(server, page, photo, "fred")
+        page.click('#count-picker input[value="3"]')
+        page.click("#generate")
+        page.wait_for_function("document.getElementById('quota-count').textContent === '7'")
+        page.wait_for_selector("#cancel:not([hidden])")
+        page.click("#cancel")
+        page.wait_for_selector('#job-card[data-status="canceled"]')
+        page.wait_for_function("document.getElementById('quota-count').textContent === '10'")
+        page.wait_for_selector("#history .badge.canceled")
+        assert page.is_hidden("#cancel")
+        assert "back in today's quota" in page.inner_text("#notice")
+        assert "Canceled" in page.inner_text("#timeline")
+    finally:
+        server.crash()
+        model.stop()

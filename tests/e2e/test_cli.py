@@ -38,6 +38,34 @@ def test_demo_without_an_image_writes_a_styled_sample_and_shows_each_stage(tmp_p
         assert image.format == "PNG" and image.size[0] >= 256
 
 
+def test_demo_with_two_variants_in_4_to_5_writes_each_in_that_shape(tmp_path):
+    out = tmp_path / "me.png"
+    run = subprocess.run(
+        command("demo", "--count", "2", "--aspect-ratio", "4:5", "--out", str(out)),
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=180,
+    )
+    assert run.returncode == 0, run.stderr
+    assert str(tmp_path / "me-1.png") in run.stdout and "4:5" in run.stdout
+    assert not out.exists()
+    for name in ("me-1.png", "me-2.png"):
+        with Image.open(tmp_path / name) as image:
+            width, height = image.size
+            assert abs(width / height - 4 / 5) < 0.02, (name, image.size)
+
+
+def test_demo_refuses_an_aspect_ratio_it_does_not_know(tmp_path):
+    run = subprocess.run(
+        command("demo", "--aspect-ratio", "16:9", "--out", str(tmp_path / "r.png")),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode == 2 and "16:9" in run.stderr
+
+
 def test_demo_explains_a_file_that_is_not_a_photo(tmp_path):
     fake = tmp_path / "fake.jpg"
     fake.write_bytes(b"\xff\xd8\xff\xe0" + b"\x00" * 512)

@@ -33,6 +33,7 @@ from profilephoto.domain.models import (
     JobStatusMessage,
     Style,
 )
+from profilephoto.domain.object_keys import object_key
 from profilephoto.domain.photo_check import check_photos
 from profilephoto.domain.ports import (
     Clock,
@@ -43,7 +44,6 @@ from profilephoto.domain.ports import (
     PhotoInspector,
     UnitOfWork,
 )
-from profilephoto.domain.queries import object_key
 from profilephoto.domain.styles import StyleCatalog
 from profilephoto.domain.throttle import Throttle
 from profilephoto.domain.upload_policy import result_key

@@ -10,6 +10,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
@@ -121,18 +122,34 @@ def token(user_id: str, data_dir: Path) -> int:
     return 0
 
 
-def demo(image: Path | None, style: str, out: Path, data_dir: Path | None) -> int:
-    """Upload -> generate -> process -> result for one photo, in process, on the local runtime."""
-    if image is not None and not image.is_file():
-        print(f"profilephoto demo: no such file: {image}", file=sys.stderr)
+@dataclass(frozen=True)
+class DemoRequest:
+    image: Path | None
+    style: str
+    out: Path
+    count: int = 1
+    aspect_ratio: str = "1:1"
+
+
+def demo(request: DemoRequest, data_dir: Path | None) -> int:
+    """Upload -> generate -> process -> results for one photo, in process, on the local runtime."""
+    if request.image is not None and not request.image.is_file():
+        print(f"profilephoto demo: no such file: {request.image}", file=sys.stderr)
         return 2
     if data_dir is not None:
-        return _demo(image, style, out, data_dir)
+        return _demo(request, data_dir)
     with tempfile.TemporaryDirectory(prefix="profilephoto-demo-") as temp:
-        return _demo(image, style, out, Path(temp))
+        return _demo(request, Path(temp))
 
 
-def _demo(image: Path | None, style: str, out: Path, data_dir: Path) -> int:
+def variant_paths(out: Path, count: int) -> list[Path]:
+    """Where the images go: `out` itself for one, `out-1`, `out-2`, ... for several."""
+    if count == 1:
+        return [out]
+    return [out.with_name(f"{out.stem}-{n}{out.suffix}") for n in range(1, count + 1)]
+
+
+def _demo(request: DemoRequest, data_dir: Path) -> int:
     from profilephoto.containers.local import build_local_container
     from profilephoto.domain.errors import ProfilePhotoError
     from profilephoto.domain.models import Identity, UploadRequest
@@ -142,6 +159,7 @@ def _demo(image: Path | None, style: str, out: Path, data_dir: Path) -> int:
     container = build_local_container(load_settings(), data_dir)
     services = container.services
     who = Identity(user_id="demo-user", email="demo@example.com", display_name="Demo User")
+    image, style = request.image, request.style
     ext = (image.suffix.lstrip(".").lower() if image else "jpg") or "jpg"
     data = image.read_bytes() if image else sample_portrait()
     source = str(image) if image else "a generated sample portrait"
@@ -166,7 +184,13 @@ def _demo(image: Path | None, style: str, out: Path, data_dir: Path) -> int:
             ticket.file_key, query, ticket.headers["Content-Type"], data
         )
         step(2, f"uploaded {len(data):,} bytes")
-        accepted = services.generation_service().request_generation(who, ticket.file_key, style)
+        accepted = services.generation_service().request_generation(
+            who,
+            ticket.file_key,
+            style,
+            count=request.count,
+            aspect_ratio=request.aspect_ratio,
+        )
         step(3, f"queued {accepted.job_id} ({accepted.remaining_quota} left today)")
         generator = container.generator().model_name
         step(4, f"processing with {generator} ...")
@@ -175,10 +199,11 @@ def _demo(image: Path | None, style: str, out: Path, data_dir: Path) -> int:
             container.queue().delete(message.message_id)
         job = services.query_service().get_job(who, accepted.job_id)
         stored = container.uow().jobs.get(accepted.job_id)
-        result = b""
-        if stored is not None and stored.output_image_url:
-            prefix = container.results().uri("")
-            result = container.results().read(stored.output_image_url.removeprefix(prefix))
+        prefix = container.results().uri("")
+        results = [
+            container.results().read(url.removeprefix(prefix))
+            for url in (stored.result_urls if stored is not None else [])
+        ]
     except ProfilePhotoError as error:
         print(f"demo failed: {error.message} ({error.code})", file=sys.stderr)
         return 1
@@ -192,17 +217,22 @@ def _demo(image: Path | None, style: str, out: Path, data_dir: Path) -> int:
             file=sys.stderr,
         )
         return 1
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_bytes(result)
+    paths = variant_paths(request.out, len(results))
+    for path, result in zip(paths, results, strict=True):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(result)
+    failed = job["metadata"].get("failedVariants")
     step(
         5,
-        f"wrote {out} ({len(result):,} bytes, style {style}, model {job['metadata']['model']}, "
-        f"{job.get('processingTime', 0)} ms)",
+        f"wrote {', '.join(str(p) for p in paths)} ({sum(len(r) for r in results):,} bytes, "
+        f"style {style}, {request.aspect_ratio}, model {job['metadata']['model']}, "
+        f"{job.get('processingTime', 0)} ms)" + (f"; {failed} variant(s) failed" if failed else ""),
     )
     return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from profilephoto.domain.job_options import ASPECT_RATIOS
     from profilephoto.domain.styles import StyleCatalog
 
     data_dir_help = "where the local state lives (default: %(default)s, or $PROFILEPHOTO_DATA_DIR)"
@@ -242,6 +272,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=Path("profilephoto-result.png"),
         help="where to write the result (default: %(default)s)",
     )
+    run_demo.add_argument(
+        "--count",
+        type=int,
+        default=1,
+        metavar="N",
+        help="how many variants to make; several are written as OUT-1, OUT-2, ... (default: 1)",
+    )
+    run_demo.add_argument(
+        "--aspect-ratio",
+        default="1:1",
+        choices=ASPECT_RATIOS,
+        metavar="RATIO",
+        help="the shape of the result, one of: %(choices)s (default: %(default)s)",
+    )
     run_demo.add_argument("--data-dir", type=Path, help="keep the run here (default: a temp dir)")
 
     args = parser.parse_args(argv)
@@ -249,7 +293,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return serve(args.host, args.port, args.data_dir, args.public_url)
     if args.command == "token":
         return token(args.user_id, args.data_dir)
-    return demo(args.image, args.style, args.out, args.data_dir)
+    request = DemoRequest(args.image, args.style, args.out, args.count, args.aspect_ratio)
+    return demo(request, args.data_dir)
 
 
 if __name__ == "__main__":

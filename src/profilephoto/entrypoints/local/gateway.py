@@ -25,8 +25,11 @@ BODY_READ_LIMIT = 64 * 1024
 
 def resource_of(path: str) -> tuple[str, dict[str, str] | None]:
     """The API Gateway resource template a path matches, and its path parameters."""
-    if path.startswith("/jobs/") and path.count("/") == 2 and len(path) > len("/jobs/"):
-        return "/jobs/{jobId}", {"jobId": path.removeprefix("/jobs/")}
+    parts = path.split("/")
+    if len(parts) == 3 and parts[1] == "jobs" and parts[2]:
+        return "/jobs/{jobId}", {"jobId": parts[2]}
+    if len(parts) == 4 and parts[1] == "jobs" and parts[2] and parts[3] == "cancel":
+        return "/jobs/{jobId}/cancel", {"jobId": parts[2]}
     return path, None
 
 
