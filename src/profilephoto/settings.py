@@ -83,6 +83,11 @@ class Settings(BaseSettings):
     )
     # JSON laid over the built-in price table (domain/pricing.py), dollars per 1M tokens.
     model_prices: str | None = Field(None, validation_alias=_env("MODEL_PRICES"))
+    # Lambda sets its function's memory; locally it stands for the worker's memory.
+    function_memory_mb: int = Field(
+        1024, ge=128, validation_alias=_env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")
+    )
+    decode_memory_mb: int | None = Field(None, ge=16, validation_alias=_env("DECODE_MEMORY_MB"))
     gemini_timeout_seconds: float = Field(
         60.0, gt=0, validation_alias=_env("GEMINI_TIMEOUT_SECONDS")
     )

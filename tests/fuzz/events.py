@@ -120,8 +120,7 @@ def rest_events(existing: dict[str, str]) -> st.SearchStrategy[list[dict[str, An
         {},
         optional={
             "Idempotency-Key": any_text,
-            "Origin": st.sampled_from(["https://app.example.com", "https://evil.example"])
-            | texts,
+            "Origin": st.sampled_from(["https://app.example.com", "https://evil.example"]) | texts,
             "Content-Type": texts,
             "Access-Control-Request-Method": st.sampled_from(METHODS),
         },
@@ -130,10 +129,7 @@ def rest_events(existing: dict[str, str]) -> st.SearchStrategy[list[dict[str, An
         lambda p: "/" + p
     )
 
-    routes = [
-        (method, template_path.format(**existing))
-        for template_path, method in ROUTES
-    ]
+    routes = [(method, template_path.format(**existing)) for template_path, method in ROUTES]
 
     @st.composite
     def build(draw: st.DrawFn) -> list[dict[str, Any]]:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import io
-import struct
-import zlib
 
 import pytest
 from PIL import Image, ImageCms
@@ -13,45 +11,9 @@ from profilephoto.adapters.images import PillowImageProcessor
 from profilephoto.domain.errors import GenerationFailed, InvalidImage
 from profilephoto.domain.job_lifecycle import is_refunded
 from profilephoto.domain.models import GeneratedImage
+from tests.integration.image_bytes import encode, png_header_only, rgb16_png
 
 GPS_IFD, ORIENTATION = 0x8825, 0x0112
-
-
-def encode(image: Image.Image, fmt: str, **options: object) -> bytes:
-    out = io.BytesIO()
-    image.save(out, fmt, **options)
-    return out.getvalue()
-
-
-def png_chunk(kind: bytes, payload: bytes) -> bytes:
-    return (
-        struct.pack(">I", len(payload))
-        + kind
-        + payload
-        + struct.pack(">I", zlib.crc32(kind + payload))
-    )
-
-
-def png_header_only(width: int, height: int) -> bytes:
-    """A PNG that claims a size and then ends: what a decompression bomb looks like up front."""
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + png_chunk(b"IHDR", header)
-        + png_chunk(b"IDAT", zlib.compress(b"\0" * 64))
-    )
-
-
-def rgb16_png(width: int, height: int) -> bytes:
-    """A 16-bit-per-channel RGB PNG, written by hand since Pillow only writes 8-bit RGB."""
-    row = b"\x00" + struct.pack(">HHH", 65535, 32768, 0) * width
-    header = struct.pack(">IIBBBBB", width, height, 16, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + png_chunk(b"IHDR", header)
-        + png_chunk(b"IDAT", zlib.compress(row * height))
-        + png_chunk(b"IEND", b"")
-    )
 
 
 def photo(width: int, height: int) -> Image.Image:

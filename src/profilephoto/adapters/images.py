@@ -8,7 +8,20 @@ import threading
 
 from PIL import Image, ImageCms, ImageOps
 
-from profilephoto.domain.errors import GenerationFailed, InvalidImage
+from profilephoto.adapters.decode_budget import (
+    MB,
+    BudgetBusy,
+    DecodeBudget,
+    OverBudget,
+    return_freed_pixels_to_the_os,
+)
+from profilephoto.adapters.image_limits import ShapeLimits, decode_cost
+from profilephoto.domain.errors import (
+    GenerationFailed,
+    ImageTooLarge,
+    InvalidImage,
+    TransientGenerationError,
+)
 from profilephoto.domain.models import GeneratedImage, ImageData
 
 log = logging.getLogger(__name__)
@@ -20,7 +33,8 @@ UPLOAD_FORMATS = ("JPEG", "PNG", "WEBP", "HEIF")
 RESULT_FORMATS = ("PNG", "JPEG", "WEBP")
 CONTENT_TYPES = {"png": "image/png", "jpeg": "image/jpeg"}
 # A 48-megapixel phone sensor fits; anything larger is refused before a pixel is decoded.
-DEFAULT_MAX_PIXELS = 50_000_000
+DEFAULT_MAX_PIXELS = ShapeLimits().max_pixels
+DEFAULT_BUDGET = 614 * MB  # DECODE_SHARE of a 1,024 MB function
 WHITE = (255, 255, 255)
 
 _heif_lock = threading.Lock()
@@ -47,23 +61,26 @@ class PillowImageProcessor:
         result_format: str = "png",
         max_pixels: int = DEFAULT_MAX_PIXELS,
         jpeg_quality: int = 85,
+        budget: DecodeBudget | None = None,
     ) -> None:
         if result_format not in CONTENT_TYPES:
             raise ValueError(f"result_format must be png or jpeg, not {result_format!r}")
         self.max_side = max_side
         self.result_format = result_format
-        self.max_pixels = max_pixels
+        self.limits = ShapeLimits(max_pixels=max_pixels)
         self.jpeg_quality = jpeg_quality
+        # One budget for every thread of the process: the records of a batch share it.
+        self.budget = budget or DecodeBudget(DEFAULT_BUDGET)
+        return_freed_pixels_to_the_os()
         _register_heif()
 
     def normalize_upload(self, data: bytes, max_side: int | None = None) -> ImageData:
         """A safe, small, metadata-free copy of an upload; InvalidImage when it is not one."""
         side = max_side or self.max_side
         try:
-            image = self._decode(data, UPLOAD_FORMATS, draft_side=side)
+            image = self._decode(data, UPLOAD_FORMATS, shrink_to=side)
         except _Rejected as rejected:
             raise InvalidImage(f"We couldn't use this photo: {rejected}.") from None
-        image.thumbnail((side, side), Image.Resampling.LANCZOS)
         return ImageData(data=self._encode(image, "jpeg"), content_type="image/jpeg")
 
     def encode_result(self, image: GeneratedImage) -> ImageData:
@@ -73,7 +90,7 @@ class PillowImageProcessor:
         fault, so the job must be refunded (invalid_image keeps the charge).
         """
         try:
-            decoded = self._decode(image.data, RESULT_FORMATS, draft_side=None)
+            decoded = self._decode(image.data, RESULT_FORMATS, shrink_to=None)
         except _Rejected:
             raise GenerationFailed(
                 "The image model returned a picture we could not use; you were not charged"
@@ -83,33 +100,48 @@ class PillowImageProcessor:
             content_type=CONTENT_TYPES[self.result_format],
         )
 
-    def _decode(self, data: bytes, formats: tuple[str, ...], draft_side: int | None) -> Image.Image:
-        """Upright 8-bit RGB pixels with no metadata, or _Rejected saying why."""
+    def _decode(self, data: bytes, formats: tuple[str, ...], shrink_to: int | None) -> Image.Image:
+        """Upright 8-bit RGB pixels with no metadata, or _Rejected saying why.
+
+        Memory is the attack surface here: the shape is checked from the header alone,
+        JPEGs are drafted (decoded at 1/2..1/8 scale), and the decode waits for its
+        estimated peak in the process-wide budget, so a batch of bombs queues instead of
+        taking the worker down. A MemoryError that still happens is ImageTooLarge:
+        refunded (the photo passed every limit we publish, so the failure is our
+        capacity) and not retried (a retry would spend the same memory again).
+        """
         if not data:
             raise _Rejected("the file is empty")
         try:
             with Image.open(io.BytesIO(data), formats=list(formats)) as opened:
-                # Image.open parsed only the header: refuse bombs before any decoding.
-                width, height = opened.size
-                if width < 1 or height < 1 or width * height > self.max_pixels:
-                    raise _Rejected(
-                        f"it is {width} by {height} pixels, more than the "
-                        f"{self.max_pixels // 1_000_000} megapixels we accept"
-                    )
-                if draft_side and opened.format in ("JPEG", "MPO"):
+                refusal = self.limits.refusal(*opened.size)
+                if refusal:
+                    raise _Rejected(refusal)
+                full_size = opened.size
+                if shrink_to and opened.format in ("JPEG", "MPO"):
                     # Let libjpeg decode at 1/2, 1/4 or 1/8 scale: a 12 MP photo costs a
                     # fraction of the memory and time, and we shrink it anyway.
-                    opened.draft(None, (draft_side, draft_side))
-                opened.load()
-                upright = ImageOps.exif_transpose(opened)
-                return _clean_rgb(upright)
+                    opened.draft(None, (shrink_to, shrink_to))
+                # Shrinking right after decoding makes the later copies small; a model's
+                # result keeps its size, so its copies are counted at full size.
+                copies = 1 if shrink_to else 3
+                with self.budget.reserve(decode_cost(opened, full_size, copies)):
+                    opened.load()
+                    image = _shrunk(opened, shrink_to) if shrink_to else opened
+                    return _clean_rgb(ImageOps.exif_transpose(image))
         except _Rejected:
             raise
+        except OverBudget as over:
+            log.warning("image over the decode budget", extra={"detail": str(over)})
+            raise ImageTooLarge() from None
+        except BudgetBusy as busy:
+            raise TransientGenerationError(f"The worker is busy decoding ({busy})") from None
+        except MemoryError:
+            log.error("out of memory while decoding an image")
+            raise ImageTooLarge() from None
         except Image.DecompressionBombError as bomb:
             log.warning("decompression bomb refused", extra={"detail": str(bomb)})
             raise _Rejected("it has far more pixels than a photo") from None
-        except MemoryError:
-            raise
         except Exception as error:
             # Pillow's decoders raise a zoo of types on crafted or cut-off input (OSError,
             # SyntaxError, ValueError, struct.error, EOFError...): each means "not usable".
@@ -147,6 +179,16 @@ def _to_srgb(image: Image.Image) -> Image.Image:
     except (ImageCms.PyCMSError, OSError, ValueError):
         return image  # a broken profile is metadata we drop anyway; plain conversion follows
     return converted if converted is not None else image
+
+
+def _shrunk(image: Image.Image, side: int) -> Image.Image:
+    """The picture within side x side, resampled smoothly (palettes are expanded first)."""
+    if image.mode in ("1", "P", "PA"):
+        # Pillow resizes palette pictures by nearest neighbour only.
+        has_alpha = image.mode == "PA" or "transparency" in image.info
+        image = image.convert("RGBA" if has_alpha else "RGB")
+    image.thumbnail((side, side), Image.Resampling.LANCZOS)
+    return image
 
 
 def _clean_rgb(image: Image.Image) -> Image.Image:

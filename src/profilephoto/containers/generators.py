@@ -47,10 +47,14 @@ def image_generator(settings: Settings) -> ImageGenerator:
 
 
 def image_processor(settings: Settings) -> ImageProcessor:
+    from profilephoto.adapters.decode_budget import DecodeBudget, budget_bytes
     from profilephoto.adapters.images import PillowImageProcessor
 
     side = settings.service_config().input_policy.long_side(0)
-    return PillowImageProcessor(max_side=side, result_format=settings.result_format)
+    budget = budget_bytes(settings.function_memory_mb, settings.decode_memory_mb)
+    return PillowImageProcessor(
+        max_side=side, result_format=settings.result_format, budget=DecodeBudget(budget)
+    )
 
 
 def photo_inspector(settings: Settings) -> PhotoInspector:

@@ -228,3 +228,14 @@ class PhotoRejected(GenerationError):
 
     code = "photo_rejected"
     default_message = "This photo cannot make a good profile photo"
+
+
+class ImageTooLarge(GenerationError):
+    """A photo within the published limits that this worker has not the memory to decode.
+
+    Our capacity, not the user's fault: refunded. Permanent: a retry would spend the
+    same memory again (and a deliberate bomb would be retried for free).
+    """
+
+    code = "image_too_large"
+    default_message = "The photo needs more memory to decode than we have; you were not charged"
