@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import io
 import json
 import re
 import tomllib
@@ -12,8 +13,12 @@ from typing import Any
 import pytest
 from cfnlint.api import lint_file
 from cfnlint.decode import decode
+from PIL import Image
 
+from profilephoto.adapters.decode_budget import budget_bytes
+from profilephoto.adapters.image_limits import decode_cost
 from profilephoto.settings import Settings
+from tests.integration.image_bytes import png_header_only
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE_PATH = ROOT / "template.yaml"
@@ -54,6 +59,9 @@ REST_ROUTES = {
 
 # The Gemini key reaches the worker through SSM, never as a variable of its own.
 SECRET_SETTINGS = {"GEMINI_API_KEY"}
+# Lambda sets its memory size itself (a reserved variable); the decode budget follows it
+# unless an operator overrides DECODE_MEMORY_MB.
+RUNTIME_SETTINGS = {"AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "DECODE_MEMORY_MB"}
 ONLY_ON = {
     "GEMINI_API_KEY_PARAMETER": {"ProcessFunction"},
     "COGNITO_ISSUER": {"WsAuthorizerFunction"},
@@ -202,7 +210,7 @@ def test_every_variable_the_settings_read_is_set_on_each_function(template, func
     env = environment(template, function)
     expected = {
         name
-        for name in setting_names() - SECRET_SETTINGS
+        for name in setting_names() - SECRET_SETTINGS - RUNTIME_SETTINGS
         if function in ONLY_ON.get(name, {function})
         and (not name.startswith(WORKER_ONLY_PREFIX) or function == "ProcessFunction")
     }
@@ -213,6 +221,13 @@ def test_every_variable_the_settings_read_is_set_on_each_function(template, func
 def test_the_websocket_authorizer_is_told_its_user_pool(template):
     env = environment(template, "WsAuthorizerFunction")
     assert {"COGNITO_ISSUER", "COGNITO_APP_CLIENT_IDS"} <= env.keys()
+
+
+def test_the_workers_memory_gives_a_decode_budget_that_fits_a_50_megapixel_png(template):
+    memory = int(functions(template)["ProcessFunction"]["MemorySize"])
+    # 50 MP at 3:2, the largest photo the shape limits admit, in the costliest lossless format
+    with Image.open(io.BytesIO(png_header_only(8660, 5773))) as png:
+        assert decode_cost(png, png.size, working_copies=1) <= budget_bytes(memory)
 
 
 def test_the_gemini_key_is_read_from_ssm_and_never_passed_in_plain_text(template):
