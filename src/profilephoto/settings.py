@@ -73,6 +73,11 @@ class Settings(BaseSettings):
         300, ge=10, validation_alias=_env("PROCESSING_LEASE_SECONDS")
     )
     stuck_after_seconds: int = Field(900, ge=60, validation_alias=_env("STUCK_AFTER_SECONDS"))
+    # How long a warm AWS host trusts the Users record it wrote at a login: lastLoginAt, a
+    # changed dailyLimit and the claims may be this stale on that host. 0 = no cache.
+    user_cache_seconds: float = Field(
+        300.0, ge=0, le=3600, validation_alias=_env("USER_CACHE_SECONDS")
+    )
     result_format: Literal["png", "jpeg"] = Field("png", validation_alias=_env("RESULT_FORMAT"))
     # Each photo's pixel size follows its media resolution (docs/gemini.md, "Input policy").
     photo_media_resolution: MediaResolution = Field(

@@ -93,6 +93,16 @@ def test_a_repeated_login_with_the_same_claims_is_not_written_again(aws):
     assert calls == ["UpdateItem"] * 3
 
 
+def test_with_the_user_cache_off_every_login_is_written_and_every_read_reads(aws):
+    _, client, calls = aws
+    uow = DynamoDbUnitOfWork(client, user_cache_seconds=0)
+    alice = Identity(user_id="alice", email="a@x.io")
+    uow.users.record_login(alice, NOW)
+    uow.users.record_login(alice, NOW + timedelta(seconds=30))
+    uow.users.get("alice")
+    assert calls == ["UpdateItem", "UpdateItem", "GetItem"]
+
+
 def test_a_page_that_ends_exactly_at_the_last_job_has_no_token(aws):
     uow, _, _ = aws
     for n in range(4):

@@ -43,6 +43,7 @@ def _uow(settings: Settings) -> Any:
         usage_table=settings.usage_table,
         jobs_table=settings.jobs_table,
         connections_table=settings.connections_table,
+        user_cache_seconds=settings.user_cache_seconds,
     )
 
 

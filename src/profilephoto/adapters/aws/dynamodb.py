@@ -39,11 +39,11 @@ class DynamoDbUnitOfWork:
         jobs_table: str = "ImageJobs",
         connections_table: str = "Connections",
         *,
-        user_cache_ttl: float = 300.0,
+        user_cache_seconds: float = 300.0,
     ) -> None:
         names = TableNames(users_table, usage_table, jobs_table, connections_table)
         self._db = Dynamo(client, names)
-        self.users = DynamoDbUserRepository(self._db, user_cache_ttl)
+        self.users = DynamoDbUserRepository(self._db, user_cache_seconds)
         self.usage = DynamoDbUsageLedger(self._db)
         self.jobs = DynamoDbJobRepository(self._db)
         self.connections = DynamoDbConnectionRepository(self._db)

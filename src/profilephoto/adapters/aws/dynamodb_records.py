@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -33,36 +34,48 @@ def idempotency_id(key: str) -> str:
     return IDEMPOTENCY_PREFIX + key
 
 
-class DynamoDbUserRepository:
-    """Users, with a small in-process cache so a warm host does not rewrite the same login
-    on every request (lastLoginAt is then accurate to `cache_ttl`)."""
+@dataclass(frozen=True)
+class RecordedLogin:
+    """A login this host wrote, and the user it wrote back."""
 
-    def __init__(self, db: Dynamo, cache_ttl: float = 300.0) -> None:
+    claims: tuple[Any, ...]
+    recorded_at: datetime  # the lastLoginAt written
+    cached_at: float  # time.monotonic() when written
+    user: User
+
+    def fresh(self, max_age: float) -> bool:
+        return time.monotonic() - self.cached_at < max_age
+
+
+class DynamoDbUserRepository:
+    """Users, with the recent logins of this host (`USER_CACHE_SECONDS`, docs/api.md §1) so
+    a warm host neither rewrites the same login nor re-reads the user on every request."""
+
+    def __init__(self, db: Dynamo, cache_seconds: float = 300.0) -> None:
         self._db = db
-        self._ttl = cache_ttl
+        self._max_age = cache_seconds
         self._lock = threading.Lock()
-        # user id -> (claims, login moment recorded, monotonic time cached, user)
-        self._cache: dict[str, tuple[tuple[Any, ...], datetime, float, User]] = {}
+        self._logins: dict[str, RecordedLogin] = {}
 
     def get(self, user_id: str) -> User | None:
         with self._lock:
-            cached = self._cache.get(user_id)
-        if cached is not None and time.monotonic() - cached[2] < self._ttl:
-            return cached[3]
+            login = self._logins.get(user_id)
+        if login is not None and login.fresh(self._max_age):
+            return login.user
         plain = self._db.get(self._db.tables.users, {"userId": user_id}, "dynamodb.users.get")
         return None if plain is None else User.model_validate(plain)
 
     def record_login(self, identity: Identity, now: datetime) -> User:
         claims = tuple(getattr(identity, field) for field in _CLAIMS)
         with self._lock:
-            cached = self._cache.get(identity.user_id)
+            login = self._logins.get(identity.user_id)
         if (
-            cached is not None
-            and cached[0] == claims
-            and timedelta(0) <= now - cached[1] < timedelta(seconds=self._ttl)
-            and time.monotonic() - cached[2] < self._ttl
+            login is not None
+            and login.claims == claims
+            and timedelta(0) <= now - login.recorded_at < timedelta(seconds=self._max_age)
+            and login.fresh(self._max_age)
         ):
-            return cached[3]
+            return login.user
         sets = [
             "lastLoginAt = :now",
             "createdAt = if_not_exists(createdAt, :now)",
@@ -86,7 +99,7 @@ class DynamoDbUserRepository:
             reraise(error, "dynamodb.users.record_login")
         user = User.model_validate(from_item(found["Attributes"]))
         with self._lock:
-            self._cache[identity.user_id] = (claims, now, time.monotonic(), user)
+            self._logins[identity.user_id] = RecordedLogin(claims, now, time.monotonic(), user)
         return user
 
     def put(self, user: User) -> None:
@@ -100,12 +113,16 @@ class DynamoDbUserRepository:
     def forget(self, user_id: str) -> None:
         """Drop the cached user after a write that changed the stored item."""
         with self._lock:
-            self._cache.pop(user_id, None)
+            self._logins.pop(user_id, None)
 
 
 class DynamoDbUsageLedger:
-    """Usage records, and the last count this host saw per key: only a guess that lets a
-    reservation skip a read (a stale guess costs a retry, never a wrong count)."""
+    """Usage records, and the last count this host saw per key (at most KNOWN_COUNTS keys).
+
+    The count is only a guess that lets a reservation skip a read: the reservation writes
+    `count = guess + 1` on condition `count = guess`, so a stale guess costs one retry and
+    never a wrong count or a stale answer. It needs no setting for that reason.
+    """
 
     def __init__(self, db: Dynamo) -> None:
         self._db = db
