@@ -143,3 +143,14 @@ def test_demo_with_an_unknown_style_lists_the_styles_and_uploads_nothing(tmp_pat
     assert run.returncode == 2
     assert "pirate" in run.stderr and "professional" in run.stderr
     assert not (tmp_path / "run").exists()
+
+
+def test_doctor_exits_non_zero_naming_a_shut_down_model_and_its_fix(tmp_path):
+    env = {**os.environ, "MODEL_NAME": "gemini-2.5-flash-image", "QUALITY_CHECK": "off"}
+    env.pop("GEMINI_API_KEY", None)
+    run = subprocess.run(
+        command("doctor", "--data-dir", str(tmp_path)), capture_output=True, text=True, env=env
+    )
+    assert run.returncode == 1
+    assert "was shut down by Google on 2026-10-02" in run.stdout
+    assert "fix: set MODEL_NAME to a live image model" in run.stdout

@@ -1,4 +1,4 @@
-"""The `profilephoto` command line: `serve`, `token` and `demo` (docs/api.md §6)."""
+"""The `profilephoto` command line: `serve`, `token`, `demo` and `doctor` (docs/api.md §6)."""
 
 from __future__ import annotations
 
@@ -231,6 +231,15 @@ def _demo(request: DemoRequest, data_dir: Path) -> int:
     return 0
 
 
+def doctor(data_dir: Path) -> int:
+    """Print each configuration problem with its fix; exit 0 only when all is well."""
+    from profilephoto.entrypoints.doctor import diagnose, report
+
+    text, status = report(diagnose(data_dir))
+    print(text)
+    return status
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     from profilephoto.domain.job_options import ASPECT_RATIOS
     from profilephoto.domain.styles import StyleCatalog
@@ -288,7 +297,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     run_demo.add_argument("--data-dir", type=Path, help="keep the run here (default: a temp dir)")
 
+    run_doctor = commands.add_parser(
+        "doctor", help="check the configuration (and, with a key, MODEL_NAME); exit 0 when well"
+    )
+    run_doctor.add_argument("--data-dir", type=Path, default=default_data_dir(), help=data_dir_help)
+
     args = parser.parse_args(argv)
+    if args.command == "doctor":
+        return doctor(args.data_dir)
     if args.command == "serve":
         return serve(args.host, args.port, args.data_dir, args.public_url)
     if args.command == "token":
