@@ -1,4 +1,4 @@
-"""Bytes and billed image tiles sent to the model for a 12 MP photo: normalized vs as uploaded."""
+"""Bytes, image tokens and input cost a job sends the model, normalized vs as uploaded."""
 
 from __future__ import annotations
 
@@ -9,23 +9,15 @@ import time
 from PIL import Image, ImageDraw, ImageFilter
 
 from profilephoto.adapters.images import PillowImageProcessor
+from profilephoto.domain.input_policy import InputPolicy, MediaResolution
+from profilephoto.domain.pricing import DEFAULT_PRICES
 
 PHOTO_SIZE = (4000, 3000)  # a 12-megapixel phone photo
 TARGET_BYTE_RATIO = 0.05
-TARGET_TILES = 1
-
-# Gemini's documented image billing (ai.google.dev/gemini-api/docs/tokens, "image" inputs;
-# restated with the same formula at geminibyexample.com/027-calculate-input-tokens): an
-# image with both sides <= 384 px is 258 tokens; a larger one is cropped and scaled into
-# 768x768 tiles of 258 tokens each.
-SMALL_SIDE, TILE_SIDE, TOKENS_PER_TILE = 384, 768, 258
-
-
-def tiles(width: int, height: int) -> int:
-    """How many 258-token tiles the documented formula bills for an image of this size."""
-    if width <= SMALL_SIDE and height <= SMALL_SIDE:
-        return 1
-    return -(-width // TILE_SIDE) * -(-height // TILE_SIDE)
+MODEL = "gemini-3.1-flash-image"
+# Gemini 3 bills an input image by its media resolution, not its pixels: sent as uploaded
+# (no media_resolution), an image gets the default for images, high (docs/gemini.md).
+UPLOADED = MediaResolution.HIGH
 
 
 def realistic_photo(size: tuple[int, int] = PHOTO_SIZE, seed: int = 12) -> bytes:
@@ -54,32 +46,40 @@ def realistic_photo(size: tuple[int, int] = PHOTO_SIZE, seed: int = 12) -> bytes
 
 
 def main() -> None:
-    upload = realistic_photo()
-    processor = PillowImageProcessor()  # defaults: MAX_IMAGE_SIDE=768, JPEG quality 85
+    policy = InputPolicy()
+    processor = PillowImageProcessor()
+    photos = [realistic_photo(seed=seed) for seed in (12, 13, 14)]
     started = time.perf_counter()
-    normalized = processor.normalize_upload(upload)
-    elapsed_ms = (time.perf_counter() - started) * 1000
-    with Image.open(io.BytesIO(normalized.data)) as sent:
-        sent_size = sent.size
-
-    rows = [
-        ("sent as uploaded", PHOTO_SIZE, len(upload)),
-        ("normalized (long side 768)", sent_size, len(normalized.data)),
+    sent = [
+        processor.normalize_upload(photo, max_side=policy.long_side(i)).data
+        for i, photo in enumerate(photos)
     ]
-    print(f"{'12 MP photo':<28}{'pixels':>11}{'bytes':>11}{'tiles':>7}{'tokens':>8}")
-    for label, (width, height), size in rows:
-        count = tiles(width, height)
-        print(
-            f"{label:<28}{f'{width}x{height}':>11}{size:>11,}{count:>7}{count * TOKENS_PER_TILE:>8}"
-        )
-    ratio = len(normalized.data) / len(upload)
-    sent_tiles = tiles(*sent_size)
-    verdict = "ok" if ratio <= TARGET_BYTE_RATIO and sent_tiles <= TARGET_TILES else "MISSED"
+    elapsed_ms = (time.perf_counter() - started) * 1000 / len(photos)
+    dollars_per_token = DEFAULT_PRICES[MODEL].input / 1_000_000
+
+    print(f"{'per job':<34}{'bytes':>12}{'image tokens':>14}{'input $':>10}")
+    for count, label in ((1, "one 12 MP photo"), (3, "three 12 MP photos")):
+        uploaded_bytes = sum(len(p) for p in photos[:count])
+        uploaded_tokens = count * UPLOADED.tokens
+        sent_bytes = sum(len(d) for d in sent[:count])
+        sent_tokens = policy.image_tokens(count)
+        for how, size, tokens in (
+            ("as uploaded", uploaded_bytes, uploaded_tokens),
+            ("normalized", sent_bytes, sent_tokens),
+        ):
+            cost = tokens * dollars_per_token
+            print(f"{f'{label}, {how}':<34}{size:>12,}{tokens:>14,}{cost:>10.5f}")
+    sides = ", ".join(
+        f"{'x'.join(map(str, Image.open(io.BytesIO(d)).size))} {policy.resolution(i)}"
+        for i, d in enumerate(sent)
+    )
+    ratio = sum(len(d) for d in sent) / sum(len(p) for p in photos)
+    token_ratio = policy.image_tokens(3) / (3 * UPLOADED.tokens)
+    verdict = "ok" if ratio <= TARGET_BYTE_RATIO else "MISSED"
     print(
-        f"bytes ratio {ratio:.1%} (target <= {TARGET_BYTE_RATIO:.0%}), "
-        f"tiles {sent_tiles} (target {TARGET_TILES}), "
-        f"{tiles(*PHOTO_SIZE) // sent_tiles}x fewer image tokens, "
-        f"normalize took {elapsed_ms:.0f} ms: {verdict}"
+        f"sent: {sides}; bytes ratio {ratio:.1%} (target <= {TARGET_BYTE_RATIO:.0%}), "
+        f"image tokens {token_ratio:.0%} of as uploaded, "
+        f"normalize {elapsed_ms:.0f} ms per photo: {verdict}"
     )
 
 

@@ -10,6 +10,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCHMARKS = (
     "benchmarks.aws_calls",
     "benchmarks.images",
+    "benchmarks.gemini_variants",
     "benchmarks.photo_check",
     "benchmarks.layer_size",
     "benchmarks.load_model",
