@@ -1,4 +1,11 @@
-from profilephoto.domain.errors import GenerationFailed, RetryLater, TransientGenerationError
+import pytest
+
+from profilephoto.domain.errors import (
+    GenerationFailed,
+    InvalidImage,
+    RetryLater,
+    TransientGenerationError,
+)
 from profilephoto.domain.models import JobStatus
 from profilephoto.domain.processing import Outcome
 from tests.conftest import ALICE, JPEG, make_world
@@ -82,8 +89,8 @@ def test_every_photo_goes_to_the_model_main_first_after_its_own_normalization(wo
     assert [p.content_type for p in photos] == ["image/jpeg", "image/png", "image/jpeg"]
 
 
-def test_a_second_photo_that_is_not_an_image_fails_the_job_before_any_model_call():
+def test_a_second_photo_that_is_not_an_image_is_refused_before_anything_is_charged():
     world = make_world()
-    request(world, count=2, photos=(JPEG, b"not an image at all"))
-    assert world.process_all() == [Outcome.FAILED]
-    assert world.generator.calls == []
+    with pytest.raises(InvalidImage):
+        request(world, count=2, photos=(JPEG, b"not an image at all"))
+    assert used(world) == 0 and world.queue.sent == []
