@@ -14,8 +14,8 @@ from profilephoto.entrypoints.aws_lambda import api, file_transfer, runtime
 from tests.e2e.lambda_events import CONTEXT, rest
 
 styles = api.handler(rest("styles"), CONTEXT)
-services = runtime.container().services
-services.upload_service(), services.generation_service(), services.query_service()
+application = runtime.application()
+application.uploads, application.generation, application.queries
 print(json.dumps({
     "status": styles["statusCode"],
     "genai": sorted(m for m in sys.modules if m.startswith("google.genai")),

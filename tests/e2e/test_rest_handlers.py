@@ -53,6 +53,11 @@ def test_presign_answers_the_contract_shape():
         ({"fileSize": "big"}, "invalid_request"),
         ({"fileSize": 10_485_761}, "file_too_large"),
         ({"fileName": "../../x\x00.jpg"}, "invalid_request"),
+        ({"fileSize": 1024.0}, "invalid_request"),
+        ({"fileSize": True}, "invalid_request"),
+        ({"fileSize": "1024"}, "invalid_request"),
+        ({"contentType": ["image/jpeg"]}, "invalid_request"),
+        ({"fileName": None}, "invalid_request"),
     ],
 )
 def test_presign_rejects_bad_requests_with_400_and_a_code(changes, code):
@@ -77,6 +82,21 @@ def test_a_body_that_is_not_utf8_is_400_never_500(raw):
         event["isBase64Encoded"] = True
         status, body = answer(handler(event, CONTEXT))
         assert (status, body["code"]) == (400, "invalid_request")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"fileKey": 5, "style": "professional"},
+        {"fileKey": "uploads/x/a.jpg", "style": ["professional"]},
+        {"fileKey": "uploads/x/a.jpg"},
+        {"fileKey": "uploads/x/a.jpg", "style": "professional", "connectionId": 7},
+    ],
+)
+def test_a_generate_body_with_a_field_of_the_wrong_type_is_400_naming_the_field(body):
+    status, answer_body = answer(api.handler(rest("generate", body=body), CONTEXT))
+    assert (status, answer_body["code"]) == (400, "invalid_request")
+    assert answer_body["error"].split(":")[0] in {"fileKey", "style", "connectionId"}
 
 
 def test_a_request_without_identity_is_401_on_every_route():

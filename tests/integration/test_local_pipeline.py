@@ -42,6 +42,7 @@ class Local:
         self.services = Services(
             config=ServiceConfig(),
             uow=self.uow,
+            connections=self.uow.connections,
             uploads=self.uploads,
             results=self.results,
             queue=self.queue,

@@ -18,6 +18,7 @@ SERVICES = {
     "processing_service",
     "query_service",
     "reconciler",
+    "connection_service",
     "styles",
 }
 
@@ -86,3 +87,21 @@ def test_every_aws_provider_builds_without_reaching_aws(monkeypatch: pytest.Monk
         built = resolve_all(container)
     assert service_names(built) >= SERVICES
     assert type(built["generator"]).__name__ == "GeminiImageGenerator"
+
+
+def test_the_typed_application_of_a_runtime_gives_every_use_case():
+    from profilephoto.containers.core import Application
+
+    application = MemoryContainer().application()
+    names = [name for name, value in vars(Application).items() if isinstance(value, property)]
+    built = {name: type(getattr(application, name)).__name__ for name in names}
+    assert set(built.values()) >= {
+        "UploadService",
+        "GenerationService",
+        "ProcessingService",
+        "QueryService",
+        "DeletionService",
+        "CancellationService",
+        "Reconciler",
+        "ConnectionService",
+    }

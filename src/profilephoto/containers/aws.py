@@ -7,7 +7,7 @@ from typing import Any
 from dependency_injector import containers, providers
 
 from profilephoto.adapters.system import SilentNotifier, SystemClock, UuidIds
-from profilephoto.containers.core import services_from
+from profilephoto.containers.core import Application, connections_of, services_from
 from profilephoto.containers.generators import image_generator, image_processor, photo_inspector
 from profilephoto.settings import Settings
 
@@ -47,7 +47,7 @@ def _uow(settings: Settings) -> Any:
     )
 
 
-def _notifier(settings: Settings, uow: Any) -> Any:
+def _notifier(settings: Settings, connections: Any) -> Any:
     if not settings.websocket_endpoint:
         return SilentNotifier()
     import boto3
@@ -55,7 +55,7 @@ def _notifier(settings: Settings, uow: Any) -> Any:
     from profilephoto.adapters.aws.websocket import ApiGatewayNotifier
 
     client = boto3.client("apigatewaymanagementapi", endpoint_url=settings.websocket_endpoint)
-    return ApiGatewayNotifier(client, uow.connections)
+    return ApiGatewayNotifier(client, connections)
 
 
 class AwsContainer(containers.DeclarativeContainer):
@@ -63,17 +63,19 @@ class AwsContainer(containers.DeclarativeContainer):
     config = providers.Singleton(lambda s: s.service_config(), settings)
 
     uow = providers.Singleton(_uow, settings)
+    connections = providers.Singleton(connections_of, uow)
     uploads = providers.Singleton(_s3, settings, settings.provided.upload_bucket)
     results = providers.Singleton(_s3, settings, settings.provided.result_bucket)
     queue = providers.Singleton(_queue, settings)
     generator = providers.Singleton(image_generator, settings)
     images = providers.Singleton(image_processor, settings)
     inspector = providers.Singleton(photo_inspector, settings)
-    notifier = providers.Singleton(_notifier, settings, uow)
+    notifier = providers.Singleton(_notifier, settings, connections)
     clock = providers.Singleton(SystemClock)
     ids = providers.Singleton(UuidIds)
 
     services = services_from(locals())
+    application = providers.Singleton(Application, services)
 
 
 def build_aws_container(settings: Settings) -> AwsContainer:

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 from dependency_injector import containers, providers
 
 from profilephoto.domain.cancellation import CancellationService
 from profilephoto.domain.config import ServiceConfig
+from profilephoto.domain.connections import ConnectionService
 from profilephoto.domain.deletion import DeletionService
 from profilephoto.domain.generation import GenerationService
 from profilephoto.domain.ports import (
     Clock,
+    ConnectionRepository,
     IdGenerator,
     ImageGenerator,
     ImageProcessor,
@@ -20,6 +22,7 @@ from profilephoto.domain.ports import (
     Notifier,
     ObjectStore,
     PhotoInspector,
+    Redelivery,
     UnitOfWork,
 )
 from profilephoto.domain.processing import ProcessingService
@@ -34,6 +37,7 @@ class Services(containers.DeclarativeContainer):
 
     config: providers.Dependency[ServiceConfig] = providers.Dependency(instance_of=ServiceConfig)
     uow: providers.Dependency[UnitOfWork] = providers.Dependency()
+    connections: providers.Dependency[ConnectionRepository] = providers.Dependency()
     uploads: providers.Dependency[ObjectStore] = providers.Dependency()
     results: providers.Dependency[ObjectStore] = providers.Dependency()
     queue: providers.Dependency[JobQueue] = providers.Dependency()
@@ -68,6 +72,62 @@ class Services(containers.DeclarativeContainer):
     deletion_service = providers.Singleton(DeletionService, uow, uploads, results)
     cancellation_service = providers.Singleton(CancellationService, uow, notifier, clock)
     reconciler = providers.Singleton(Reconciler, uow, queue, notifier, clock, config)
+    connection_service = providers.Singleton(ConnectionService, connections, clock)
+
+
+class Application:
+    """What a host calls: every use case, typed (as cosmicpython's bootstrap returns its bus).
+
+    Each service is built on its first use, so the API handlers never build the worker's
+    model client or image codecs (nor import them).
+    """
+
+    def __init__(self, services: Services) -> None:
+        self._services = services
+
+    @property
+    def uploads(self) -> UploadService:
+        return self._services.upload_service()
+
+    @property
+    def generation(self) -> GenerationService:
+        return self._services.generation_service()
+
+    @property
+    def processing(self) -> ProcessingService:
+        return self._services.processing_service()
+
+    @property
+    def queries(self) -> QueryService:
+        return self._services.query_service()
+
+    @property
+    def deletion(self) -> DeletionService:
+        return self._services.deletion_service()
+
+    @property
+    def cancellation(self) -> CancellationService:
+        return self._services.cancellation_service()
+
+    @property
+    def reconciler(self) -> Reconciler:
+        return self._services.reconciler()
+
+    @property
+    def connections(self) -> ConnectionService:
+        return self._services.connection_service()
+
+    @property
+    def redelivery(self) -> Redelivery:
+        """The worker's side of the queue the services send to (the same object)."""
+        return cast(Redelivery, self._services.queue())
+
+
+def connections_of(uow: Any) -> ConnectionRepository:
+    """Every adapter keeps its connections in the same store as its unit of work, but no use
+    case commits them together with anything: they are a port of their own."""
+    connections: ConnectionRepository = uow.connections
+    return connections
 
 
 def services_from(namespace: Mapping[str, Any]) -> providers.Container[Services]:

@@ -8,7 +8,7 @@ from typing import Any
 from dependency_injector import containers, providers
 
 from profilephoto.adapters.system import SystemClock, UuidIds
-from profilephoto.containers.core import services_from
+from profilephoto.containers.core import Application, connections_of, services_from
 from profilephoto.containers.generators import image_generator, image_processor, photo_inspector
 from profilephoto.settings import Settings
 
@@ -77,6 +77,7 @@ class LocalContainer(containers.DeclarativeContainer):
     auth = providers.Singleton(_auth, data_dir)
 
     uow = providers.Singleton(_uow, data_dir)
+    connections = providers.Singleton(connections_of, uow)
     uploads = providers.Singleton(
         _store, settings, data_dir, settings.provided.upload_bucket, base_url, signing_key
     )
@@ -93,6 +94,7 @@ class LocalContainer(containers.DeclarativeContainer):
     ids = providers.Singleton(UuidIds)
 
     services = services_from(locals())
+    application = providers.Singleton(Application, services)
 
 
 def build_local_container(

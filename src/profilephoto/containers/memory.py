@@ -15,13 +15,14 @@ from profilephoto.adapters.memory import (
     ScriptedImageGenerator,
     SequentialIds,
 )
-from profilephoto.containers.core import services_from
+from profilephoto.containers.core import Application, connections_of, services_from
 from profilephoto.domain.config import ServiceConfig
 
 
 class MemoryContainer(containers.DeclarativeContainer):
     config = providers.Object(ServiceConfig())
     uow = providers.Singleton(InMemoryUnitOfWork)
+    connections = providers.Singleton(connections_of, uow)
     uploads = providers.Singleton(InMemoryObjectStore, "uploads")
     results = providers.Singleton(InMemoryObjectStore, "results")
     queue = providers.Singleton(InMemoryJobQueue)
@@ -33,3 +34,4 @@ class MemoryContainer(containers.DeclarativeContainer):
     ids = providers.Singleton(SequentialIds)
 
     services = services_from(locals())
+    application = providers.Singleton(Application, services)

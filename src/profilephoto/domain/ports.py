@@ -115,7 +115,6 @@ class UnitOfWork(Protocol):
     users: UserRepository
     usage: UsageLedger
     jobs: JobRepository
-    connections: ConnectionRepository
     idempotency: IdempotencyStore
 
     def reserve_and_create_job(

@@ -7,8 +7,8 @@ from typing import Any
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from profilephoto.domain.models import UploadRequest
 from profilephoto.entrypoints.aws_lambda import http, runtime
+from profilephoto.entrypoints.aws_lambda.commands import UploadCommand
 from profilephoto.entrypoints.aws_lambda.observability import logger
 
 
@@ -18,8 +18,8 @@ def _build() -> APIGatewayRestResolver:
     @app.post("/upload/presigned")
     def presign() -> Response[Any]:
         who = http.identity(app)
-        request = UploadRequest.model_validate(http.body(app))
-        ticket = runtime.container().services.upload_service().request_upload(who, request)
+        command = http.command(app, UploadCommand)
+        ticket = runtime.application().uploads.request_upload(who, command.to_request())
         return http.json_response(200, ticket.to_json_dict())
 
     return app

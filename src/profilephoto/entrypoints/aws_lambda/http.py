@@ -6,11 +6,12 @@ import json
 from collections.abc import Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel, ValidationError
 
 from profilephoto.domain.errors import (
     Forbidden,
@@ -45,6 +46,7 @@ STATUS_BY_ERROR: tuple[tuple[type[ProfilePhotoError], int], ...] = (
     (ServiceUnavailable, 503),
 )
 MAX_BODY_BYTES = 16 * 1024
+CommandT = TypeVar("CommandT", bound=BaseModel)
 
 
 def status_of(error: ProfilePhotoError) -> int:
@@ -212,6 +214,16 @@ def body(app: APIGatewayRestResolver) -> dict[str, Any]:
     if not isinstance(parsed, dict):
         raise InvalidRequest("The body must be a JSON object")
     return parsed
+
+
+def command(app: APIGatewayRestResolver, model: type[CommandT]) -> CommandT:
+    """The body as `model`; a field of the wrong JSON type, or a missing one, is a 400."""
+    try:
+        return model.model_validate(body(app))
+    except ValidationError as exc:
+        problem = exc.errors()[0]
+        where = ".".join(str(part) for part in problem["loc"]) or "body"
+        raise InvalidRequest(f"{where}: {problem['msg']}") from exc
 
 
 def _text(value: object) -> str | None:

@@ -39,9 +39,8 @@ def process_record(record: SQSRecord) -> Processed | None:
         logger.warning("dropping a malformed message", extra={"messageId": record.message_id})
         return None
     receive_count = int(record.attributes.approximate_receive_count or 1)
-    service = runtime.container().services.processing_service()
     try:
-        result: Processed = service.process(message, receive_count)
+        result = runtime.application().processing.process(message, receive_count)
     except RetryLater as retry:
         _schedule_retry(record, retry)
         raise
@@ -58,7 +57,7 @@ def _schedule_retry(record: SQSRecord, retry: RetryLater) -> None:
     if retry.delay is not None:
         seconds = retry.delay.total_seconds()
         metrics.add_metric(name="RetryDelay", unit=MetricUnit.Seconds, value=seconds)
-        runtime.container().queue().postpone(record.receipt_handle, retry.delay)
+        runtime.application().redelivery.postpone(record.receipt_handle, retry.delay)
 
 
 def _record_metrics(result: Processed) -> None:

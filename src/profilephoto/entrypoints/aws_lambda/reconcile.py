@@ -13,7 +13,7 @@ from profilephoto.entrypoints.aws_lambda.observability import logger, metrics
 @metrics.log_metrics
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    report = runtime.container().services.reconciler().sweep()
+    report = runtime.application().reconciler.sweep()
     # A sweep that found nothing runs every minute; only one that acted is worth a line.
     log = logger.info if report.requeued or report.failed else logger.debug
     log("sweep done", extra={"requeued": report.requeued, "failed": report.failed})

@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Any, Protocol, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 
 from profilephoto.settings import Settings, load_settings
+
+if TYPE_CHECKING:  # the containers (and dependency-injector) load on the first request
+    from profilephoto.containers.core import Application
 
 
 class Runtime(Protocol):
     """What handlers need from a runtime container (AwsContainer, LocalContainer, ...)."""
 
-    services: Any
-    uow: Any
-    queue: Any
-    clock: Any
-    config: Any
+    @property
+    def application(self) -> Callable[[], Application]:
+        """The provider of the runtime's one typed Application."""
 
 
 _lock = threading.RLock()  # once() builders may read settings()
@@ -45,6 +46,11 @@ def container() -> Runtime:
         with _lock:
             _installed = _installed or built
     return _installed
+
+
+def application() -> Application:
+    """The use cases of the installed runtime, typed: what every handler calls."""
+    return container().application()
 
 
 def once(name: str, build: Callable[[], T]) -> T:
