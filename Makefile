@@ -8,7 +8,7 @@ STAMP   := $(VENV)/.installed-stamp
 PORT    ?= 8000
 PIP     := $(PY) -m pip install --quiet --disable-pip-version-check
 
-.PHONY: run demo test lint unit fuzz bench clean
+.PHONY: run demo test lint unit fuzz openapi bench clean
 
 $(VENV)/bin/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -41,11 +41,16 @@ test: lint
 unit: $(STAMP)
 	$(PY) -m pytest tests/unit -q
 
-# The fuzz suites at FUZZ_SCALE times the size `make test` runs, with a new seed every run
-# (a failure prints how to reproduce it).
+# The fuzz suites and Schemathesis at FUZZ_SCALE times the size `make test` runs, with a
+# new seed every run (a failure prints how to reproduce it).
 FUZZ_SCALE ?= 20
 fuzz: $(STAMP)
-	FUZZ_SCALE=$(FUZZ_SCALE) $(PY) -m pytest tests/fuzz -q -p no:cacheprovider --timeout=7200
+	FUZZ_SCALE=$(FUZZ_SCALE) $(PY) -m pytest tests/fuzz tests/e2e/test_schemathesis.py \
+		-q -p no:cacheprovider --timeout=7200
+
+# Rewrites docs/openapi.json from the handlers' routes and models (a test keeps them equal).
+openapi: $(RUNTIME)
+	$(PY) -m profilephoto.entrypoints.aws_lambda.openapi > docs/openapi.json
 
 bench: $(STAMP)
 	$(PY) benchmarks/run.py

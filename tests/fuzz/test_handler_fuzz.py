@@ -17,8 +17,8 @@ from profilephoto.domain.models import Identity, UploadRequest
 from profilephoto.entrypoints.aws_lambda import api, file_transfer, process, runtime, websocket
 from profilephoto.settings import load_settings
 from tests.e2e.lambda_events import CONTEXT
-from tests.fuzz.conftest import examples
 from tests.fuzz.events import OTHER, OWNER, ROUTES, rest_events, sqs_batch, websocket_event
+from tests.fuzz.profile import examples
 
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 512
 REST_EVENTS = 10_000

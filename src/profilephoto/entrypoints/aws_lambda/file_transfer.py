@@ -7,16 +7,20 @@ from typing import Any
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from profilephoto.domain.models import UploadTicket
 from profilephoto.entrypoints.aws_lambda import http, runtime
 from profilephoto.entrypoints.aws_lambda.commands import UploadCommand
 from profilephoto.entrypoints.aws_lambda.observability import logger
+from profilephoto.entrypoints.aws_lambda.openapi import documented
 
 
 def _build() -> APIGatewayRestResolver:
     app = http.new_resolver()
 
     @app.post("/upload/presigned")
+    @documented(200, UploadTicket, body=UploadCommand, errors=(400, 401, 429, 503))
     def presign() -> Response[Any]:
+        """A URL to upload one photo to, valid for a short while."""
         who = http.identity(app)
         command = http.command(app, UploadCommand)
         ticket = runtime.application().uploads.request_upload(who, command.to_request())
@@ -25,6 +29,11 @@ def _build() -> APIGatewayRestResolver:
     return app
 
 
+def resolver() -> APIGatewayRestResolver:
+    """This handler's resolver, built once per runtime."""
+    return runtime.once("file_transfer", _build)
+
+
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return runtime.once("file_transfer", _build).resolve(event, context)
+    return resolver().resolve(event, context)

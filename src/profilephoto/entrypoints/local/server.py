@@ -18,6 +18,7 @@ from profilephoto.containers.local import LocalContainer, build_local_container
 from profilephoto.entrypoints.aws_lambda import (
     api,
     file_transfer,
+    openapi,
     process,
     reconcile,
     runtime,
@@ -120,6 +121,10 @@ def _routes(container: LocalContainer, settings: Settings) -> list[BaseRoute]:
     async def health(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
+    async def openapi_json(request: Request) -> Response:
+        # No authentication, as docs/api.md says: the document is public (docs/openapi.json).
+        return Response(openapi.render(), media_type="application/json")
+
     objects = ObjectRoutes(
         {store.bucket: store for store in (container.uploads(), container.results())},
         settings.origins,
@@ -128,6 +133,7 @@ def _routes(container: LocalContainer, settings: Settings) -> list[BaseRoute]:
     return [
         Route("/", index, methods=["GET"]),
         Route("/healthz", health, methods=["GET"]),
+        Route("/openapi.json", openapi_json, methods=["GET"]),
         Route("/upload/presigned", presign, methods=ANY_METHOD),
         *(Route(path, rest_api, methods=ANY_METHOD) for path in API_PATHS),
         Route("/objects/{bucket}/{key:path}", objects.handle, methods=["GET", "PUT", "OPTIONS"]),
