@@ -9,6 +9,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 BENCHMARKS = (
     "benchmarks.aws_calls",
+    "benchmarks.cold_import",
     "benchmarks.images",
     "benchmarks.gemini_variants",
     "benchmarks.photo_check",

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 from typing import Literal
 
-from pydantic import AliasChoices, Field, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from profilephoto.domain.config import ServiceConfig
 from profilephoto.domain.errors import InvalidRequest
@@ -24,10 +24,14 @@ def _env(*names: str) -> AliasChoices:
     return AliasChoices(*names)
 
 
-class Settings(BaseSettings):
-    """Every variable the code reads. Canonical names win over the original hyphenated ones."""
+class Settings(BaseModel):
+    """Every variable the code reads. Canonical names win over the original hyphenated ones.
 
-    model_config = SettingsConfigDict(case_sensitive=True, extra="ignore", frozen=True)
+    A plain model over `os.environ` (see load_settings) rather than pydantic-settings: that
+    package's import costs as much CPU as boto3's, at every cold start of every function.
+    """
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
 
     upload_bucket: str | None = Field(None, validation_alias=_env("UPLOAD_BUCKET"))
     result_bucket: str | None = Field(None, validation_alias=_env("RESULT_BUCKET"))
@@ -189,7 +193,7 @@ class Settings(BaseSettings):
 def load_settings(**overrides: object) -> Settings:
     """Read the environment; a malformed variable raises ConfigurationError naming it."""
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]
+        return Settings.model_validate({**os.environ, **overrides})
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in e['loc']).upper()}: {e['msg']}" for e in exc.errors()

@@ -26,7 +26,8 @@ class Model(BaseModel):
     """Base: camelCase on the wire, snake_case in Python, immutable values."""
 
     model_config = ConfigDict(
-        alias_generator=to_camel, populate_by_name=True, frozen=True, extra="ignore"
+        alias_generator=to_camel, populate_by_name=True, frozen=True, extra="ignore",
+        defer_build=True,
     )
 
     @field_serializer("*", when_used="json")

@@ -12,14 +12,6 @@ from profilephoto.entrypoints.aws_lambda import http, runtime
 from profilephoto.entrypoints.aws_lambda.commands import GenerateCommand
 from profilephoto.entrypoints.aws_lambda.observability import logger, metrics
 from profilephoto.entrypoints.aws_lambda.openapi import documented
-from profilephoto.entrypoints.aws_lambda.views import (
-    CanceledView,
-    DeletedView,
-    JobPageView,
-    JobView,
-    ListJobsQuery,
-    StylesView,
-)
 
 IDEMPOTENCY_KEY = "Idempotency-Key"
 
@@ -53,7 +45,7 @@ def _build() -> APIGatewayRestResolver:
         return http.json_response(202, accepted.to_json_dict())
 
     @app.get("/jobs")
-    @documented(200, JobPageView, query=ListJobsQuery, errors=(400, 401, 503))
+    @documented(200, "JobPageView", query="ListJobsQuery", errors=(400, 401, 503))
     def list_jobs() -> Response[Any]:
         """The caller's jobs, newest first, a page at a time."""
         query = app.current_event.query_string_parameters or {}
@@ -63,7 +55,7 @@ def _build() -> APIGatewayRestResolver:
         return http.json_response(200, page)
 
     @app.get("/jobs/<job_id>")
-    @documented(200, JobView, errors=(401, 404, 503))
+    @documented(200, "JobView", errors=(401, 404, 503))
     def get_job(job_id: str) -> Response[Any]:
         """One of the caller's jobs, with a download URL once completed."""
         return http.json_response(
@@ -71,14 +63,14 @@ def _build() -> APIGatewayRestResolver:
         )
 
     @app.delete("/jobs/<job_id>")
-    @documented(200, DeletedView, errors=(401, 404, 409, 503))
+    @documented(200, "DeletedView", errors=(401, 404, 409, 503))
     def delete_job(job_id: str) -> Response[Any]:
         """Delete a finished job with its photos and results."""
         deleted = runtime.application().deletion.delete_job(http.identity(app), job_id)
         return http.json_response(200, deleted)
 
     @app.post("/jobs/<job_id>/cancel")
-    @documented(200, CanceledView, errors=(401, 404, 409, 503))
+    @documented(200, "CanceledView", errors=(401, 404, 409, 503))
     def cancel_job(job_id: str) -> Response[Any]:
         """Cancel a job that has not finished; its units are given back."""
         canceled = runtime.application().cancellation.cancel_job(http.identity(app), job_id)
@@ -92,7 +84,7 @@ def _build() -> APIGatewayRestResolver:
         return http.json_response(200, used.to_json_dict())
 
     @app.get("/styles")
-    @documented(200, StylesView, errors=())
+    @documented(200, "StylesView", errors=())
     def styles() -> Response[Any]:
         """The styles a job may ask for."""
         return http.json_response(200, {"styles": runtime.application().queries.list_styles()})

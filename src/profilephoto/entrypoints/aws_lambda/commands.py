@@ -13,7 +13,12 @@ class Command(BaseModel):
     """camelCase on the wire; strict JSON types ("5" is not a number); unknown fields ignored."""
 
     model_config = ConfigDict(
-        alias_generator=to_camel, populate_by_name=True, strict=True, frozen=True, extra="ignore"
+        alias_generator=to_camel,
+        populate_by_name=True,
+        strict=True,
+        frozen=True,
+        extra="ignore",
+        defer_build=True,
     )
 
 

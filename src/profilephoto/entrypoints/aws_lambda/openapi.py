@@ -7,15 +7,18 @@ import json
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from http import HTTPStatus
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel
-from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 import profilephoto
 
+if TYPE_CHECKING:  # the schema machinery loads when a document is made, never in a Lambda
+    from pydantic.json_schema import JsonSchemaMode
+
 F = TypeVar("F", bound=Callable[..., Any])
+# A model, or the name of one in views.py (those load only when a document is made).
+Model = type[BaseModel] | str
 MODE: JsonSchemaMode = "validation"
 ERRORS = {
     400: "The request is not valid (`code` says why; docs/api.md §3)",
@@ -31,19 +34,19 @@ ERRORS = {
 @dataclass(frozen=True)
 class Operation:
     status: int
-    answer: type[BaseModel]
-    body: type[BaseModel] | None = None
-    query: type[BaseModel] | None = None
+    answer: Model
+    body: Model | None = None
+    query: Model | None = None
     headers: tuple[tuple[str, str], ...] = ()
     errors: tuple[int, ...] = (400, 401)
 
 
 def documented(
     status: int,
-    answer: type[BaseModel],
+    answer: Model,
     *,
-    body: type[BaseModel] | None = None,
-    query: type[BaseModel] | None = None,
+    body: Model | None = None,
+    query: Model | None = None,
     headers: Mapping[str, str] | None = None,
     errors: Iterable[int] = (400, 401),
 ) -> Callable[[F], F]:
@@ -61,22 +64,37 @@ def documented(
 
 def document(resolvers: Iterable[Any]) -> dict[str, Any]:
     """The document for every route of `resolvers` (Powertools REST resolvers)."""
-    from profilephoto.entrypoints.aws_lambda.views import ErrorBody
+    from pydantic.json_schema import models_json_schema
 
-    operations: list[tuple[str, str, str, Operation]] = []
+    from profilephoto.entrypoints.aws_lambda import views
+
+    def model(named: Model) -> type[BaseModel]:
+        found = getattr(views, named) if isinstance(named, str) else named
+        assert isinstance(found, type) and issubclass(found, BaseModel), named
+        return found
+
+    operations: list[tuple[str, str, Any, Operation]] = []
     for resolver in resolvers:
         for route in resolver._static_routes + resolver._dynamic_routes:
             operation = route.func.__dict__.get("openapi")
             if operation is None:
                 raise LookupError(f"{route.method} {route.path} has no @documented(...)")
-            operations.append((route.openapi_path, route.method.lower(), route.func, operation))
+            resolved = Operation(
+                operation.status,
+                model(operation.answer),
+                None if operation.body is None else model(operation.body),
+                None if operation.query is None else model(operation.query),
+                operation.headers,
+                operation.errors,
+            )
+            operations.append((route.openapi_path, route.method.lower(), route.func, resolved))
     # Validation schemas throughout: the domain models' JSON serializer is untyped (it only
     # formats timestamps), so their serialization schemas would say nothing about types.
-    models: list[tuple[type[BaseModel], JsonSchemaMode]] = [(ErrorBody, MODE)]
+    models: list[tuple[type[BaseModel], JsonSchemaMode]] = [(views.ErrorBody, MODE)]
     for _, _, _, operation in operations:
-        models.append((operation.answer, MODE))
+        models.append((model(operation.answer), MODE))
         if operation.body is not None:
-            models.append((operation.body, MODE))
+            models.append((model(operation.body), MODE))
     refs, definitions = models_json_schema(
         list(dict.fromkeys(models)), ref_template="#/components/schemas/{model}"
     )
@@ -98,7 +116,7 @@ def document(resolvers: Iterable[Any]) -> dict[str, Any]:
             "responses": {
                 f"Error{status}": {
                     "description": description,
-                    "content": {"application/json": {"schema": refs[(ErrorBody, MODE)]}},
+                    "content": {"application/json": {"schema": refs[(views.ErrorBody, MODE)]}},
                 }
                 for status, description in ERRORS.items()
             },
@@ -113,14 +131,14 @@ def document(resolvers: Iterable[Any]) -> dict[str, Any]:
 def _operation(
     path: str, func: Any, operation: Operation, refs: Mapping[Any, Any]
 ) -> dict[str, Any]:
-    def content(model: type[BaseModel], mode: JsonSchemaMode) -> dict[str, Any]:
+    def content(model: Model, mode: JsonSchemaMode) -> dict[str, Any]:
         return {"application/json": {"schema": refs[(model, mode)]}}
 
     parameters = [
         {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
         for name in re.findall(r"{(\w+)}", path)
     ]
-    if operation.query is not None:
+    if isinstance(operation.query, type):
         schema = operation.query.model_json_schema(by_alias=True)
         for name, field in schema["properties"].items():
             parameters.append({"name": name, "in": "query", "required": False, "schema": field})
@@ -136,7 +154,7 @@ def _operation(
         )
     responses: dict[str, Any] = {
         str(operation.status): {
-            "description": HTTPStatus(operation.status).phrase,
+            "description": _phrase(operation.status),
             "content": content(operation.answer, MODE),
         }
     }
@@ -152,6 +170,12 @@ def _operation(
     if operation.body is not None:
         spec["requestBody"] = {"required": True, "content": content(operation.body, MODE)}
     return spec
+
+
+def _phrase(status: int) -> str:
+    from http import HTTPStatus  # only when a document is made: the enum costs at import
+
+    return HTTPStatus(status).phrase
 
 
 def _camel(snake: str) -> str:
