@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import random
 import statistics
@@ -11,7 +12,6 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from dependency_injector import providers
 
@@ -218,14 +218,32 @@ class Simulation:
 
 def today(_: Draws) -> Throttle:
     """Before this load model: no backoff (the queue's timeout), no breaker."""
-    return Throttle(backoff=None, breaker=None)
+    return Throttle(backoff=None, breaker=None, throttling_spares_last_attempt=False)
 
 
 def scheduled(draws: Draws) -> Throttle:
     return Throttle(backoff=Backoff(), breaker=ThrottleBreaker(), draw=draws)
 
 
-POLICIES: dict[str, Callable[[Draws], Throttle]] = {"today": today, "backoff + breaker": scheduled}
+@dataclass(frozen=True)
+class Scenario:
+    """A policy on a deployment: template.yaml's, with some of its settings replaced."""
+
+    name: str
+    policy: Callable[[Draws], Throttle]
+    changes: dict[str, int] = field(default_factory=dict)
+
+    def deployment(self) -> Deployment:
+        return dataclasses.replace(Deployment.from_template(), **self.changes)
+
+
+SCENARIOS = (
+    # Before: maxReceiveCount was 5, and a retry waited for the visibility timeout.
+    Scenario("today", today, {"max_receives": 5}),
+    Scenario("backoff + breaker", scheduled),
+    # The row of docs/deploy.md's sizing table for a 100 RPM project.
+    Scenario("+ sized 3 x 5", scheduled, {"concurrency": 3}),
+)
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -234,19 +252,40 @@ def percentile(values: list[float], fraction: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[int(fraction * 100) - 1]
 
 
-def burst(policy: Callable[[Draws], Throttle], jobs: int = 1000, rpm: int = 100) -> Report:
-    simulation = Simulation(Deployment.from_template(), policy, rpm)
+def burst(scenario: Scenario, jobs: int = 1000, rpm: int = 100) -> Report:
+    simulation = Simulation(scenario.deployment(), scenario.policy, rpm)
     simulation.submit(jobs, over=60.0)
     return simulation.run()
 
 
-def first_retry_after_one_failure(policy: Callable[[Draws], Throttle]) -> float:
+def first_retry_after_one_failure(scenario: Scenario) -> float:
     """Seconds from a 503 on a job's first call to the start of its second delivery."""
-    simulation = Simulation(Deployment.from_template(), policy, rpm=100, overloaded_calls=1)
+    simulation = Simulation(scenario.deployment(), scenario.policy, rpm=100, overloaded_calls=1)
     simulation.submit(1, over=1.0)
     simulation.run()
     [times] = simulation.receive_times.values()
     return times[1] - times[0]
+
+
+def rows(report: Report, first_retry: float) -> list[tuple[str, object]]:
+    def minutes(seconds: float) -> str:
+        return f"{seconds / 60:.1f} min"
+
+    done, wasted, ok = report.completion, report.calls_throttled, report.calls_ok
+    return [
+        ("completed", len(done)),
+        ("completion p50", minutes(percentile(done, 0.5))),
+        ("completion p95", minutes(percentile(done, 0.95))),
+        ("completion max", minutes(max(done))),
+        ("failed", sum(report.failed.values())),
+        ("dead-lettered / unfinished", f"{report.dead_lettered} / {report.unfinished}"),
+        ("model calls succeeded", ok),
+        ("model calls wasted on 429", wasted),
+        ("wasted / succeeded", f"{wasted / ok:.0%}"),
+        ("units refunded", report.refunded),
+        ("deliveries per job, max", max(report.receives)),
+        ("retry after one 503", f"{first_retry:.0f} s"),
+    ]
 
 
 def main() -> None:
@@ -258,40 +297,10 @@ def main() -> None:
         f"{deployment.visibility_timeout:.0f} s, maxReceiveCount {deployment.max_receives}, "
         f"MAX_ATTEMPTS {deployment.max_attempts}. Quota-bound minimum: 10 min."
     )
-    rows: list[tuple[str, Any, Any]] = []
-    reports = {name: burst(policy) for name, policy in POLICIES.items()}
-    first = {name: first_retry_after_one_failure(policy) for name, policy in POLICIES.items()}
-    old, new = reports["today"], reports["backoff + breaker"]
-    minutes = lambda values, f: f"{percentile(values, f) / 60:.1f} min"  # noqa: E731
-    rows += [
-        ("completed", len(old.completion), len(new.completion)),
-        ("completion p50", minutes(old.completion, 0.5), minutes(new.completion, 0.5)),
-        ("completion p95", minutes(old.completion, 0.95), minutes(new.completion, 0.95)),
-        (
-            "completion max",
-            f"{max(old.completion) / 60:.1f} min",
-            f"{max(new.completion) / 60:.1f} min",
-        ),
-        ("failed (by code)", old.failed or 0, new.failed or 0),
-        (
-            "dead-lettered / unfinished",
-            f"{old.dead_lettered} / {old.unfinished}",
-            f"{new.dead_lettered} / {new.unfinished}",
-        ),
-        ("model calls succeeded", old.calls_ok, new.calls_ok),
-        ("model calls wasted on 429", old.calls_throttled, new.calls_throttled),
-        (
-            "wasted / succeeded",
-            f"{old.calls_throttled / old.calls_ok:.0%}",
-            f"{new.calls_throttled / new.calls_ok:.0%}",
-        ),
-        ("units refunded", old.refunded, new.refunded),
-        ("deliveries per job max", max(old.receives), max(new.receives)),
-        ("retry after one 503", f"{first['today']:.0f} s", f"{first['backoff + breaker']:.0f} s"),
-    ]
-    print(f"{'':<30}{'today':>22}{'backoff + breaker':>22}")
-    for name, before, after in rows:
-        print(f"{name:<30}{before!s:>22}{after!s:>22}")
+    columns = [rows(burst(s), first_retry_after_one_failure(s)) for s in SCENARIOS]
+    print(f"{'':<28}" + "".join(f"{s.name:>20}" for s in SCENARIOS))
+    for line, (label, _) in enumerate(columns[0]):
+        print(f"{label:<28}" + "".join(f"{column[line][1]!s:>20}" for column in columns))
 
 
 if __name__ == "__main__":

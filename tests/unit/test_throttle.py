@@ -187,3 +187,43 @@ def test_the_default_throttle_uses_the_default_schedule():
     throttle = Throttle(draw=lambda: 0.0)
     assert throttle.retry_delay(1, None) == Backoff().delay(1)
     assert throttle.paused(NOON) is None
+
+
+def test_a_job_throttled_on_its_last_attempt_is_handed_back_not_failed(world):
+    _, message = queued(world)
+    world.generator.then(*[throttled(S)] * 3)
+    service = service_with(world, Throttle(draw=lambda: 0.0))
+    for delivery in (1, 2, 3):
+        world.clock.advance(timedelta(minutes=1))  # past each pause
+        with pytest.raises(RetryLater):
+            service.process(message, receive_count=delivery)
+    world.clock.advance(timedelta(minutes=1))
+    assert service.process(message, receive_count=4).outcome is Outcome.COMPLETED
+    assert used(world) == 1
+
+
+def test_a_503_on_the_last_attempt_still_fails_and_refunds(world):
+    job_id, message = queued(world)
+    world.generator.then(*[TransientGenerationError("503")] * 3)
+    service = service_with(world, Throttle(draw=lambda: 0.0))
+    for delivery in (1, 2):
+        with pytest.raises(RetryLater):
+            service.process(message, receive_count=delivery)
+    assert service.process(message, receive_count=3).outcome is Outcome.FAILED
+    assert (world.uow.jobs.get(job_id).error.code, used(world)) == ("generation_failed", 0)
+
+
+def test_before_throttling_was_spared_a_third_429_failed_the_job(world):
+    _, message = queued(world)
+    world.generator.then(*[throttled(S)] * 3)
+    service = service_with(world, Throttle(breaker=None, throttling_spares_last_attempt=False))
+    for delivery in (1, 2):
+        with pytest.raises(RetryLater):
+            service.process(message, receive_count=delivery)
+    assert service.process(message, receive_count=3).outcome is Outcome.FAILED
+
+
+def used(world: World) -> int:
+    from tests.conftest import ALICE
+
+    return world.queries.get_usage(ALICE).used

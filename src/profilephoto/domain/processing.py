@@ -230,7 +230,8 @@ class ProcessingService:
         # The job's own count of claims, not the queue's receive count: a delivery the
         # breaker handed back uncalled was not an attempt.
         attempts = job.attempts
-        if attempts >= self._config.max_attempts:
+        throttled = isinstance(error, TransientGenerationError) and error.throttled
+        if self._throttle.gives_up(attempts, self._config.max_attempts, throttled):
             return self._fail(
                 job, GenerationFailed(f"Gave up after {attempts} attempts: {error.message}")
             )
@@ -249,7 +250,6 @@ class ProcessingService:
                 "retryDelaySeconds": delay.total_seconds() if delay else None,
             },
         )
-        throttled = isinstance(error, TransientGenerationError) and error.throttled
         raise RetryLater(error.message, delay=delay, throttled=throttled) from error
 
     def _fail(self, job: Job, error: ProfilePhotoError) -> Processed:

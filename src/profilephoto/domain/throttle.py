@@ -82,14 +82,18 @@ class BreakerGenerator:
 class Throttle:
     """What the processing service consults before a claim and after a transient failure.
 
-    `backoff=None` leaves a failed message to the queue's visibility timeout and
-    `breaker=None` never pauses: together, the policy before retries were scheduled (the
-    load model in `make bench` compares both).
+    `backoff=None` leaves a failed message to the queue's visibility timeout, `breaker=None`
+    never pauses: with `throttling_spares_last_attempt=False`, the policy before retries were
+    scheduled (the load model in `make bench` compares both).
     """
 
     backoff: Backoff | None = field(default_factory=Backoff)
     breaker: ThrottleBreaker | None = field(default_factory=ThrottleBreaker)
     draw: Callable[[], float] = random.random
+    # A call the model refused for our request rate says nothing about the job: it does
+    # not end the job on its last attempt (the queue's maxReceiveCount and the sweep
+    # still bound it). False is the policy before, when a third 429 failed the job.
+    throttling_spares_last_attempt: bool = True
 
     def guard(self, generator: ImageGenerator, clock: Clock) -> ImageGenerator:
         """The generator the service calls: watched by the breaker, when there is one."""
@@ -105,6 +109,12 @@ class Throttle:
         if pause is None or self.backoff is None:
             return pause
         return self.backoff.delay(1, pause, self.draw())
+
+    def gives_up(self, attempts: int, max_attempts: int, throttled: bool) -> bool:
+        """Whether a transient failure on attempt `attempts` ends the job."""
+        if throttled and self.throttling_spares_last_attempt:
+            return False
+        return attempts >= max_attempts
 
     def retry_delay(self, retry: int, hint: timedelta | None) -> timedelta | None:
         """When a message handed back after a transient failure should come back."""
