@@ -34,20 +34,32 @@ def png_header_only(width: int, height: int) -> bytes:
     )
 
 
+def zlib_zeros(total: int) -> bytes:
+    """A zlib stream of `total` zero bytes, built from one compressed block repeated.
+
+    Each block ends in a full flush, so it does not depend on what came before and may be
+    repeated; only the checksum needs the whole length. Seconds instead of minutes for GBs.
+    """
+    block_size = 1 << 22
+    whole, rest = divmod(total, block_size)
+    raw = zlib.compressobj(9, zlib.DEFLATED, -15)
+    block = raw.compress(b"\0" * block_size) + raw.flush(zlib.Z_FULL_FLUSH)
+    last = zlib.compressobj(9, zlib.DEFLATED, -15)
+    end = last.compress(b"\0" * rest) + last.flush()
+    zeros, checksum = b"\0" * block_size, 1
+    for _ in range(whole):
+        checksum = zlib.adler32(zeros, checksum)
+    checksum = zlib.adler32(b"\0" * rest, checksum)
+    return b"\x78\xda" + block * whole + end + struct.pack(">I", checksum)
+
+
 def zero_png(width: int, height: int) -> bytes:
-    """A real, complete black RGB PNG, compressed row by row (a 1 x 50M one is ~200 KB)."""
-    row = b"\0" * (1 + 3 * width)
-    rows_per_block = max(1, 4_000_000 // len(row))
-    compressor = zlib.compressobj(9)
-    parts = []
-    for start in range(0, height, rows_per_block):
-        parts.append(compressor.compress(row * min(rows_per_block, height - start)))
-    parts.append(compressor.flush())
+    """A real, complete black RGB PNG (rows of filter 0 and zeros: a 1 x 50M one is 200 KB)."""
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     return (
         b"\x89PNG\r\n\x1a\n"
         + png_chunk(b"IHDR", header)
-        + png_chunk(b"IDAT", b"".join(parts))
+        + png_chunk(b"IDAT", zlib_zeros(height * (1 + 3 * width)))
         + png_chunk(b"IEND", b"")
     )
 
