@@ -14,6 +14,7 @@ from PIL import Image
 from profilephoto.entrypoints.sample_photo import sample_portrait
 from tests.e2e.local_server import LocalServer
 from tests.integration.fake_gemini import FakeGemini, Reply, image_reply
+from tests.photos import faceless_jpeg
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "browser"
@@ -353,3 +354,19 @@ def test_a_visitor_cancels_a_running_job_and_gets_the_generations_back(tmp_path,
     finally:
         server.crash()
         model.stop()
+
+
+def test_a_photo_of_no_one_is_turned_away_with_advice_and_nothing_charged(server, page, tmp_path):
+    photo = tmp_path / "cup.jpg"
+    photo.write_bytes(faceless_jpeg())
+    page.goto(f"{server.url}/#token={server.token('erin')}")
+    page.wait_for_selector("#quota:not([hidden])")
+    page.set_input_files("#file-input", str(photo))
+    page.wait_for_selector("#upload-progress.done")
+    page.click("#generate")
+
+    page.wait_for_selector('#job-card[data-status="failed"]', timeout=60_000)
+    notice = page.inner_text("#notice")
+    assert "couldn't find a face" in notice and "not charged" in notice
+    assert page.inner_text("#result-caption") == "This photo can't be used"
+    page.wait_for_function("document.getElementById('quota-count').textContent === '10'")

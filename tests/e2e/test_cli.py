@@ -12,6 +12,7 @@ from PIL import Image
 from profilephoto.adapters.local.auth import LocalAuth
 from profilephoto.adapters.local.keyfile import load_or_create_secret
 from tests.e2e.local_server import command, free_port
+from tests.photos import faceless_jpeg
 
 pytestmark = pytest.mark.slow
 
@@ -34,6 +35,7 @@ def test_demo_without_an_image_writes_a_styled_sample_and_shows_each_stage(tmp_p
         "5/5",
     ]
     assert "offline-stylizer" in run.stdout
+    assert "public-domain portrait of Eileen Collins" in run.stdout  # a real photo, not a drawing
     with Image.open(out) as image:
         assert image.format == "PNG" and image.size[0] >= 256
 
@@ -77,6 +79,21 @@ def test_demo_explains_a_file_that_is_not_a_photo(tmp_path):
     )
     assert run.returncode == 1
     assert "invalid_image" in run.stderr
+    assert not (tmp_path / "r.png").exists()
+
+
+def test_demo_says_why_a_photo_of_no_one_is_not_used_and_that_it_cost_nothing(tmp_path):
+    cup = tmp_path / "cup.jpg"
+    cup.write_bytes(faceless_jpeg())
+    run = subprocess.run(
+        command("demo", str(cup), "--out", str(tmp_path / "r.png")),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 1
+    assert "photo not used (no_face)" in run.stderr
+    assert "couldn't find a face" in run.stderr and "not charged" in run.stderr
     assert not (tmp_path / "r.png").exists()
 
 

@@ -153,7 +153,7 @@ def _demo(request: DemoRequest, data_dir: Path) -> int:
     from profilephoto.containers.local import build_local_container
     from profilephoto.domain.errors import ProfilePhotoError
     from profilephoto.domain.models import Identity, UploadRequest
-    from profilephoto.entrypoints.sample_photo import sample_portrait
+    from profilephoto.entrypoints.sample_photo import public_domain_portrait
     from profilephoto.settings import load_settings
 
     container = build_local_container(load_settings(), data_dir)
@@ -161,8 +161,8 @@ def _demo(request: DemoRequest, data_dir: Path) -> int:
     who = Identity(user_id="demo-user", email="demo@example.com", display_name="Demo User")
     image, style = request.image, request.style
     ext = (image.suffix.lstrip(".").lower() if image else "jpg") or "jpg"
-    data = image.read_bytes() if image else sample_portrait()
-    source = str(image) if image else "a generated sample portrait"
+    data = image.read_bytes() if image else public_domain_portrait()
+    source = str(image) if image else "NASA's public-domain portrait of Eileen Collins"
     started = time.monotonic()
 
     def step(number: int, text: str) -> None:
@@ -212,6 +212,12 @@ def _demo(request: DemoRequest, data_dir: Path) -> int:
         container.queue().close()
     if job["status"] != "completed":
         failure = job.get("error") or {}
+        if failure.get("code") == "photo_rejected":  # the advice is the message: show it plainly
+            print(
+                f"photo not used ({failure.get('reason')}): {failure.get('message')}",
+                file=sys.stderr,
+            )
+            return 1
         print(
             f"the job {job['status']} ({failure.get('code')}): {failure.get('message')}",
             file=sys.stderr,

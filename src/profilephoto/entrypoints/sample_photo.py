@@ -1,12 +1,19 @@
-"""A synthetic portrait-like JPEG, so `demo` and tests run without anyone's photo."""
+"""Photos to run the product with: a real public-domain portrait, and a drawn stand-in."""
 
 from __future__ import annotations
 
 import io
+from importlib.resources import files
+
+
+def public_domain_portrait() -> bytes:
+    """NASA's portrait of Eileen Collins as JPEG bytes (samples/SOURCE.md): what `demo` uses."""
+    return files("profilephoto.entrypoints").joinpath("samples", "eileen_collins.jpg").read_bytes()
 
 
 def sample_portrait(width: int = 640, height: int = 800, seed: int = 7) -> bytes:
-    """A head-and-shoulders figure before a soft backdrop, as JPEG bytes."""
+    """A drawn head-and-shoulders figure before a soft backdrop, as JPEG bytes (for tests
+    that need a cheap image of a given size)."""
     from PIL import Image, ImageDraw, ImageFilter
 
     image = Image.new("RGB", (width, height))

@@ -39,6 +39,10 @@ function announce(text) {
 // What happened, what to do, and whether it used one of today's generations.
 function failureText(error) {
   const code = (error && error.code) || "generation_failed";
+  // A photo the check turned away: the server's advice, which already says it cost nothing.
+  if (code === "photo_rejected" && error.message) {
+    return error.photoIndex > 0 ? `Photo ${error.photoIndex + 1}: ${error.message}` : error.message;
+  }
   const what = FAILURES[code] || (error && error.message) || FAILURES.generation_failed;
   if (!error || typeof error.charged !== "boolean") return what;
   return `${what} ${error.charged ? "This used one of today's generations." : "You were not charged for it."}`;
@@ -299,7 +303,8 @@ function update(message) {
     loadUsage();
   } else if (message.status === "failed") {
     $("spinner").hidden = true;
-    $("result-caption").textContent = "Failed";
+    const rejected = message.error && message.error.code === "photo_rejected";
+    $("result-caption").textContent = rejected ? "This photo can't be used" : "Failed";
     showFailure(message);
     loadHistory();
     loadUsage();
