@@ -103,22 +103,26 @@ class Settings(BaseModel):
     quality_check: Literal["on", "off"] = Field("on", validation_alias=_env("QUALITY_CHECK"))
     # The photo check's limits (docs/api.md, "Photo check"); the defaults are a start.
     photo_dark_image_luma: float = Field(
-        35.0, ge=0, le=255, validation_alias=_env("PHOTO_DARK_IMAGE_LUMA")
+        35.0, ge=0, le=255, validation_alias=_env("PHOTO_CHECK_DARK_IMAGE_LUMA")
     )
     photo_bright_image_luma: float = Field(
-        225.0, ge=0, le=255, validation_alias=_env("PHOTO_BRIGHT_IMAGE_LUMA")
+        225.0, ge=0, le=255, validation_alias=_env("PHOTO_CHECK_BRIGHT_IMAGE_LUMA")
     )
     photo_second_face_ratio: float = Field(
-        0.6, gt=0, validation_alias=_env("PHOTO_SECOND_FACE_RATIO")
+        0.6, gt=0, validation_alias=_env("PHOTO_CHECK_SECOND_FACE_RATIO")
     )
-    photo_min_face_side: float = Field(64.0, ge=0, validation_alias=_env("PHOTO_MIN_FACE_SIDE"))
+    photo_min_face_side: float = Field(
+        64.0, ge=0, validation_alias=_env("PHOTO_CHECK_MIN_FACE_SIDE")
+    )
     photo_dark_face_luma: float = Field(
-        55.0, ge=0, le=255, validation_alias=_env("PHOTO_DARK_FACE_LUMA")
+        55.0, ge=0, le=255, validation_alias=_env("PHOTO_CHECK_DARK_FACE_LUMA")
     )
     photo_bright_face_share: float = Field(
-        0.5, gt=0, le=1, validation_alias=_env("PHOTO_BRIGHT_FACE_SHARE")
+        0.5, gt=0, le=1, validation_alias=_env("PHOTO_CHECK_BRIGHT_FACE_SHARE")
     )
-    photo_min_sharpness: float = Field(0.04, ge=0, validation_alias=_env("PHOTO_MIN_SHARPNESS"))
+    photo_min_sharpness: float = Field(
+        0.04, ge=0, validation_alias=_env("PHOTO_CHECK_MIN_SHARPNESS")
+    )
 
     @field_validator("quota_timezone")
     @classmethod

@@ -67,7 +67,7 @@ ONLY_ON = {
     "COGNITO_ISSUER": {"WsAuthorizerFunction"},
     "COGNITO_APP_CLIENT_IDS": {"WsAuthorizerFunction"},
 }
-WORKER_ONLY_PREFIX = "PHOTO_"  # the photo check's limits: only the worker checks photos
+WORKER_ONLY_PREFIX = "PHOTO_CHECK_"  # the photo check's limits: only the worker checks photos
 
 # What the worker's Powertools Metrics must emit for GenerationFailureRateAlarm to see it.
 METRICS_NAMESPACE = "ProfilePhoto"
