@@ -9,7 +9,7 @@ JPEG = b"\xff\xd8\xff\xe0" + bytes(range(256)) * 4
 
 
 def test_a_presigned_upload_stores_the_bytes_under_the_key(objects):
-    request = objects.store.presign_upload(KEY, "image/jpeg", 600)
+    request = objects.store.presign_upload(KEY, "image/jpeg", 600, len(JPEG))
     assert request.method == "PUT"
     assert request.headers["Content-Type"] == "image/jpeg"
     objects.upload(request, JPEG)

@@ -129,7 +129,7 @@ def test_a_photo_goes_from_upload_to_a_live_completed_message_and_a_decodable_re
 def test_object_urls_are_refused_when_tampered_with_or_sent_the_wrong_type(server):
     client = Client(server)
     body = client.presign().json()
-    forged = tampered(body["uploadUrl"], max="999999999")
+    forged = tampered(body["uploadUrl"], size="999999999")
     refused = httpx.put(forged, content=PHOTO, headers=body["headers"])
     assert refused.status_code == 403 and refused.json()["code"] == "forbidden"
     other_key = body["uploadUrl"].replace("/uploads/alice/", "/uploads/mallory/")
@@ -139,6 +139,17 @@ def test_object_urls_are_refused_when_tampered_with_or_sent_the_wrong_type(serve
     unsigned = httpx.get(body["uploadUrl"].split("?", 1)[0])
     assert unsigned.status_code == 403
     assert httpx.get(tampered(body["uploadUrl"], sig="0" * 64)).status_code == 403
+
+
+def test_an_upload_url_takes_exactly_the_declared_file_size_over_http(server):
+    client = Client(server)
+    body = client.presign(size=len(PHOTO)).json()
+    for wrong in (PHOTO + b"\x00" * 4096, PHOTO[:-1]):
+        refused = httpx.put(body["uploadUrl"], content=wrong, headers=body["headers"])
+        assert (refused.status_code, refused.json()["code"]) == (403, "forbidden")
+    assert client.generate(body["fileKey"]).json()["code"] == "upload_not_found"
+    stored = httpx.put(body["uploadUrl"], content=PHOTO, headers=body["headers"])
+    assert stored.status_code == 200
 
 
 def test_requests_without_a_valid_token_get_a_contract_401(server):

@@ -11,7 +11,7 @@ import pytest
 
 from profilephoto.adapters.local.filesystem import FilesystemObjectStore
 from profilephoto.adapters.local.keyfile import load_or_create_secret
-from profilephoto.domain.errors import FileTooLarge, Forbidden, InvalidRequest, ObjectNotFound
+from profilephoto.domain.errors import Forbidden, InvalidRequest, ObjectNotFound
 
 KEY = "uploads/alice/1764451200000_" + "a" * 32 + ".jpg"
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 100
@@ -21,7 +21,7 @@ SIGNING_KEY = b"k" * 32
 
 @pytest.fixture
 def store(tmp_path: Path) -> FilesystemObjectStore:
-    return FilesystemObjectStore(tmp_path, "uploads", BASE, SIGNING_KEY, max_upload_bytes=1000)
+    return FilesystemObjectStore(tmp_path, "uploads", BASE, SIGNING_KEY)
 
 
 def target(url: str) -> tuple[str, str, dict[str, str]]:
@@ -37,15 +37,15 @@ def later(seconds: int) -> datetime:
 
 
 def test_an_upload_url_is_absolute_on_the_server_and_names_bucket_and_key(store):
-    request = store.presign_upload(KEY, "image/jpeg", 600)
+    request = store.presign_upload(KEY, "image/jpeg", 600, len(JPEG))
     assert request.url.startswith(f"{BASE}/objects/uploads/")
     assert request.headers == {"Content-Type": "image/jpeg"}
     bucket, key, query = target(request.url)
-    assert (bucket, key, query["ct"], query["max"]) == ("uploads", KEY, "image/jpeg", "1000")
+    assert (bucket, key, query["ct"], query["size"]) == ("uploads", KEY, "image/jpeg", str(len(JPEG)))
 
 
 def test_a_presigned_put_with_the_signed_type_and_size_stores_the_object(store):
-    _, key, query = target(store.presign_upload(KEY, "image/jpeg", 600).url)
+    _, key, query = target(store.presign_upload(KEY, "image/jpeg", 600, len(JPEG)).url)
     store.accept_upload(key, query, "image/jpeg", JPEG)
     info = store.peek(KEY, 16)
     assert (info.size, info.content_type) == (len(JPEG), "image/jpeg")
@@ -54,7 +54,7 @@ def test_a_presigned_put_with_the_signed_type_and_size_stores_the_object(store):
 
 def test_a_key_with_spaces_and_unicode_survives_the_url(store):
     key = "uploads/alice/é ü+%20.jpg"
-    _, parsed, query = target(store.presign_upload(key, "image/jpeg", 600).url)
+    _, parsed, query = target(store.presign_upload(key, "image/jpeg", 600, len(JPEG)).url)
     assert parsed == key
     store.accept_upload(parsed, query, "image/jpeg", JPEG)
     assert store.read(key) == JPEG
@@ -62,17 +62,17 @@ def test_a_key_with_spaces_and_unicode_survives_the_url(store):
 
 @pytest.mark.parametrize(
     "field, value",
-    [("sig", "0" * 64), ("expires", "9999999999"), ("ct", "image/png"), ("max", "99999999")],
+    [("sig", "0" * 64), ("expires", "9999999999"), ("ct", "image/png"), ("size", "99999999")],
 )
 def test_a_tampered_query_is_forbidden(store, field, value):
-    _, key, query = target(store.presign_upload(KEY, "image/jpeg", 600).url)
+    _, key, query = target(store.presign_upload(KEY, "image/jpeg", 600, len(JPEG)).url)
     query[field] = value
     with pytest.raises(Forbidden):
-        store.verify("PUT", key, query, query["ct"], 10)
+        store.verify("PUT", key, query, query["ct"], len(JPEG))
 
 
 def test_a_signature_for_one_key_does_not_open_another(store):
-    _, _, query = target(store.presign_upload(KEY, "image/jpeg", 600).url)
+    _, _, query = target(store.presign_upload(KEY, "image/jpeg", 600, len(JPEG)).url)
     with pytest.raises(Forbidden):
         store.accept_upload("uploads/bob/x.jpg", query, "image/jpeg", JPEG)
     assert store.peek("uploads/bob/x.jpg", 16) is None
@@ -80,18 +80,18 @@ def test_a_signature_for_one_key_does_not_open_another(store):
 
 def test_a_signature_for_one_bucket_or_method_does_not_open_another(store, tmp_path):
     results = FilesystemObjectStore(tmp_path, "results", BASE, SIGNING_KEY)
-    _, key, query = target(store.presign_upload(KEY, "image/jpeg", 600).url)
+    _, key, query = target(store.presign_upload(KEY, "image/jpeg", 600, len(JPEG)).url)
     with pytest.raises(Forbidden):
-        results.verify("PUT", key, query, "image/jpeg", 10)
+        results.verify("PUT", key, query, "image/jpeg", len(JPEG))
     with pytest.raises(Forbidden):
         store.verify("GET", key, query)
 
 
 def test_a_url_signed_with_another_secret_is_forbidden(store, tmp_path):
-    forger = FilesystemObjectStore(tmp_path, "uploads", BASE, b"x" * 32, max_upload_bytes=1000)
-    _, key, query = target(forger.presign_upload(KEY, "image/jpeg", 600).url)
+    forger = FilesystemObjectStore(tmp_path, "uploads", BASE, b"x" * 32)
+    _, key, query = target(forger.presign_upload(KEY, "image/jpeg", 600, len(JPEG)).url)
     with pytest.raises(Forbidden):
-        store.verify("PUT", key, query, "image/jpeg", 10)
+        store.verify("PUT", key, query, "image/jpeg", len(JPEG))
 
 
 @pytest.mark.parametrize("query", [{}, {"expires": "x", "sig": "y"}, {"expires": "1"}])
@@ -101,31 +101,33 @@ def test_an_unsigned_url_is_forbidden(store, query):
 
 
 def test_an_expired_url_is_forbidden(store):
-    _, key, query = target(store.presign_upload(KEY, "image/jpeg", 60).url)
-    store.verify("PUT", key, query, "image/jpeg", 10, now=later(59))
+    _, key, query = target(store.presign_upload(KEY, "image/jpeg", 60, len(JPEG)).url)
+    store.verify("PUT", key, query, "image/jpeg", len(JPEG), now=later(59))
     with pytest.raises(Forbidden, match="expired"):
-        store.verify("PUT", key, query, "image/jpeg", 10, now=later(61))
+        store.verify("PUT", key, query, "image/jpeg", len(JPEG), now=later(61))
 
 
 def test_an_upload_with_another_content_type_is_an_invalid_request(store):
-    _, key, query = target(store.presign_upload(KEY, "image/jpeg", 600).url)
+    _, key, query = target(store.presign_upload(KEY, "image/jpeg", 600, len(JPEG)).url)
     with pytest.raises(InvalidRequest) as refused:
         store.accept_upload(key, query, "image/png", JPEG)
     assert refused.value.code == "invalid_request"
     with pytest.raises(InvalidRequest):
         store.accept_upload(key, query, None, JPEG)
-    store.verify("PUT", key, query, "image/jpeg; charset=binary", 10)
+    store.verify("PUT", key, query, "image/jpeg; charset=binary", len(JPEG))
     assert store.peek(KEY, 16) is None
 
 
-def test_an_upload_larger_than_the_signed_maximum_is_too_large(store):
-    _, key, query = target(store.presign_upload(KEY, "image/jpeg", 600).url)
-    store.verify("PUT", key, query, "image/jpeg", 1000)
-    with pytest.raises(FileTooLarge):
-        store.accept_upload(key, query, "image/jpeg", b"\xff" * 1001)
+def test_an_upload_of_any_other_size_than_the_signed_one_is_refused(store):
+    _, key, query = target(store.presign_upload(KEY, "image/jpeg", 600, len(JPEG)).url)
+    for wrong in (JPEG + b"\xff", JPEG[:-1], JPEG * 1000):
+        with pytest.raises(Forbidden, match=f"exactly {len(JPEG)} bytes"):
+            store.accept_upload(key, query, "image/jpeg", wrong)
     with pytest.raises(InvalidRequest):  # a PUT must say how long it is
         store.verify("PUT", key, query, "image/jpeg", None)
     assert store.peek(KEY, 16) is None
+    store.accept_upload(key, query, "image/jpeg", JPEG)
+    assert store.read(KEY) == JPEG
 
 
 def test_a_download_url_serves_the_object_and_its_type(store):
@@ -159,7 +161,7 @@ def test_a_key_that_would_leave_the_bucket_is_refused_everywhere(store, tmp_path
         lambda: store.read(key),
         lambda: store.peek(key, 16),
         lambda: store.delete(key),
-        lambda: store.presign_upload(key, "image/jpeg", 60),
+        lambda: store.presign_upload(key, "image/jpeg", 60, len(JPEG)),
         lambda: store.presign_download(key, 60),
     ):
         with pytest.raises(InvalidRequest):
@@ -202,6 +204,6 @@ def test_the_signing_secret_is_created_once_and_private(tmp_path):
 
 
 def test_the_query_survives_a_round_trip_through_urlencode(store):
-    _, key, query = target(store.presign_upload(KEY, "image/jpeg", 600).url)
+    _, key, query = target(store.presign_upload(KEY, "image/jpeg", 600, len(JPEG)).url)
     _, _, again = target(f"{BASE}/objects/uploads/{key}?{urlencode(query)}")
-    store.verify("PUT", key, again, "image/jpeg", 10)
+    store.verify("PUT", key, again, "image/jpeg", len(JPEG))

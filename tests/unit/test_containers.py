@@ -51,7 +51,7 @@ def test_every_local_provider_builds_in_a_fresh_data_dir(tmp_path: Path):
     try:
         built = resolve_all(container)
         assert service_names(built) >= SERVICES
-        ticket = built["uploads"].presign_upload("uploads/u/a.jpg", "image/jpeg", 60)  # type: ignore[attr-defined]
+        ticket = built["uploads"].presign_upload("uploads/u/a.jpg", "image/jpeg", 60, 1)  # type: ignore[attr-defined]
         assert ticket.url.startswith("http://127.0.0.1:9/objects/uploads/uploads/u/a.jpg?")
         assert (tmp_path / "data" / "token.key").exists()
     finally:

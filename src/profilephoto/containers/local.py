@@ -37,12 +37,12 @@ def _uow(data_dir: Path) -> Any:
     return SqliteUnitOfWork(data_dir / DATABASE)
 
 
-def _store(settings: Settings, data_dir: Path, bucket: str, base_url: str, key: bytes) -> Any:
+def _store(data_dir: Path, bucket: str, base_url: str, key: bytes) -> Any:
+    # Each upload URL binds its own signed size, which the upload policy kept under
+    # MAX_UPLOAD_BYTES.
     from profilephoto.adapters.local.filesystem import FilesystemObjectStore
 
-    return FilesystemObjectStore(
-        data_dir / "objects", bucket, base_url, key, max_upload_bytes=settings.max_upload_bytes
-    )
+    return FilesystemObjectStore(data_dir / "objects", bucket, base_url, key)
 
 
 def _queue(settings: Settings, data_dir: Path, visibility_timeout: float | None) -> Any:
@@ -79,10 +79,10 @@ class LocalContainer(containers.DeclarativeContainer):
     uow = providers.Singleton(_uow, data_dir)
     connections = providers.Singleton(connections_of, uow)
     uploads = providers.Singleton(
-        _store, settings, data_dir, settings.provided.upload_bucket, base_url, signing_key
+        _store, data_dir, settings.provided.upload_bucket, base_url, signing_key
     )
     results = providers.Singleton(
-        _store, settings, data_dir, settings.provided.result_bucket, base_url, signing_key
+        _store, data_dir, settings.provided.result_bucket, base_url, signing_key
     )
     queue = providers.Singleton(_queue, settings, data_dir, visibility_timeout)
     generator = providers.Singleton(image_generator, settings)

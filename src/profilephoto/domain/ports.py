@@ -33,8 +33,11 @@ class ObjectStore(Protocol):
     def uri(self, key: str) -> str:
         """The stored reference of a key, `scheme://bucket/key` (e.g. `s3://b/k`); no I/O."""
 
-    def presign_upload(self, key: str, content_type: str, expires_in: int) -> PresignedRequest:
-        """A PUT any client may make until it expires; it must send the returned headers."""
+    def presign_upload(
+        self, key: str, content_type: str, expires_in: int, size: int
+    ) -> PresignedRequest:
+        """A PUT any client may make until it expires, of exactly `size` bytes (any other
+        length is refused); it must send the returned headers."""
 
     def peek(self, key: str, length: int) -> ObjectInfo | None:
         """Size, type and first `length` bytes (all of them when shorter) of the object, in

@@ -32,7 +32,9 @@ class UploadService:
             raise QuotaExceeded(retry_after=day.seconds_until_reset(now))
         key = upload_key(identity.user_id, valid.extension, now, self._ids.unique())
         expires_in = self._config.upload_url_expiration
-        presigned = self._uploads.presign_upload(key, valid.content_type, expires_in)
+        presigned = self._uploads.presign_upload(
+            key, valid.content_type, expires_in, valid.file_size
+        )
         return UploadTicket(
             upload_url=presigned.url,
             method=presigned.method,

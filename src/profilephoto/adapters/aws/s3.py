@@ -18,7 +18,8 @@ SSE: Final = "AES256"
 
 class S3ObjectStore:
     """The client must be built with `Config(signature_version="s3v4")`: presigned URLs
-    then sign Content-Type and server-side encryption, so S3 refuses uploads without them."""
+    then sign Content-Type, Content-Length and server-side encryption, so S3 refuses
+    uploads without them or of another size."""
 
     def __init__(self, client: S3Client, bucket: str) -> None:
         self._client = client
@@ -27,8 +28,12 @@ class S3ObjectStore:
     def uri(self, key: str) -> str:
         return f"s3://{self.bucket}/{key}"
 
-    def presign_upload(self, key: str, content_type: str, expires_in: int) -> PresignedRequest:
+    def presign_upload(
+        self, key: str, content_type: str, expires_in: int, size: int
+    ) -> PresignedRequest:
         # Presigning is local signing with the client's credentials: no request is made.
+        # ContentLength makes Content-Length a signed header: S3 refuses any other size
+        # (without it one URL could store up to 5 GB). Clients send it on their own.
         with aws_errors("s3.presign_upload"):
             url = self._client.generate_presigned_url(
                 "put_object",
@@ -36,6 +41,7 @@ class S3ObjectStore:
                     "Bucket": self.bucket,
                     "Key": key,
                     "ContentType": content_type,
+                    "ContentLength": size,
                     "ServerSideEncryption": SSE,
                 },
                 ExpiresIn=expires_in,

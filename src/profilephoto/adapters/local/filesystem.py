@@ -16,7 +16,6 @@ from profilephoto.adapters.local.url_signing import Grant, UrlSigner
 from profilephoto.domain.errors import InvalidRequest, ObjectNotFound, ServiceUnavailable
 from profilephoto.domain.models import ObjectInfo, PresignedRequest
 
-DEFAULT_MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 DEFAULT_CONTENT_TYPE = "application/octet-stream"
 
 
@@ -29,12 +28,10 @@ class FilesystemObjectStore:
         bucket: str,
         base_url: str,
         signing_key: bytes,
-        max_upload_bytes: int | None = DEFAULT_MAX_UPLOAD_BYTES,
     ) -> None:
         if not bucket or bucket in (".", "..") or any(c in bucket for c in "/\\\x00"):
             raise ValueError(f"bucket name {bucket!r} is not a plain directory name")
         self.bucket = bucket
-        self.max_upload_bytes = max_upload_bytes
         self._objects = Path(root).resolve() / bucket / "objects"
         self._meta = Path(root).resolve() / bucket / "meta"
         self._signer = UrlSigner(signing_key, base_url)
@@ -44,11 +41,11 @@ class FilesystemObjectStore:
     def uri(self, key: str) -> str:
         return f"local://{self.bucket}/{key}"
 
-    def presign_upload(self, key: str, content_type: str, expires_in: int) -> PresignedRequest:
+    def presign_upload(
+        self, key: str, content_type: str, expires_in: int, size: int
+    ) -> PresignedRequest:
         _check_key(key)
-        grant = Grant(
-            "PUT", self.bucket, key, _expiry(expires_in), content_type, self.max_upload_bytes
-        )
+        grant = Grant("PUT", self.bucket, key, _expiry(expires_in), content_type, size)
         return PresignedRequest(
             url=self._signer.url(grant), method="PUT", headers={"Content-Type": content_type}
         )

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import quote, urlencode
 
-from profilephoto.domain.errors import FileTooLarge, Forbidden, InvalidRequest
+from profilephoto.domain.errors import Forbidden, InvalidRequest
 
 
 @dataclass(frozen=True)
@@ -22,7 +22,7 @@ class Grant:
     key: str
     expires: int
     content_type: str = ""
-    max_bytes: int | None = None
+    size: int | None = None  # a PUT of exactly this many bytes, as S3's signed Content-Length
 
     def canonical(self) -> bytes:
         # A JSON array cannot be ambiguous the way a joined string could be.
@@ -31,7 +31,7 @@ class Grant:
             self.bucket,
             self.key,
             self.content_type,
-            "" if self.max_bytes is None else str(self.max_bytes),
+            "" if self.size is None else str(self.size),
             str(self.expires),
         ]
         return json.dumps(fields, separators=(",", ":")).encode()
@@ -48,12 +48,12 @@ class UrlSigner:
         return hmac.new(self._key, grant.canonical(), hashlib.sha256).hexdigest()
 
     def url(self, grant: Grant) -> str:
-        """`{base_url}/objects/{bucket}/{key}?expires=..&ct=..&max=..&sig=..`."""
+        """`{base_url}/objects/{bucket}/{key}?expires=..&ct=..&size=..&sig=..`."""
         query: dict[str, str] = {"expires": str(grant.expires)}
         if grant.content_type:
             query["ct"] = grant.content_type
-        if grant.max_bytes is not None:
-            query["max"] = str(grant.max_bytes)
+        if grant.size is not None:
+            query["size"] = str(grant.size)
         query["sig"] = self.signature(grant)
         path = f"/objects/{quote(grant.bucket, safe='')}/{quote(grant.key, safe='/')}"
         return f"{self._base_url}{path}?{urlencode(query)}"
@@ -72,16 +72,17 @@ class UrlSigner:
 
         Forbidden: missing, tampered or expired signature (S3 answers 403 to all three).
         InvalidRequest: a PUT whose Content-Type is not the signed one, or with no length.
-        FileTooLarge: a PUT longer than the signed maximum.
+        Forbidden too: a PUT of any other length than the signed size (S3 answers 403
+        SignatureDoesNotMatch when a signed Content-Length differs).
         """
         try:
             expires = int(query["expires"])
-            max_text = query.get("max", "")
-            max_bytes = int(max_text) if max_text else None
+            size_text = query.get("size", "")
+            size = int(size_text) if size_text else None
             signature = query["sig"]
         except (KeyError, ValueError) as exc:
             raise Forbidden("The URL is not signed") from exc
-        grant = Grant(method.upper(), bucket, key, expires, query.get("ct", ""), max_bytes)
+        grant = Grant(method.upper(), bucket, key, expires, query.get("ct", ""), size)
         if not hmac.compare_digest(self.signature(grant), signature):
             raise Forbidden("The URL's signature does not match")
         if now.timestamp() >= expires:
@@ -99,5 +100,5 @@ def _check_upload(grant: Grant, content_type: str | None, length: int | None) ->
         )
     if length is None:
         raise InvalidRequest("Content-Length is required")
-    if grant.max_bytes is not None and length > grant.max_bytes:
-        raise FileTooLarge(f"The upload is larger than {grant.max_bytes} bytes")
+    if grant.size is not None and length != grant.size:
+        raise Forbidden(f"The upload must be exactly {grant.size} bytes, the signed fileSize")

@@ -20,9 +20,11 @@ class InMemoryObjectStore(FaultInjector):
     def uri(self, key: str) -> str:
         return f"memory://{self.bucket}/{key}"
 
-    def presign_upload(self, key: str, content_type: str, expires_in: int) -> PresignedRequest:
+    def presign_upload(
+        self, key: str, content_type: str, expires_in: int, size: int
+    ) -> PresignedRequest:
         return PresignedRequest(
-            url=f"memory://{self.bucket}/{quote(key)}?expires={expires_in}",
+            url=f"memory://{self.bucket}/{quote(key)}?expires={expires_in}&size={size}",
             method="PUT",
             headers={"Content-Type": content_type},
         )

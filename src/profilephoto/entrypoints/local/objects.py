@@ -56,7 +56,7 @@ class ObjectRoutes:
         declared = _length(request.headers.get("content-length"))
         # Checked before the body is read, so a forged or oversized upload costs nothing.
         grant = store.verify("PUT", key, query, content_type, declared)
-        limit = grant.max_bytes
+        limit = grant.size
         body = b""
         async for chunk in request.stream():
             body += chunk
