@@ -14,6 +14,7 @@ from profilephoto.domain.job_lifecycle import (
     claim,
     complete,
     fail,
+    give_up,
     hand_back,
     mark_queued,
 )
@@ -30,6 +31,7 @@ from tests.jobs import NOW, claim_of, make_job
 USAGE = "alice#2026-11-29"
 TTL = int((NOW + timedelta(days=91)).timestamp())
 LEASE = NOW + timedelta(minutes=5)
+TIMED_OUT = JobError(code="timed_out", message="did not finish")
 REFUNDED = JobError(code="generation_failed", message="model said no")
 KEPT = JobError(code="invalid_image", message="not a photo")
 
@@ -210,6 +212,30 @@ def test_a_job_is_handed_back_only_while_the_lease_is_still_the_workers_own(uow)
     with pytest.raises(ConditionFailed):  # the first worker outlived its lease
         uow.apply(hand_back(first, late))
     assert uow.jobs.get(job(1).job_id) == successor
+
+
+def test_a_give_up_applies_only_while_no_worker_claimed_the_job_since_it_was_read(uow):
+    first = claimed(uow)
+    read = uow.jobs.get(job(1).job_id)  # the sweep reads it after the lease ran out
+    late = LEASE + timedelta(minutes=1)
+    successor = uow.apply(claim_of(job(1), late, late + timedelta(minutes=5)))
+    assert successor.status is read.status is JobStatus.PROCESSING
+    with pytest.raises(ConditionFailed):
+        uow.apply(give_up(read, TIMED_OUT, late))
+    assert uow.jobs.get(job(1).job_id) == successor and used(uow) == 1
+    # Read again, unclaimed since: the give-up applies and refunds.
+    gone = uow.apply(give_up(successor, TIMED_OUT, late + timedelta(minutes=6)))
+    assert (gone.status, used(uow)) == (JobStatus.FAILED, 0)
+    assert first.lease_expires_at != successor.lease_expires_at
+
+
+def test_a_give_up_of_a_queued_job_is_refused_once_a_worker_claimed_it(uow):
+    reserve(uow, 1)
+    queued = uow.apply(mark_queued(job(1), NOW))
+    uow.apply(claim_of(job(1), NOW, LEASE))
+    with pytest.raises(ConditionFailed):
+        uow.apply(give_up(queued, TIMED_OUT, NOW))
+    assert used(uow) == 1
 
 
 @pytest.mark.parametrize("terminal", ["complete", "fail"])

@@ -41,7 +41,8 @@ def test_an_upload_url_is_absolute_on_the_server_and_names_bucket_and_key(store)
     assert request.url.startswith(f"{BASE}/objects/uploads/")
     assert request.headers == {"Content-Type": "image/jpeg"}
     bucket, key, query = target(request.url)
-    assert (bucket, key, query["ct"], query["size"]) == ("uploads", KEY, "image/jpeg", str(len(JPEG)))
+    assert (bucket, key, query["ct"]) == ("uploads", KEY, "image/jpeg")
+    assert query["size"] == str(len(JPEG))
 
 
 def test_a_presigned_put_with_the_signed_type_and_size_stores_the_object(store):

@@ -83,3 +83,70 @@ def test_a_job_that_never_ends_is_given_up_on_eventually(world):
     job = world.uow.jobs.get(accepted.job_id)
     assert (job.status, job.error.code) == (JobStatus.FAILED, "timed_out")
     assert used(world) == 0
+
+
+def test_a_job_claimed_again_between_the_sweeps_read_and_its_write_is_not_given_up(world):
+    # The job's worker died (lease over, attempts spent); as the sweep reads it, a
+    # redelivered message claims it and a live worker starts the model.
+    accepted = world.generate()
+    world.queue.drain()
+    job = world.uow.jobs.get(accepted.job_id)
+    world.uow.job_records[job.job_id] = job.model_copy(
+        update={
+            "status": JobStatus.PROCESSING,
+            "attempts": 3,
+            "lease_expires_at": world.clock.now(),
+        }
+    )
+    world.clock.advance(timedelta(minutes=16))
+    list_stuck = world.uow.jobs.list_stuck
+
+    def read_then_redelivered(*args, **kwargs):
+        found = list_stuck(*args, **kwargs)
+        for stuck in found:
+            now = world.clock.now()
+            world.uow.apply(claim_of(stuck, now, now + timedelta(minutes=5)))
+        return found
+
+    world.uow.jobs.list_stuck = read_then_redelivered
+    report = world.reconciler.sweep()
+    assert report.failed == []
+    assert world.uow.jobs.get(accepted.job_id).status is JobStatus.PROCESSING
+    assert used(world) == 1  # not refunded while the model runs
+
+
+def test_one_job_that_cannot_be_given_up_does_not_stop_the_sweep(world, caplog):
+    ids = []
+    for _ in range(3):
+        accepted = world.generate()
+        job = world.uow.jobs.get(accepted.job_id)
+        world.uow.job_records[job.job_id] = job.model_copy(
+            update={"status": JobStatus.PROCESSING, "attempts": 3}
+        )
+        ids.append(accepted.job_id)
+        world.clock.advance(timedelta(seconds=1))
+    world.queue.drain()
+    world.clock.advance(timedelta(minutes=16))
+    world.uow.fail_next(RuntimeError("a bug in one job"), operation="give_up")
+    report = world.reconciler.sweep()
+    assert report.failed == ids[1:]
+    assert report.errors == 1
+    assert "sweep could not handle a job" in caplog.text
+    world.clock.advance(timedelta(minutes=1))
+    assert world.reconciler.sweep().failed == ids[:1]  # the next sweep finishes it
+    assert used(world) == 0
+
+
+def test_a_listing_that_fails_for_one_status_does_not_stop_the_others(world):
+    stuck = stuck_pending(world)
+    world.clock.advance(timedelta(minutes=16))
+    list_stuck = world.uow.jobs.list_stuck
+
+    def broken_for_processing(status, *args, **kwargs):
+        if status is JobStatus.PROCESSING:
+            raise RuntimeError("index unavailable")
+        return list_stuck(status, *args, **kwargs)
+
+    world.uow.jobs.list_stuck = broken_for_processing
+    report = world.reconciler.sweep()
+    assert report.requeued == [stuck] and report.errors == 1

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -74,9 +74,10 @@ class LeaseFree:
 
 @dataclass(frozen=True)
 class LeaseHeld:
-    """The job's lease is still the one taken (`until`): no other worker has taken over."""
+    """The job's lease is still the one taken (`until`; None: no lease was ever taken):
+    no worker has claimed the job since."""
 
-    until: datetime
+    until: datetime | None
 
     def holds(self, job: Job) -> bool:
         return job.lease_expires_at == self.until
@@ -242,6 +243,15 @@ def fail(job: Job, error: JobError, now: datetime) -> JobChange:
         updates={"status": FAILED, "error": error, "updated_at": now, "lease_expires_at": None},
         job=job,
         refund=job.count if is_refunded(error.code) else 0,
+    )
+
+
+def give_up(job: Job, error: JobError, now: datetime) -> JobChange:
+    """The sweep fails a job that went quiet, but only while no worker has claimed it since
+    the sweep read it: conditioned on the lease as read, which every claim rewrites (a
+    re-claim keeps the status `processing`, so the status alone cannot tell)."""
+    return replace(
+        fail(job, error, now), name="give_up", guards=(LeaseHeld(job.lease_expires_at),)
     )
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from profilephoto.domain.config import ServiceConfig
 from profilephoto.domain.errors import ConditionFailed, QueueUnavailable
-from profilephoto.domain.job_lifecycle import fail, lease_is_live, mark_queued
+from profilephoto.domain.job_lifecycle import give_up, lease_is_live, mark_queued
 from profilephoto.domain.models import Job, JobError, JobMessage, JobStatus, JobStatusMessage
 from profilephoto.domain.object_keys import object_key
 from profilephoto.domain.ports import Clock, JobQueue, Notifier, UnitOfWork
@@ -21,6 +21,7 @@ TIMED_OUT = "timed_out"
 class SweepReport:
     requeued: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
+    errors: int = 0  # jobs (or listings) the sweep could not handle; the next sweep retries
 
 
 class Reconciler:
@@ -44,13 +45,28 @@ class Reconciler:
         give_up_before = now - self._config.stuck_after * (self._config.max_attempts + 1)
         report = SweepReport()
         for status in (JobStatus.PENDING, JobStatus.QUEUED, JobStatus.PROCESSING):
-            for job in self._uow.jobs.list_stuck(status, quiet_since, self._batch):
+            try:
+                stuck = self._uow.jobs.list_stuck(status, quiet_since, self._batch)
+            except Exception:
+                report.errors += 1
+                log.exception("sweep could not list stuck jobs", extra={"status": status.value})
+                continue
+            for job in stuck:
                 if job.updated_at > quiet_since or lease_is_live(job, now):
                     continue
-                if job.attempts >= self._config.max_attempts or job.created_at < give_up_before:
-                    self._give_up(job, report)
-                else:
-                    self._requeue(job, report)
+                # One bad job (a bug, a throttled write) must not leave every later one
+                # stuck and charged: each is handled on its own, and the next sweep retries.
+                try:
+                    if (
+                        job.attempts >= self._config.max_attempts
+                        or job.created_at < give_up_before
+                    ):
+                        self._give_up(job, report)
+                    else:
+                        self._requeue(job, report)
+                except Exception:
+                    report.errors += 1
+                    log.exception("sweep could not handle a job", extra={"jobId": job.job_id})
         return report
 
     def _requeue(self, job: Job, report: SweepReport) -> None:
@@ -72,7 +88,7 @@ class Reconciler:
     def _give_up(self, job: Job, report: SweepReport) -> None:
         error = JobError(code=TIMED_OUT, message="The job did not finish in time; it was refunded")
         try:
-            failed = self._uow.apply(fail(job, error, self._clock.now()))
+            failed = self._uow.apply(give_up(job, error, self._clock.now()))
         except ConditionFailed:
             return
         report.failed.append(job.job_id)

@@ -76,6 +76,8 @@ def _guard_condition(guard: Guard, x: _Expression) -> str:
                 f" OR attribute_not_exists({lease}) OR {lease} <= {x.value(iso_z(at))})"
             )
         case LeaseHeld(until=until):
+            if until is None:  # never claimed: a claim would have written a lease
+                return f"attribute_not_exists({x.field('lease_expires_at')})"
             return f"{x.field('lease_expires_at')} = {x.value(iso_z(until))}"
         case Describes(user_id=user_id, style=style, input_image_url=input_image_url):
             return " AND ".join(

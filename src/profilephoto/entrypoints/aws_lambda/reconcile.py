@@ -16,7 +16,13 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     report = runtime.application().reconciler.sweep()
     # A sweep that found nothing runs every minute; only one that acted is worth a line.
     log = logger.info if report.requeued or report.failed else logger.debug
-    log("sweep done", extra={"requeued": report.requeued, "failed": report.failed})
+    if report.errors:
+        log = logger.warning  # each failure was logged with its job; the next sweep retries
+    log(
+        "sweep done",
+        extra={"requeued": report.requeued, "failed": report.failed, "errors": report.errors},
+    )
     metrics.add_metric(name="JobsRequeued", unit="Count", value=len(report.requeued))
     metrics.add_metric(name="JobsTimedOut", unit="Count", value=len(report.failed))
+    metrics.add_metric(name="SweepErrors", unit="Count", value=report.errors)
     return {"requeued": len(report.requeued), "failed": len(report.failed)}
