@@ -1,7 +1,11 @@
+from datetime import timedelta
+
 import pytest
 
 from profilephoto.domain.errors import JobInProgress, JobNotFound
-from tests.conftest import ALICE, BOB
+from profilephoto.domain.models import JobStatus
+from profilephoto.domain.processing import Outcome
+from tests.conftest import ALICE, BOB, make_world
 
 
 def test_deleting_a_finished_job_removes_its_photos_and_record_but_not_the_charge(world):
@@ -53,3 +57,35 @@ def test_another_users_job_is_not_found_and_untouched(world):
     with pytest.raises(JobNotFound):
         world.deletion.delete_job(BOB, accepted.job_id)
     assert world.results.objects
+
+
+def test_deleting_a_finished_job_keeps_the_photo_a_queued_sibling_still_needs(world):
+    key = world.upload()
+    first = world.generation.request_generation(ALICE, key, "professional")
+    sibling = world.generation.request_generation(ALICE, key, "casual")
+    first_message, sibling_message = world.queue.drain()
+    assert world.processing.process(first_message).outcome is Outcome.COMPLETED
+    world.deletion.delete_job(ALICE, first.job_id)
+    assert key in world.uploads.objects
+    assert world.processing.process(sibling_message).outcome is Outcome.COMPLETED
+    # Once nothing unfinished needs it, deleting the last job takes the photo too.
+    world.deletion.delete_job(ALICE, sibling.job_id)
+    assert key not in world.uploads.objects
+
+
+def test_the_photo_is_kept_for_an_unfinished_sibling_found_on_a_later_page():
+    world = make_world(daily_limit=500)
+    key = world.upload()
+    sibling = world.generation.request_generation(ALICE, key, "casual")
+    for _ in range(120):  # newer finished jobs push the sibling past the first page
+        world.clock.advance(timedelta(seconds=1))
+        world.generate()
+    world.process_all()  # everyone finishes but the sibling, whose message is lost
+    world.uow.job_records[sibling.job_id] = world.uow.jobs.get(sibling.job_id).model_copy(
+        update={"status": JobStatus.QUEUED, "error": None}
+    )
+    world.clock.advance(timedelta(seconds=1))
+    latest = world.generation.request_generation(ALICE, key, "creative")
+    world.process_all()
+    world.deletion.delete_job(ALICE, latest.job_id)
+    assert key in world.uploads.objects

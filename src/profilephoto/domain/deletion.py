@@ -11,6 +11,8 @@ from profilephoto.domain.ports import ObjectStore, UnitOfWork
 
 log = logging.getLogger(__name__)
 
+PAGE = 100
+
 
 class DeletionService:
     def __init__(self, uow: UnitOfWork, uploads: ObjectStore, results: ObjectStore) -> None:
@@ -31,8 +33,23 @@ class DeletionService:
         # Objects first: if a delete fails the record survives and the user can retry.
         for url in job.result_urls:
             self._results.delete(object_key(url))
-        for url in job.photo_urls:
+        photos = set(job.photo_urls)
+        for url in photos - self._still_read(job.user_id, photos, job.job_id):
             self._uploads.delete(object_key(url))
         self._uow.jobs.delete(job.job_id)
         log.info("job deleted", extra={"jobId": job.job_id, "userId": job.user_id})
         return {"jobId": job.job_id, "deleted": True}
+
+    def _still_read(self, user_id: str, photos: set[str], deleting: str) -> set[str]:
+        """The photos among `photos` that another unfinished job of the user will still read
+        (one upload may feed several jobs): deleting them would fail that job."""
+        needed: set[str] = set()
+        cursor: str | None = None
+        while True:
+            page = self._uow.jobs.list_for_user(user_id, PAGE, cursor)
+            for other in page.items:
+                if other.job_id != deleting and not other.status.is_terminal:
+                    needed |= photos & set(other.photo_urls)
+            if page.next_token is None or needed == photos:
+                return needed
+            cursor = page.next_token
