@@ -163,20 +163,20 @@ class ProcessingService:
         costs = [self._config.prices.cost(made.model, made.usage) for made in generated]
         if any(cost is not None for cost in costs):
             metadata["costUsd"] = round(sum(cost or 0.0 for cost in costs), 6)
+        stored = [self._results.uri(key) for key in keys]
+        change = complete(
+            job, stored, int(elapsed.total_seconds() * 1000), metadata, self._clock.now()
+        )
         try:
-            done = self._uow.apply(
-                complete(
-                    job,
-                    [self._results.uri(key) for key in keys],
-                    int(elapsed.total_seconds() * 1000),
-                    metadata,
-                    self._clock.now(),
-                )
-            )
+            done = self._uow.apply(change)
         except ConditionFailed:
             if self._discard_if_canceled(job, keys):
                 raise JobCanceled() from None
             return Processed(Outcome.SKIPPED)  # a twin finished first; it counted and notified
+        except Exception as error:
+            # The write may have taken effect and only its answer been lost (a timeout):
+            # then nobody else will push the final status, so the record decides.
+            done = self._completed_by_us(job, stored, error)
         urls = [
             self._results.presign_download(key, self._config.result_url_expiration) for key in keys
         ]
@@ -201,6 +201,20 @@ class ProcessingService:
         key = result_key(job.user_id, job.job_id, n, EXTENSIONS.get(image.content_type, "png"))
         self._results.write(key, image.data, image.content_type)
         return key
+
+    def _completed_by_us(self, job: Job, stored: list[str], error: Exception) -> Job:
+        """The job as completed with our results, when an ambiguous completing write did
+        take effect; otherwise the write's error again (the job is retried as usual)."""
+        try:
+            record = self._uow.jobs.get(job.job_id)
+        except Exception:
+            record = None
+        if record is None or record.status is not JobStatus.COMPLETED:
+            raise error
+        if record.result_urls != stored:
+            raise error
+        log.warning("completing write took effect; answer lost", extra={"jobId": job.job_id})
+        return record
 
     def _ensure_wanted(self, job: Job) -> None:
         """JobCanceled when the owner canceled the job since we claimed it (one read)."""
