@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -176,7 +176,7 @@ class ProcessingService:
         except Exception as error:
             # The write may have taken effect and only its answer been lost (a timeout):
             # then nobody else will push the final status, so the record decides.
-            done = self._completed_by_us(job, stored, error)
+            done = self._completed_by_us(job, keys, stored, error)
         urls = [
             self._results.presign_download(key, self._config.result_url_expiration) for key in keys
         ]
@@ -202,19 +202,25 @@ class ProcessingService:
         self._results.write(key, image.data, image.content_type)
         return key
 
-    def _completed_by_us(self, job: Job, stored: list[str], error: Exception) -> Job:
+    def _completed_by_us(
+        self, job: Job, keys: list[str], stored: list[str], error: Exception
+    ) -> Job:
         """The job as completed with our results, when an ambiguous completing write did
-        take effect; otherwise the write's error again (the job is retried as usual)."""
+        take effect. Otherwise the results we stored belong to nobody: they are deleted
+        (a retry stores them again) and the write's error goes on as usual."""
         try:
             record = self._uow.jobs.get(job.job_id)
         except Exception:
             record = None
-        if record is None or record.status is not JobStatus.COMPLETED:
-            raise error
-        if record.result_urls != stored:
-            raise error
-        log.warning("completing write took effect; answer lost", extra={"jobId": job.job_id})
-        return record
+        if record is not None and record.status is JobStatus.COMPLETED:
+            if record.result_urls == stored:
+                log.warning("completing write took effect", extra={"jobId": job.job_id})
+                return record
+        elif record is not None:  # certainly not completed by us: no orphan is left
+            for key in keys:
+                with suppress(Exception):
+                    self._results.delete(key)
+        raise error
 
     def _ensure_wanted(self, job: Job) -> None:
         """JobCanceled when the owner canceled the job since we claimed it (one read)."""

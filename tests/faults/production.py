@@ -1,0 +1,135 @@
+"""The system run as production runs it, with the invariants every run must keep."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from datetime import timedelta
+from pathlib import Path
+
+from dependency_injector import providers
+
+from profilephoto.adapters.local.sqlite_store import SqliteUnitOfWork
+from profilephoto.domain.errors import (
+    GenerationFailed,
+    InvalidImage,
+    ProfilePhotoError,
+    QueueUnavailable,
+    ServiceUnavailable,
+    TransientGenerationError,
+)
+from profilephoto.domain.job_lifecycle import USER_CAUSED_CODES
+from profilephoto.domain.models import JobStatus
+from tests.conftest import ALICE, World, make_world
+from tests.faults.proxy import FaultPlan, Faulty
+from tests.integration.aws_fixtures import dynamodb_unit_of_work
+
+CLIENT_TRIES = 4  # the client retries a 5xx with the same Idempotency-Key
+SWEEPS = 6  # each after the stuck deadline has passed
+
+
+def errors_for(step: str) -> tuple[type[Exception], type[Exception]]:
+    """(transient, permanent) as the port at `step` raises them."""
+    if step.startswith("generator."):
+        return TransientGenerationError, GenerationFailed
+    if step.startswith("images."):
+        return ServiceUnavailable, InvalidImage
+    if step.startswith("queue."):
+        return QueueUnavailable, QueueUnavailable
+    return ServiceUnavailable, ProfilePhotoError
+
+
+@contextmanager
+def faulty_world(runtime: str, plan: FaultPlan) -> Iterator[World]:
+    """Services whose every port goes through the fault proxy; `runtime` picks the store."""
+    world = make_world()
+    c = world.container
+    with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
+        if runtime == "sqlite":
+            real_uow = SqliteUnitOfWork(Path(tmp) / "db.sqlite3")
+            stack.callback(real_uow.close)
+        elif runtime == "dynamodb":
+            real_uow, _ = stack.enter_context(dynamodb_unit_of_work())
+        else:
+            real_uow = c.uow()
+        for name, target in {
+            "uow": real_uow,
+            "uploads": c.uploads(),
+            "results": c.results(),
+            "queue": c.queue(),
+            "generator": c.generator(),
+            "images": c.images(),
+        }.items():
+            getattr(c, name).override(providers.Object(Faulty(target, name, plan)))
+        yield world
+
+
+def run_as_production(world: World, key: str, idempotency_key: str = "attempt") -> None:
+    """The client asks (retrying 5xx), the queue redelivers, the sweep runs on schedule."""
+    for _ in range(CLIENT_TRIES):
+        try:
+            world.generation.request_generation(
+                ALICE, key, "professional", idempotency_key=idempotency_key
+            )
+            break
+        except (ServiceUnavailable, RuntimeError):
+            continue  # a 5xx (503 or 500): the client tries again with the same key
+        except ProfilePhotoError:
+            break  # a 4xx is final
+    receives: dict[str, int] = {}
+    for _ in range(SWEEPS):
+        deliver_everything(world, receives)
+        world.clock.advance(world.config.stuck_after * (world.config.max_attempts + 2))
+        world.reconciler.sweep()
+    deliver_everything(world, receives)
+
+
+def deliver_everything(world: World, receives: dict[str, int]) -> None:
+    """SQS: each message until acknowledged or its receive count reaches the maximum."""
+    pending = world.queue.drain()
+    while pending:
+        message = pending.pop(0)
+        count = receives[message.job_id] = receives.get(message.job_id, 0) + 1
+        try:
+            world.processing.process(message, count)
+        except Exception:  # the batch handler reports it: SQS delivers the message again
+            if count < world.config.max_attempts:
+                world.clock.advance(timedelta(seconds=30))
+                pending.append(message)
+        pending.extend(world.queue.drain())
+
+
+def invariant_violations(world: World) -> list[str]:
+    """Every job terminal; charged = images made + user-caused failures; each image counted
+    once and stored once; one final push per job that reached the queue."""
+    jobs = [j for j in world.uow.jobs.list_for_user("alice", 100, None).items]
+    problems = [f"{j.job_id} is {j.status}" for j in jobs if not j.status.is_terminal]
+    made = sum(len(j.result_urls) for j in jobs if j.status is JobStatus.COMPLETED)
+    kept = sum(
+        j.count
+        for j in jobs
+        if j.status is JobStatus.FAILED and j.error and j.error.code in USER_CAUSED_CODES
+    )
+    used = world.queries.get_usage(ALICE).used
+    if used != made + kept:
+        problems.append(f"charged {used}, owed {made} images + {kept} user-caused")
+    user = world.uow.users.get("alice")
+    counted = user.total_images_generated if user else 0
+    if counted != made:
+        problems.append(f"totalImagesGenerated {counted}, images made {made}")
+    stored = len(world.results.objects)
+    if stored != made:
+        problems.append(f"{stored} result objects for {made} images")
+    for job in jobs:
+        pushes = [
+            m
+            for _, m, _ in world.notifier.notifications
+            if m.job_id == job.job_id and m.status.is_terminal
+        ]
+        reached_queue = not (job.error and job.error.code == QueueUnavailable.code)
+        if len(pushes) != (1 if reached_queue else 0):
+            problems.append(f"{job.job_id} ({job.status}) got {len(pushes)} final pushes")
+    return problems
+
+
