@@ -18,15 +18,10 @@ def used(world) -> int:
 
 
 def request(world, count=1, aspect_ratio=None, photos=(JPEG,)):
-    keys = [world.upload() for _ in photos]
-    accepted = world.generation.request_generation(
+    keys = [world.upload(data=data) for data in photos]
+    return world.generation.request_generation(
         ALICE, None, "professional", file_keys=keys, count=count, aspect_ratio=aspect_ratio
     )
-    # The bytes the worker reads: /generate checked real photos, the client may re-PUT
-    # other bytes through a still valid upload URL afterwards.
-    for key, data in zip(keys, photos, strict=True):
-        world.uploads.write(key, data, "image/jpeg")
-    return accepted
 
 
 def test_every_variant_is_stored_counted_shown_and_pushed(world):
