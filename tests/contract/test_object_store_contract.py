@@ -52,3 +52,19 @@ def test_uri_names_the_bucket_and_ends_with_the_key(objects):
 def test_a_download_url_is_handed_out_without_reading_the_object(objects):
     url = objects.store.presign_download("results/alice/absent.png", 60)
     assert isinstance(url, str) and url
+
+
+def test_delete_prefix_removes_only_what_is_under_the_prefix(objects):
+    store = objects.store
+    for key in (
+        "uploads/al/1.jpg",
+        "uploads/al/2.png",
+        "uploads/al/job_1/0.png",
+        "uploads/alex/3.jpg",
+    ):
+        store.write(key, b"data", "image/jpeg")
+    assert store.delete_prefix("uploads/al/") == 3
+    assert store.peek("uploads/al/1.jpg", 4) is None
+    assert store.peek("uploads/al/job_1/0.png", 4) is None
+    assert store.read("uploads/alex/3.jpg") == b"data"
+    assert store.delete_prefix("uploads/al/") == 0

@@ -404,3 +404,12 @@ def test_a_deleted_job_is_gone_from_reads_and_lists_and_deleting_twice_is_fine(u
     assert uow.jobs.get(job(1).job_id) is None
     assert [j.job_id for j in uow.jobs.list_for_user("alice", 10, None).items] == [job(2).job_id]
     assert used(uow) == 2  # the charge is history, not the record
+
+
+def test_a_deleted_user_is_gone_and_deleting_again_is_harmless(uow):
+    uow.users.record_login(Identity(user_id="alice", email="a@x.io"), NOW)
+    uow.users.record_login(Identity(user_id="bob"), NOW)
+    uow.users.delete("alice")
+    uow.users.delete("alice")
+    assert uow.users.get("alice") is None
+    assert uow.users.get("bob") is not None

@@ -370,3 +370,21 @@ def test_a_photo_of_no_one_is_turned_away_with_advice_and_nothing_charged(server
     assert "couldn't find a face" in notice and "not charged" in notice
     assert page.inner_text("#result-caption") == "This photo can't be used"
     page.wait_for_function("document.getElementById('quota-count').textContent === '10'")
+
+
+def test_a_visitor_deletes_all_their_data_after_confirming(server, page, photo):
+    sign_in(page, server, "vera")
+    upload(page, photo)
+    page.click("#generate")
+    page.wait_for_selector(DONE, timeout=60_000)
+    page.once("dialog", lambda dialog: dialog.dismiss())
+    page.click("#delete-me")
+    assert page.is_hidden("#account-notice")  # nothing happens without the confirmation
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("#delete-me")
+    page.wait_for_selector("#account-notice:not([hidden])")
+    assert "gone from the server" in page.inner_text("#account-notice")
+    page.wait_for_selector("#history li.muted")
+    assert page.is_hidden("#job-card") and page.is_disabled("#generate")
+    auth = {"Authorization": f"Bearer {server.token('vera')}"}
+    assert httpx.get(f"{server.url}/jobs", headers=auth).json()["items"] == []

@@ -336,3 +336,19 @@ def test_cancel_gives_the_unit_back_is_idempotent_and_refuses_finished_or_foreig
         },
     )
     assert answer(api.handler(delete_event(first), CONTEXT))[0] == 200
+
+
+def test_delete_me_answers_202_and_leaves_no_job_and_the_usage_as_it_was(memory_runtime):
+    answer(generate(uploaded_key(memory_runtime)))
+    (message,) = memory_runtime.queue().drain()
+    event = load("sqs_batch")
+    event["Records"][0]["body"] = json.dumps(message.to_json_dict())
+    process.handler(event, CONTEXT)
+    answer(generate(uploaded_key(memory_runtime)))  # one still queued
+    me = rest("usage", path="/me")
+    me["httpMethod"] = me["requestContext"]["httpMethod"] = "DELETE"
+    me["resource"] = "/me"
+    assert answer(api.handler(me, CONTEXT)) == (202, {"deleted": True})
+    assert answer(api.handler(rest("list_jobs"), CONTEXT))[1]["items"] == []
+    assert answer(api.handler(rest("usage"), CONTEXT))[1]["used"] == 1
+    assert memory_runtime.uploads().objects == {} and memory_runtime.results().objects == {}

@@ -53,6 +53,7 @@ REST_ROUTES = {
     ("GET", "/jobs/{jobId}"): "ApiFunction",
     ("DELETE", "/jobs/{jobId}"): "ApiFunction",
     ("POST", "/jobs/{jobId}/cancel"): "ApiFunction",
+    ("DELETE", "/me"): "ApiFunction",
     ("GET", "/usage"): "ApiFunction",
     ("GET", "/styles"): "ApiFunction",
 }

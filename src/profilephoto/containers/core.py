@@ -7,6 +7,7 @@ from typing import Any, cast
 
 from dependency_injector import containers, providers
 
+from profilephoto.domain.account import AccountDeletionService
 from profilephoto.domain.cancellation import CancellationService
 from profilephoto.domain.config import ServiceConfig
 from profilephoto.domain.connections import ConnectionService
@@ -71,6 +72,9 @@ class Services(containers.DeclarativeContainer):
     query_service = providers.Singleton(QueryService, uow, results, style_list, clock, config)
     deletion_service = providers.Singleton(DeletionService, uow, uploads, results)
     cancellation_service = providers.Singleton(CancellationService, uow, notifier, clock)
+    account_service = providers.Singleton(
+        AccountDeletionService, uow, uploads, results, cancellation_service
+    )
     reconciler = providers.Singleton(Reconciler, uow, queue, notifier, clock, config)
     connection_service = providers.Singleton(ConnectionService, connections, clock)
 

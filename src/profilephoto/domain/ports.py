@@ -55,6 +55,10 @@ class ObjectStore(Protocol):
     def delete(self, key: str) -> None:
         """Remove the object; deleting a missing object is not an error."""
 
+    def delete_prefix(self, prefix: str) -> int:
+        """Remove every object whose key starts with `prefix` (which ends in `/`); returns
+        how many went. ServiceUnavailable when the store is down (safe to call again)."""
+
 
 class JobQueue(Protocol):
     def send(self, message: JobMessage) -> None:
@@ -75,6 +79,9 @@ class UserRepository(Protocol):
 
     def record_login(self, identity: Identity, now: datetime) -> User:
         """Create the user on first sight, else refresh their claims and lastLoginAt."""
+
+    def delete(self, user_id: str) -> None:
+        """Forget the user's record; forgetting an unknown user is not an error."""
 
 
 class UsageLedger(Protocol):

@@ -110,6 +110,13 @@ class DynamoDbUserRepository:
             )
         self.forget(user.user_id)
 
+    def delete(self, user_id: str) -> None:
+        with aws_errors("dynamodb.users.delete"):
+            self._db.client.delete_item(
+                TableName=self._db.tables.users, Key={"userId": av(user_id)}
+            )
+        self.forget(user_id)
+
     def forget(self, user_id: str) -> None:
         """Drop the cached user after a write that changed the stored item."""
         with self._lock:

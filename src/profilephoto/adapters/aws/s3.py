@@ -103,3 +103,17 @@ class S3ObjectStore:
         # S3 answers 204 for a missing key, so deleting twice is already harmless.
         with aws_errors("s3.delete"):
             self._client.delete_object(Bucket=self.bucket, Key=key)
+
+    def delete_prefix(self, prefix: str) -> int:
+        """One ListObjectsV2 and one DeleteObjects per 1,000 keys."""
+        deleted = 0
+        with aws_errors("s3.delete_prefix"):
+            pages = self._client.get_paginator("list_objects_v2")
+            for page in pages.paginate(Bucket=self.bucket, Prefix=prefix):
+                keys = [{"Key": item["Key"]} for item in page.get("Contents", [])]
+                if keys:
+                    self._client.delete_objects(
+                        Bucket=self.bucket, Delete={"Objects": keys, "Quiet": True}
+                    )
+                    deleted += len(keys)
+        return deleted

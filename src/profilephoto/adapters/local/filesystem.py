@@ -93,6 +93,19 @@ class FilesystemObjectStore:
             data.unlink(missing_ok=True)
             meta.unlink(missing_ok=True)
 
+    def delete_prefix(self, prefix: str) -> int:
+        folder, _ = self._paths(prefix.rstrip("/"))
+        with _unavailable():
+            keys = [
+                path.relative_to(self._objects.resolve()).as_posix()
+                for path in (folder.rglob("*") if folder.is_dir() else ())
+                if path.is_file()
+            ]
+            for key in keys:
+                if key.startswith(prefix):
+                    self.delete(key)
+        return sum(key.startswith(prefix) for key in keys)
+
     # --- what the local server calls -------------------------------------------------
 
     def verify(

@@ -91,6 +91,10 @@ class SqliteUserRepository(_Repository):
                 (user.user_id, dump(user)),
             )
 
+    def delete(self, user_id: str) -> None:
+        with self._db.transaction() as conn:
+            conn.execute("DELETE FROM users WHERE user_id = ?", (user_id,))
+
 
 class SqliteUsageLedger(_Repository):
     def get(self, key: str) -> UsageRecord | None:

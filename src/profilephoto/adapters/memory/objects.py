@@ -60,3 +60,11 @@ class InMemoryObjectStore(FaultInjector):
         self._maybe_fail("delete")
         with self._lock:
             self.objects.pop(key, None)
+
+    def delete_prefix(self, prefix: str) -> int:
+        self._maybe_fail("delete_prefix")
+        with self._lock:
+            doomed = [key for key in self.objects if key.startswith(prefix)]
+            for key in doomed:
+                del self.objects[key]
+        return len(doomed)

@@ -129,6 +129,11 @@ class _Users(_Part):
         with self._uow.lock:
             self._uow.user_records[user.user_id] = user
 
+    def delete(self, user_id: str) -> None:
+        self._uow._maybe_fail("users_delete")
+        with self._uow.lock:
+            self._uow.user_records.pop(user_id, None)
+
 
 class _Usage(_Part):
     def get(self, key: str) -> UsageRecord | None:

@@ -1,4 +1,5 @@
-"""Handler for the REST API: `POST /generate`, jobs (list, read, cancel, delete), usage, styles."""
+"""Handler for the REST API: `POST /generate`, jobs (list, read, cancel, delete), usage, styles,
+`DELETE /me`."""
 
 from __future__ import annotations
 
@@ -75,6 +76,11 @@ def _build() -> APIGatewayRestResolver:
         """Cancel a job that has not finished; its units are given back."""
         canceled = runtime.application().cancellation.cancel_job(http.identity(app), job_id)
         return http.json_response(200, canceled)
+
+    @app.delete("/me")
+    def delete_me() -> Response[Any]:
+        deleted = services().account_service().delete_account(http.identity(app))
+        return http.json_response(202, deleted)
 
     @app.get("/usage")
     @documented(200, Usage, errors=(401, 503))

@@ -544,6 +544,27 @@ function deleteButton(job, name) {
   return button;
 }
 
+$("delete-me").addEventListener("click", async () => {
+  if (!confirm("Delete all your photos, results and jobs from this server? This cannot be undone.")) return;
+  const button = $("delete-me");
+  button.disabled = true;
+  try {
+    await api("/me", { method: "DELETE" });
+    hideJob();
+    clearUpload();
+    historyNotice("");
+    $("account-notice").textContent = "Done: your photos, results and jobs are gone from the server.";
+    $("account-notice").hidden = false;
+    announce("All your data was deleted.");
+  } catch (error) {
+    $("account-notice").textContent = explain(error);
+    $("account-notice").hidden = false;
+  }
+  button.disabled = false;
+  loadHistory();
+  loadUsage();
+});
+
 $("refresh-history").addEventListener("click", () => { historyNotice(""); loadHistory(); });
 $("more-history").addEventListener("click", () => loadHistory(true));
 
