@@ -32,7 +32,15 @@ from profilephoto.settings import Settings, load_settings
 
 STATIC = Path(__file__).parent / "static"
 ANY_METHOD = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
-API_PATHS = ("/generate", "/jobs", "/jobs/{jobId}", "/jobs/{jobId}/cancel", "/usage", "/styles", "/me")
+API_PATHS = (
+    "/generate",
+    "/jobs",
+    "/jobs/{jobId}",
+    "/jobs/{jobId}/cancel",
+    "/usage",
+    "/styles",
+    "/me",
+)
 
 
 def base_url_for(host: str, port: int) -> str:
