@@ -12,6 +12,7 @@ from profilephoto.domain.models import ObjectInfo, PresignedRequest
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
+    from mypy_boto3_s3.type_defs import ObjectIdentifierTypeDef
 
 SSE: Final = "AES256"
 
@@ -110,7 +111,9 @@ class S3ObjectStore:
         with aws_errors("s3.delete_prefix"):
             pages = self._client.get_paginator("list_objects_v2")
             for page in pages.paginate(Bucket=self.bucket, Prefix=prefix):
-                keys = [{"Key": item["Key"]} for item in page.get("Contents", [])]
+                keys: list[ObjectIdentifierTypeDef] = [
+                    {"Key": item["Key"]} for item in page.get("Contents", [])
+                ]
                 if keys:
                     self._client.delete_objects(
                         Bucket=self.bucket, Delete={"Objects": keys, "Quiet": True}
