@@ -8,7 +8,12 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from profilephoto.domain.errors import ConditionFailed, InvalidRequest, QuotaExceeded
+from profilephoto.domain.errors import (
+    CapacityExhausted,
+    ConditionFailed,
+    InvalidRequest,
+    QuotaExceeded,
+)
 from profilephoto.domain.job_lifecycle import (
     Describes,
     claim,
@@ -19,6 +24,7 @@ from profilephoto.domain.job_lifecycle import (
     mark_queued,
 )
 from profilephoto.domain.models import (
+    CapacityReservation,
     Connection,
     IdempotencyRecord,
     Identity,
@@ -413,3 +419,63 @@ def test_a_deleted_user_is_gone_and_deleting_again_is_harmless(uow):
     uow.users.delete("alice")
     assert uow.users.get("alice") is None
     assert uow.users.get("bob") is not None
+
+
+# --- the service-wide cap (GLOBAL_DAILY_LIMIT) ------------------------------------------
+
+CAPACITY = "__global__#2026-11-29"
+
+
+def capped(uow, n: int, user: str, limit: int = 10, cap: int = 3) -> Job:
+    """Reserve job n for `user` under a service-wide cap of `cap`; returns the job."""
+    counted = job(n, user).model_copy(update={"capacity_date": "2026-11-29"})
+    reservation = CapacityReservation(key=CAPACITY, limit=cap, expires_at=TTL)
+    uow.reserve_and_create_job(counted, f"{user}#2026-11-29", limit, TTL, NOW, capacity=reservation)
+    return counted
+
+
+def test_the_cap_counts_every_users_reservation_and_fails_closed_at_it(uow):
+    for n, user in enumerate(("alice", "bob", "carol")):
+        capped(uow, n, user)
+    with pytest.raises(CapacityExhausted):
+        capped(uow, 9, "dave")
+    assert used(uow, CAPACITY) == 3
+    assert used(uow, "dave#2026-11-29") == 0 and uow.jobs.get(job(9, "dave").job_id) is None
+
+
+def test_a_users_own_limit_is_reported_before_the_cap(uow):
+    capped(uow, 1, "alice", limit=1, cap=1)
+    with pytest.raises(QuotaExceeded):
+        capped(uow, 2, "alice", limit=1, cap=1)
+
+
+def test_a_refund_returns_the_unit_to_the_user_and_to_the_cap(uow):
+    first = capped(uow, 1, "alice")
+    capped(uow, 2, "bob")
+    uow.apply(fail(first, REFUNDED, NOW))
+    assert (used(uow), used(uow, CAPACITY)) == (0, 1)
+    capped(uow, 3, "carol")
+    capped(uow, 4, "dave")
+    assert used(uow, CAPACITY) == 3
+
+
+def test_a_hundred_users_racing_for_a_cap_of_ten_admit_exactly_ten(uow):
+    start = threading.Barrier(100)
+    outcomes: list[str] = []
+
+    def attempt(n: int) -> None:
+        start.wait()
+        try:
+            capped(uow, n, f"user{n}", cap=10)
+            outcomes.append("ok")
+        except CapacityExhausted:
+            outcomes.append("capacity")
+
+    threads = [threading.Thread(target=attempt, args=(n,)) for n in range(100)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["capacity"] * 90 + ["ok"] * 10
+    assert used(uow, CAPACITY) == 10
+    assert sum(used(uow, f"user{n}#2026-11-29") for n in range(100)) == 10

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import json
+import math
+from datetime import timedelta
 
 import pytest
 
@@ -352,3 +354,16 @@ def test_delete_me_answers_202_and_leaves_no_job_and_the_usage_as_it_was(memory_
     assert answer(api.handler(rest("list_jobs"), CONTEXT))[1]["items"] == []
     assert answer(api.handler(rest("usage"), CONTEXT))[1]["used"] == 1
     assert memory_runtime.uploads().objects == {} and memory_runtime.results().objects == {}
+
+
+def test_the_service_wide_cap_is_503_capacity_exhausted_until_midnight_utc(memory_runtime):
+    memory_runtime.config.override(ServiceConfig(global_daily_limit=1))
+    key = uploaded_key(memory_runtime)
+    assert generate(key)["statusCode"] == 202
+    response = generate(key)
+    status, body = answer(response)
+    assert (status, body["code"]) == (503, "capacity_exhausted")
+    now = memory_runtime.clock().now()
+    midnight = (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    assert int(headers(response)["Retry-After"]) == math.ceil((midnight - now).total_seconds())
+    assert answer(api.handler(rest("usage"), CONTEXT))[1]["used"] == 1  # nothing charged

@@ -19,6 +19,8 @@ class ServiceConfig:
     daily_limit: int = 10
     # Most images one POST /generate may ask for (`count`, docs/api.md §3.2).
     max_variants: int = 4
+    # Generations per UTC day across all users (GLOBAL_DAILY_LIMIT); 0 = no cap.
+    global_daily_limit: int = 0
     quota_zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
     # A worker holds a job this long; a redelivered message may re-claim it afterwards.
     processing_lease: timedelta = timedelta(minutes=5)

@@ -108,6 +108,19 @@ class JobCanceled(ProfilePhotoError):
     default_message = "The job was canceled"
 
 
+class CapacityExhausted(ProfilePhotoError):
+    """GLOBAL_DAILY_LIMIT generations were admitted today (UTC) across all users."""
+
+    code = "capacity_exhausted"
+    default_message = (
+        "The service has reached today's capacity. Please try again after midnight UTC"
+    )
+
+    def __init__(self, message: str | None = None, *, retry_after: int = 0) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class QuotaExceeded(ProfilePhotoError):
     code = "quota_exceeded"
     default_message = "Daily quota exceeded"

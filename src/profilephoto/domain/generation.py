@@ -8,6 +8,7 @@ import logging
 
 from profilephoto.domain.config import ServiceConfig
 from profilephoto.domain.errors import (
+    CapacityExhausted,
     ConditionFailed,
     FileTooLarge,
     IdempotencyConflict,
@@ -31,7 +32,7 @@ from profilephoto.domain.models import (
     JobStatus,
 )
 from profilephoto.domain.ports import Clock, IdGenerator, JobQueue, ObjectStore, UnitOfWork
-from profilephoto.domain.quota import daily_limit, quota_day, usage_today
+from profilephoto.domain.quota import capacity_day, daily_limit, quota_day, usage_today
 from profilephoto.domain.styles import StyleCatalog
 
 log = logging.getLogger(__name__)
@@ -116,6 +117,9 @@ class GenerationService:
         user = self._uow.users.record_login(identity, now)
         day = quota_day(identity.user_id, now, self._config.quota_zone)
         limit = daily_limit(user, self._config.daily_limit)
+        capacity = None
+        if self._config.global_daily_limit > 0:
+            capacity_reset, capacity = capacity_day(now, self._config.global_daily_limit)
         job = Job(
             job_id=self._ids.job_id(),
             user_id=identity.user_id,
@@ -129,6 +133,7 @@ class GenerationService:
             created_at=now,
             updated_at=now,
             quota_date=day.date,
+            capacity_date=capacity_reset.date if capacity is not None else None,
             connection_id=connection_id,
         )
         record = None
@@ -148,9 +153,16 @@ class GenerationService:
                 now,
                 record,
                 replaces=earlier.job_id if earlier is not None else None,
+                capacity=capacity,
             )
         except QuotaExceeded as exceeded:
             raise QuotaExceeded(retry_after=day.seconds_until_reset(now)) from exceeded
+        except CapacityExhausted as exhausted:
+            # Fails closed: nothing was charged, and the caller learns when it reopens.
+            log.warning("global daily limit reached", extra={"userId": identity.user_id})
+            raise CapacityExhausted(
+                retry_after=capacity_reset.seconds_until_reset(now)
+            ) from exhausted
         except ConditionFailed:
             # Only a concurrent twin holding the same Idempotency-Key gets here.
             if idem_key is None:

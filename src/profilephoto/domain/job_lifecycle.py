@@ -14,7 +14,7 @@ from profilephoto.domain.errors import (
     JobFinished,
     PhotoRejected,
 )
-from profilephoto.domain.models import Job, JobError, JobStatus, usage_key
+from profilephoto.domain.models import GLOBAL_USAGE_USER, Job, JobError, JobStatus, usage_key
 
 PENDING, QUEUED, PROCESSING = JobStatus.PENDING, JobStatus.QUEUED, JobStatus.PROCESSING
 COMPLETED, FAILED, CANCELED = JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELED
@@ -143,6 +143,15 @@ class JobChange:
         """The usage record a refund goes to: the day the job was charged to."""
         job = self._known()
         return usage_key(job.user_id, job.quota_date)
+
+    @property
+    def refund_keys(self) -> tuple[str, ...]:
+        """Every counter a refund goes back to: the owner's quota day and, when the job was
+        counted under GLOBAL_DAILY_LIMIT, that UTC day's service-wide count."""
+        job = self._known()
+        if job.capacity_date is None:
+            return (self.usage_key,)
+        return (self.usage_key, usage_key(GLOBAL_USAGE_USER, job.capacity_date))
 
     def holds(self, stored: Job) -> bool:
         return stored.status in self.expected and all(g.holds(stored) for g in self.guards)

@@ -101,6 +101,10 @@ class Job(Model):
     reference_image_urls: list[str] = Field(default_factory=list)
     # Every image produced, in order; `output_image_url` is the first of them.
     output_image_urls: list[str] = Field(default_factory=list)
+    capacity_date: str | None = Field(
+        default=None,
+        description="the UTC day (YYYY-MM-DD) this job was counted under GLOBAL_DAILY_LIMIT",
+    )
     attempts: int = 0
     lease_expires_at: datetime | None = None
     connection_id: str | None = None
@@ -121,6 +125,17 @@ class Job(Model):
 def usage_key(user_id: str, date: str) -> str:
     """The UsageLog key of a user's quota day: `userId#YYYY-MM-DD`."""
     return f"{user_id}#{date}"
+
+
+GLOBAL_USAGE_USER = "__global__"  # no Cognito sub or local token has this shape
+
+
+class CapacityReservation(Model):
+    """The service-wide counter a reservation also counts on (GLOBAL_DAILY_LIMIT)."""
+
+    key: str  # `__global__#YYYY-MM-DD`, a UsageLog record like a user's
+    limit: int
+    expires_at: int  # the record's ttl, epoch seconds
 
 
 class UsageRecord(Model):

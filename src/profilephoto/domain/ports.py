@@ -8,6 +8,7 @@ from typing import Protocol
 
 from profilephoto.domain.job_lifecycle import JobChange
 from profilephoto.domain.models import (
+    CapacityReservation,
     Connection,
     GeneratedImage,
     IdempotencyRecord,
@@ -137,22 +138,27 @@ class UnitOfWork(Protocol):
         idempotency: IdempotencyRecord | None = None,
         *,
         replaces: str | None = None,
+        capacity: CapacityReservation | None = None,
     ) -> int:
-        """One atomic commit: count one unit under `usage_key` (only if `count < limit`)
-        and create `job` (only if its id is new), plus the idempotency record if given
-        (only if none is live, or the live one names the job `replaces`: a request that
-        was answered 5xx runs again). Returns the new count. Raises QuotaExceeded when the
-        limit is reached, ConditionFailed when the job id or idempotency key is taken;
-        in every failure nothing is written. `expires_at` is the usage record's ttl.
+        """One atomic commit: count the job's `count` units under `usage_key` (only if
+        `count + units <= limit`) and, with `capacity`, under `capacity.key` too (only if
+        that stays within `capacity.limit`), and create `job` (only if its id is new), plus
+        the idempotency record if given (only if none is live, or the live one names the
+        job `replaces`: a request that was answered 5xx runs again). Returns the user's new
+        count. Raises QuotaExceeded when the user's limit would be passed (checked first),
+        CapacityExhausted when the service-wide one would, ConditionFailed when the job id
+        or idempotency key is taken; in every failure nothing is written. `expires_at` is
+        the usage record's ttl.
         """
 
     def apply(self, change: JobChange) -> Job:
         """One atomic commit of a change the domain decided: write `change.updates` (and
         add `change.attempts`) to the job only if the stored job satisfies the change's
-        guard (`change.holds`), give `change.refund` units back to `change.usage_key`
-        (never below zero) and add `change.images` to the owner's totalImagesGenerated
-        when the owner has a Users record (none is created). Returns the job as changed;
-        ConditionFailed, with nothing written, when the job is missing or not as expected.
+        guard (`change.holds`), give `change.refund` units back to each of
+        `change.refund_keys` (never below zero) and add `change.images` to the owner's
+        totalImagesGenerated when the owner has a Users record (none is created). Returns
+        the job as changed; ConditionFailed, with nothing written, when the job is missing
+        or not as expected.
         """
 
 

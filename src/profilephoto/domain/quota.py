@@ -8,7 +8,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from profilephoto.domain.config import ServiceConfig
 from profilephoto.domain.errors import InvalidRequest
-from profilephoto.domain.models import Usage, User, usage_key
+from profilephoto.domain.models import (
+    GLOBAL_USAGE_USER,
+    CapacityReservation,
+    Usage,
+    User,
+    usage_key,
+)
 from profilephoto.domain.ports import UsageLedger
 
 USAGE_RETENTION = timedelta(days=90)
@@ -72,3 +78,10 @@ def usage_today(
         remaining_quota=max(0, limit - used),
         resets_at=day.resets_at,
     )
+
+
+def capacity_day(now: datetime, limit: int) -> tuple[QuotaDay, CapacityReservation]:
+    """Today's service-wide count (GLOBAL_DAILY_LIMIT), a UsageLog record of its own that
+    resets at midnight UTC whatever QUOTA_TIMEZONE says."""
+    day = quota_day(GLOBAL_USAGE_USER, now, ZoneInfo("UTC"))
+    return day, CapacityReservation(key=day.key, limit=limit, expires_at=day.expires_at())

@@ -20,14 +20,17 @@ from profilephoto.adapters.aws.dynamodb_records import (
     DynamoDbUserRepository,
     idempotency_item,
 )
-from profilephoto.domain.errors import QuotaExceeded, ServiceUnavailable
+from profilephoto.domain.errors import CapacityExhausted, QuotaExceeded, ServiceUnavailable
 from profilephoto.domain.job_lifecycle import JobChange
-from profilephoto.domain.models import IdempotencyRecord, Job, iso_z
+from profilephoto.domain.models import CapacityReservation, IdempotencyRecord, Job, iso_z
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 _USAGE_NAMES = {"#c": "count", "#d": "date", "#ttl": "ttl"}
+# A refund's transaction items, in the order of JobChange.refund_keys: the owner's day,
+# then the service-wide day when the job was counted under GLOBAL_DAILY_LIMIT.
+REFUND_ITEMS = ("refund", "capacity_refund")
 
 
 class DynamoDbUnitOfWork:
@@ -59,11 +62,14 @@ class DynamoDbUnitOfWork:
         idempotency: IdempotencyRecord | None = None,
         *,
         replaces: str | None = None,
+        capacity: CapacityReservation | None = None,
     ) -> int:
         units = job.count
+        # `attribute_not_exists(count)` would admit a first reservation whatever the limit.
         if units > limit:
-            # `attribute_not_exists(count)` would admit a first reservation whatever the limit.
             raise QuotaExceeded()
+        if capacity is not None and units > capacity.limit:
+            raise CapacityExhausted()
         tables = self._db.tables
         rest: dict[str, Any] = {
             "job": {
@@ -89,6 +95,11 @@ class DynamoDbUnitOfWork:
                     "ExpressionAttributeValues": values,
                 }
             }
+        if capacity is not None:
+            # The service-wide count rides in the same transaction: no extra call.
+            rest["capacity"] = self._usage_update(
+                capacity.key, capacity.expires_at, now, units=units, limit=capacity.limit
+            )
         operation = "dynamodb.reserve_and_create_job"
         # A transaction returns no values, yet the caller needs the new count. When this
         # host knows the count (DynamoDbUsageLedger.known), it sets count = known + units
@@ -96,12 +107,14 @@ class DynamoDbUnitOfWork:
         # stale: one call when warm.
         guess = self.usage.known(usage_key)
         if guess is not None and guess + units <= limit:
-            exact = self._usage_update(usage_key, expires_at, now, units, guess=guess)
+            exact = self._usage_update(usage_key, expires_at, now, units=units, guess=guess)
             try:
                 self._db.transact({"usage": exact, **rest}, operation)
             except Refused as refused:
-                if refused.names != {"usage"}:
+                if not refused.names <= {"usage", "capacity"}:
                     raise
+                if "usage" not in refused.names:
+                    raise CapacityExhausted() from None
                 current = int((refused.stored["usage"] or {}).get("count", 0))
                 self.usage.note(usage_key, current)
                 if current + units > limit:
@@ -111,13 +124,15 @@ class DynamoDbUnitOfWork:
                 return guess + units
         # Otherwise the authoritative conditional increment, then a strongly consistent
         # read of the count (it may already include a concurrent reservation).
-        add = self._usage_update(usage_key, expires_at, now, units, limit=limit)
+        add = self._usage_update(usage_key, expires_at, now, units=units, limit=limit)
         try:
             self._db.transact({"usage": add, **rest}, operation)
         except Refused as refused:
-            if refused.names == {"usage"}:
-                raise QuotaExceeded() from None
-            raise  # the job or the idempotency key was taken: ConditionFailed wins
+            if not refused.names <= {"usage", "capacity"}:
+                raise  # the job or the idempotency key was taken: ConditionFailed wins
+            if "usage" in refused.names:
+                raise QuotaExceeded() from None  # the user's own limit is the one to tell
+            raise CapacityExhausted() from None
         record = self.usage.get(usage_key)
         return record.count if record is not None else units
 
@@ -126,13 +141,13 @@ class DynamoDbUnitOfWork:
         usage_key: str,
         expires_at: int,
         now: datetime,
-        units: int,
         *,
+        units: int,
         guess: int | None = None,
         limit: int = 0,
     ) -> dict[str, Any]:
-        """The usage item's half of a reservation: `count = guess + units` on condition
-        `count = guess`, or `ADD count units` on condition `count <= limit - units`."""
+        """A usage item's part of a reservation: `count = guess + units` on condition
+        `count = guess`, or `ADD count units` on condition `count + units <= limit`."""
         user_id, date = usage_key.split("#", 1)
         values = {
             ":u": av(user_id),
@@ -147,8 +162,8 @@ class DynamoDbUnitOfWork:
             values |= {":next": av(guess + units), ":seen": av(guess)}
         else:
             update = f"ADD #c :units SET {stamp}"
-            condition = "attribute_not_exists(#c) OR #c <= :room"
-            values |= {":units": av(units), ":room": av(limit - units)}
+            condition = "attribute_not_exists(#c) OR #c <= :most"
+            values |= {":units": av(units), ":most": av(limit - units)}
         return {
             "Update": {
                 "TableName": self._db.tables.usage,
@@ -169,10 +184,11 @@ class DynamoDbUnitOfWork:
         items: dict[str, Any] = {"job": {"Update": change_update(self._db.tables.jobs, change)}}
         if change.images:
             items["images"] = self._count_images(change)
-        if change.refund:
-            items["refund"] = self._refund(change.usage_key, change.refund, change)
+        refunds = dict(zip(REFUND_ITEMS, change.refund_keys, strict=False)) if change.refund else {}
+        for name, key in refunds.items():
+            items[name] = self._refund(key, change.refund, change)
             # The refund's effect on the count is not returned; the next reservation reads it.
-            self.usage.forget(change.usage_key)
+            self.usage.forget(key)
         operation = f"dynamodb.{change.name}"
         for _ in range(CONFLICT_ATTEMPTS):
             try:
@@ -186,12 +202,12 @@ class DynamoDbUnitOfWork:
                 # count is below the refund: give back what is there, never below zero.
                 if "images" in refused.names:
                     del items["images"]
-                if "refund" in refused.names:
-                    left = int((refused.stored["refund"] or {}).get("count", 0))
+                for name in refused.names & refunds.keys():
+                    left = int((refused.stored[name] or {}).get("count", 0))
                     if left > 0:
-                        items["refund"] = self._refund(change.usage_key, left, change, exact=True)
+                        items[name] = self._refund(refunds[name], left, change, exact=True)
                     else:
-                        items.pop("refund")
+                        items.pop(name)
         else:
             raise ServiceUnavailable("the usage record kept changing")
         if change.images:

@@ -19,9 +19,9 @@ from profilephoto.adapters.local.sqlite_repos import (
     require_job,
     store_job,
 )
-from profilephoto.domain.errors import ConditionFailed, QuotaExceeded
+from profilephoto.domain.errors import CapacityExhausted, ConditionFailed, QuotaExceeded
 from profilephoto.domain.job_lifecycle import JobChange
-from profilephoto.domain.models import IdempotencyRecord, Job, iso_z
+from profilephoto.domain.models import CapacityReservation, IdempotencyRecord, Job, iso_z
 
 # The tables mirror docs/api.md §5: the item as JSON plus the attributes its indexes need.
 SCHEMA = """
@@ -99,28 +99,22 @@ class SqliteUnitOfWork:
         idempotency: IdempotencyRecord | None = None,
         *,
         replaces: str | None = None,
+        capacity: CapacityReservation | None = None,
     ) -> int:
-        user_id, date = usage_key.split("#", 1)
         with self.db.transaction() as conn:
             if conn.execute("SELECT 1 FROM jobs WHERE job_id = ?", (job.job_id,)).fetchone():
                 raise ConditionFailed(f"job {job.job_id} exists")
             live = _live_idempotency(conn, idempotency.key, now) if idempotency else None
             if live is not None and live.job_id != replaces:
                 raise ConditionFailed("idempotency key in use")
-            row = conn.execute(
-                "SELECT count FROM usage WHERE user_id_date = ?", (usage_key,)
-            ).fetchone()
-            count = int(row["count"]) if row else 0
+            count = _count(conn, usage_key)
             if count + job.count > limit:
                 raise QuotaExceeded()
-            conn.execute(
-                """INSERT INTO usage (user_id_date, user_id, date, count, last_updated, ttl)
-                   VALUES (?, ?, ?, ?, ?, ?)
-                   ON CONFLICT (user_id_date) DO UPDATE SET
-                     count = count + excluded.count, last_updated = excluded.last_updated,
-                     ttl = excluded.ttl""",
-                (usage_key, user_id, date, job.count, iso_z(now), expires_at),
-            )
+            if capacity is not None and _count(conn, capacity.key) + job.count > capacity.limit:
+                raise CapacityExhausted()
+            _add(conn, usage_key, job.count, now, expires_at)
+            if capacity is not None:
+                _add(conn, capacity.key, job.count, now, capacity.expires_at)
             conn.execute(
                 "INSERT INTO jobs (job_id, user_id, status, created_at, body) "
                 "VALUES (?, ?, ?, ?, ?)",
@@ -136,17 +130,34 @@ class SqliteUnitOfWork:
     def apply(self, change: JobChange) -> Job:
         with self.db.transaction() as conn:
             moved = store_job(conn, change.applied_to(require_job(conn, change.job_id)))
-            if change.refund:
+            for key in change.refund_keys if change.refund else ():
                 # The job left the guarded state in this same transaction, so the change
                 # cannot be applied twice; max(..., 0) keeps the ledger from going negative.
                 conn.execute(
                     """UPDATE usage SET count = max(count - ?, 0), last_updated = ?
                        WHERE user_id_date = ?""",
-                    (change.refund, iso_z(moved.updated_at), change.usage_key),
+                    (change.refund, iso_z(moved.updated_at), key),
                 )
             if change.images:
                 _count_images(conn, change.owner, change.images)
             return moved
+
+
+def _count(conn: sqlite3.Connection, key: str) -> int:
+    row = conn.execute("SELECT count FROM usage WHERE user_id_date = ?", (key,)).fetchone()
+    return int(row["count"]) if row else 0
+
+
+def _add(conn: sqlite3.Connection, key: str, units: int, now: datetime, expires_at: int) -> None:
+    user_id, date = key.split("#", 1)
+    conn.execute(
+        """INSERT INTO usage (user_id_date, user_id, date, count, last_updated, ttl)
+           VALUES (?, ?, ?, ?, ?, ?)
+           ON CONFLICT (user_id_date) DO UPDATE SET
+             count = count + excluded.count, last_updated = excluded.last_updated,
+             ttl = excluded.ttl""",
+        (key, user_id, date, units, iso_z(now), expires_at),
+    )
 
 
 def _count_images(conn: sqlite3.Connection, user_id: str, images: int) -> None:

@@ -7,9 +7,10 @@ from datetime import datetime
 from typing import Any
 
 from profilephoto.adapters.memory.faults import FaultInjector
-from profilephoto.domain.errors import ConditionFailed, QuotaExceeded
+from profilephoto.domain.errors import CapacityExhausted, ConditionFailed, QuotaExceeded
 from profilephoto.domain.job_lifecycle import JobChange
 from profilephoto.domain.models import (
+    CapacityReservation,
     Connection,
     IdempotencyRecord,
     Identity,
@@ -52,6 +53,7 @@ class InMemoryUnitOfWork(FaultInjector):
         idempotency: IdempotencyRecord | None = None,
         *,
         replaces: str | None = None,
+        capacity: CapacityReservation | None = None,
     ) -> int:
         self._maybe_fail("reserve_and_create_job")
         with self.lock:
@@ -60,37 +62,48 @@ class InMemoryUnitOfWork(FaultInjector):
             live = self.idempotency.get(idempotency.key, now) if idempotency else None
             if live is not None and live.job_id != replaces:
                 raise ConditionFailed("idempotency key in use")
-            current = self.usage_records.get(usage_key)
-            count = current.count if current else 0
+            count = self._count(usage_key)
             if count + job.count > limit:
                 raise QuotaExceeded()
-            user_id, date = usage_key.split("#", 1)
-            self.usage_records[usage_key] = UsageRecord(
-                user_id_date=usage_key,
-                user_id=user_id,
-                date=date,
-                count=count + job.count,
-                last_updated=now,
-            )
-            self.usage_ttl[usage_key] = expires_at
+            if capacity is not None and self._count(capacity.key) + job.count > capacity.limit:
+                raise CapacityExhausted()
+            self._add(usage_key, job.count, now, expires_at)
+            if capacity is not None:
+                self._add(capacity.key, job.count, now, capacity.expires_at)
             self.job_records[job.job_id] = job
             if idempotency is not None:
                 self.idempotency_records[idempotency.key] = idempotency
             return count + job.count
+
+    def _count(self, key: str) -> int:
+        current = self.usage_records.get(key)
+        return current.count if current else 0
+
+    def _add(self, key: str, units: int, now: datetime, expires_at: int) -> None:
+        user_id, date = key.split("#", 1)
+        self.usage_records[key] = UsageRecord(
+            user_id_date=key,
+            user_id=user_id,
+            date=date,
+            count=self._count(key) + units,
+            last_updated=now,
+        )
+        self.usage_ttl[key] = expires_at
 
     def apply(self, change: JobChange) -> Job:
         self._maybe_fail(change.name)
         with self.lock:
             moved = change.applied_to(self.jobs.require(change.job_id))
             self.job_records[moved.job_id] = moved
-            record = self.usage_records.get(change.usage_key) if change.refund else None
-            if record is not None:
-                self.usage_records[change.usage_key] = record.model_copy(
-                    update={
-                        "count": max(0, record.count - change.refund),
-                        "last_updated": moved.updated_at,
-                    }
-                )
+            for key in change.refund_keys if change.refund else ():
+                record = self.usage_records.get(key)
+                if record is not None:
+                    self.usage_records[key] = record.model_copy(
+                        update={
+                            "count": max(0, record.count - change.refund),
+                            "last_updated": moved.updated_at,
+                        }
+                    )
             user = self.user_records.get(change.owner) if change.images else None
             if user is not None:
                 self.user_records[user.user_id] = user.model_copy(

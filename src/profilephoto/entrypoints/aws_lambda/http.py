@@ -14,6 +14,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ValidationError
 
 from profilephoto.domain.errors import (
+    CapacityExhausted,
     Forbidden,
     IdempotencyConflict,
     InvalidImage,
@@ -43,6 +44,7 @@ STATUS_BY_ERROR: tuple[tuple[type[ProfilePhotoError], int], ...] = (
     (JobInProgress, 409),
     (JobFinished, 409),
     (QuotaExceeded, 429),
+    (CapacityExhausted, 503),
     (ServiceUnavailable, 503),
 )
 MAX_BODY_BYTES = 16 * 1024
@@ -58,6 +60,9 @@ def error_response(error: ProfilePhotoError) -> Response[Any]:
     if isinstance(error, QuotaExceeded):
         headers["Retry-After"] = str(error.retry_after)
         count("QuotaRejected")
+    if isinstance(error, CapacityExhausted):
+        headers["Retry-After"] = str(error.retry_after)
+        count("CapacityRejected")
     return Response(
         status_code=status_of(error),
         content_type="application/json",

@@ -81,6 +81,10 @@ function explain(error) {
       const at = error.retryAfter ? new Date(Date.now() + error.retryAfter * 1000) : null;
       return `You've used all of today's generations. Your quota resets at ${at ? resetText(at) : "midnight"}.`;
     }
+    case "capacity_exhausted": {
+      const at = error.retryAfter ? new Date(Date.now() + error.retryAfter * 1000) : null;
+      return `The service is at capacity for today, so no photo can be generated right now. Nothing was charged. It reopens at ${at ? resetText(at) : "midnight UTC"}.`;
+    }
     case "unsupported_type": return "That file type isn't supported. Please choose a JPEG, PNG, WebP or HEIC photo.";
     case "extension_mismatch": return "The file's name doesn't match its type. Please rename it or choose another photo.";
     case "file_too_large": return `That photo is too large. Please choose one under ${Math.round(MAX_BYTES / 1048576)} MB.`;
