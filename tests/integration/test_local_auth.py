@@ -119,3 +119,9 @@ def test_a_secret_from_the_data_dir_is_shared_by_every_process(tmp_path):
 def test_a_short_secret_is_refused():
     with pytest.raises(ValueError):
         LocalAuth(b"short")
+
+
+def test_user_ids_reserved_for_the_service_get_no_token():
+    auth = LocalAuth(b"k" * 32)
+    with pytest.raises(ValueError, match="reserved"):
+        auth.issue("__global__")

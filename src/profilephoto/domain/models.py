@@ -127,7 +127,9 @@ def usage_key(user_id: str, date: str) -> str:
     return f"{user_id}#{date}"
 
 
-GLOBAL_USAGE_USER = "__global__"  # no Cognito sub or local token has this shape
+# Cognito subs are UUIDs and local tokens refuse ids starting with "__", so no user's
+# usage record can share this key.
+GLOBAL_USAGE_USER = "__global__"
 
 
 class CapacityReservation(Model):

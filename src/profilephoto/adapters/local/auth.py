@@ -35,6 +35,9 @@ class LocalAuth:
     ) -> str:
         if not user_id:
             raise ValueError("a token needs a user id")
+        if user_id.startswith("__"):
+            # Reserved for the service's own usage records (`__global__#date`).
+            raise ValueError("user ids starting with '__' are reserved")
         issued = now or datetime.now(UTC)
         claims: dict[str, Any] = {
             "sub": user_id,
