@@ -55,6 +55,7 @@ class Settings(BaseModel):
     connections_table: str = Field("Connections", validation_alias=_env("CONNECTIONS_TABLE"))
     daily_limit: int = Field(10, ge=0, validation_alias=_env("DAILY_LIMIT"))
     global_daily_limit: int = Field(0, ge=0, validation_alias=_env("GLOBAL_DAILY_LIMIT"))
+    result_retention_days: int = Field(30, ge=0, validation_alias=_env("RESULT_RETENTION_DAYS"))
     quota_timezone: str = Field("UTC", validation_alias=_env("QUOTA_TIMEZONE"))
     gemini_api_key: str | None = Field(None, validation_alias=_env("GEMINI_API_KEY"), repr=False)
     # On AWS the key stays in SSM Parameter Store (SecureString); only the worker reads it.
@@ -169,6 +170,7 @@ class Settings(BaseModel):
             daily_limit=self.daily_limit,
             max_variants=self.max_variants,
             global_daily_limit=self.global_daily_limit,
+            result_retention_days=self.result_retention_days,
             quota_zone=load_zone(self.quota_timezone),
             processing_lease=timedelta(seconds=self.processing_lease_seconds),
             max_attempts=self.max_attempts,

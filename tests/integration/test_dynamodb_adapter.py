@@ -177,3 +177,11 @@ def test_a_stale_guess_at_the_limit_is_refused_without_writing(aws):
     with pytest.raises(QuotaExceeded):
         uow.reserve_and_create_job(job(3), USAGE, 2, TTL, NOW)
     assert uow.usage.get(USAGE).count == 2 and uow.jobs.get(job(3).job_id) is None
+
+
+def test_a_job_with_a_retention_deadline_carries_it_as_the_tables_ttl_number(aws):
+    uow, client, _ = aws
+    deadline = int((NOW + timedelta(days=30)).timestamp())
+    uow.reserve_and_create_job(job(1).model_copy(update={"ttl": deadline}), USAGE, 10, TTL, NOW)
+    item = client.get_item(TableName="ImageJobs", Key={"jobId": {"S": job(1).job_id}})["Item"]
+    assert item["ttl"] == {"N": str(deadline)}

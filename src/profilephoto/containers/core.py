@@ -29,6 +29,7 @@ from profilephoto.domain.ports import (
 from profilephoto.domain.processing import ProcessingService
 from profilephoto.domain.queries import QueryService
 from profilephoto.domain.reconcile import Reconciler
+from profilephoto.domain.retention import RetentionSweeper
 from profilephoto.domain.styles import StyleCatalog
 from profilephoto.domain.uploads import UploadService
 
@@ -78,6 +79,8 @@ class Services(containers.DeclarativeContainer):
     reconciler = providers.Singleton(Reconciler, uow, queue, notifier, clock, config)
     connection_service = providers.Singleton(ConnectionService, connections, clock)
 
+    retention = providers.Singleton(RetentionSweeper, uow, uploads, results, clock, config)
+
 
 class Application:
     """What a host calls: every use case, typed (as cosmicpython's bootstrap returns its bus).
@@ -116,6 +119,14 @@ class Application:
     @property
     def reconciler(self) -> Reconciler:
         return self._services.reconciler()
+
+    @property
+    def account(self) -> AccountDeletionService:
+        return self._services.account_service()
+
+    @property
+    def retention(self) -> RetentionSweeper:
+        return self._services.retention()
 
     @property
     def connections(self) -> ConnectionService:

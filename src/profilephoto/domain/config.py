@@ -21,6 +21,8 @@ class ServiceConfig:
     max_variants: int = 4
     # Generations per UTC day across all users (GLOBAL_DAILY_LIMIT); 0 = no cap.
     global_daily_limit: int = 0
+    # Days a job and its results are kept (RESULT_RETENTION_DAYS); 0 = keep forever.
+    result_retention_days: int = 30
     quota_zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
     # A worker holds a job this long; a redelivered message may re-claim it afterwards.
     processing_lease: timedelta = timedelta(minutes=5)

@@ -33,6 +33,7 @@ from profilephoto.domain.models import (
 )
 from profilephoto.domain.ports import Clock, IdGenerator, JobQueue, ObjectStore, UnitOfWork
 from profilephoto.domain.quota import capacity_day, daily_limit, quota_day, usage_today
+from profilephoto.domain.retention import retention_deadline
 from profilephoto.domain.styles import StyleCatalog
 
 log = logging.getLogger(__name__)
@@ -134,6 +135,7 @@ class GenerationService:
             updated_at=now,
             quota_date=day.date,
             capacity_date=capacity_reset.date if capacity is not None else None,
+            ttl=retention_deadline(now, self._config.result_retention_days),
             connection_id=connection_id,
         )
         record = None

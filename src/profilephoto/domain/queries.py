@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from profilephoto.domain.config import ServiceConfig
 from profilephoto.domain.errors import InvalidRequest, JobNotFound
 from profilephoto.domain.job_lifecycle import is_refunded
-from profilephoto.domain.models import Identity, Job, JobStatus, Style, Usage
+from profilephoto.domain.models import Identity, Job, JobStatus, Style, Usage, iso_z
 from profilephoto.domain.object_keys import object_key
 from profilephoto.domain.ports import Clock, ObjectStore, UnitOfWork
 from profilephoto.domain.quota import usage_today
+from profilephoto.domain.retention import expires_at
 
 MAX_PAGE = 100
 DEFAULT_PAGE = 20
@@ -74,10 +76,21 @@ class QueryService:
         if job.error is not None:
             # Said by the rule that decides it, so no client has to know which codes refund.
             view["error"] = {**view["error"], "charged": not is_refunded(job.error.code)}
+        deadline = expires_at(job)
+        if deadline is not None:
+            view["expiresAt"] = iso_z(deadline)
         if job.status is JobStatus.COMPLETED and job.result_urls:
+            lifetime = self._url_lifetime(deadline)
             urls = [
-                self._results.presign_download(object_key(u), self._config.result_url_expiration)
-                for u in job.result_urls
+                self._results.presign_download(object_key(u), lifetime) for u in job.result_urls
             ]
             view["resultUrl"], view["resultUrls"] = urls[0], urls
         return view
+
+    def _url_lifetime(self, deadline: datetime | None) -> int:
+        """A result URL never outlives the result: at most until the job's deadline."""
+        lifetime = self._config.result_url_expiration
+        if deadline is None:
+            return lifetime
+        left = int((deadline - self._clock.now()).total_seconds())
+        return max(1, min(lifetime, left))

@@ -78,8 +78,10 @@ def _build() -> APIGatewayRestResolver:
         return http.json_response(200, canceled)
 
     @app.delete("/me")
+    @documented(202, "AccountDeletedView", errors=(401, 503))
     def delete_me() -> Response[Any]:
-        deleted = services().account_service().delete_account(http.identity(app))
+        """Delete the caller's photos, results, jobs, connections and record (not usage)."""
+        deleted = runtime.application().account.delete_account(http.identity(app))
         return http.json_response(202, deleted)
 
     @app.get("/usage")

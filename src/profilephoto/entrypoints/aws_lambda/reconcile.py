@@ -13,16 +13,24 @@ from profilephoto.entrypoints.aws_lambda.observability import logger, metrics
 @metrics.log_metrics
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    report = runtime.application().reconciler.sweep()
+    app = runtime.application()
+    report = app.reconciler.sweep()
+    expired = app.retention.sweep()
     # A sweep that found nothing runs every minute; only one that acted is worth a line.
-    log = logger.info if report.requeued or report.failed else logger.debug
+    log = logger.info if report.requeued or report.failed or expired else logger.debug
     if report.errors:
         log = logger.warning  # each failure was logged with its job; the next sweep retries
     log(
         "sweep done",
-        extra={"requeued": report.requeued, "failed": report.failed, "errors": report.errors},
+        extra={
+            "requeued": report.requeued,
+            "failed": report.failed,
+            "errors": report.errors,
+            "expired": expired,
+        },
     )
     metrics.add_metric(name="JobsRequeued", unit="Count", value=len(report.requeued))
     metrics.add_metric(name="JobsTimedOut", unit="Count", value=len(report.failed))
     metrics.add_metric(name="SweepErrors", unit="Count", value=report.errors)
+    metrics.add_metric(name="JobsExpired", unit="Count", value=expired)
     return {"requeued": len(report.requeued), "failed": len(report.failed)}

@@ -50,6 +50,10 @@ class DeletedView(View):
     deleted: bool
 
 
+class AccountDeletedView(View):
+    deleted: bool
+
+
 class CanceledView(View):
     job_id: str
     status: JobStatus
