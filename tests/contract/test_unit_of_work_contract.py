@@ -386,6 +386,14 @@ def test_stuck_jobs_are_found_by_status_and_age_oldest_first(uow):
     assert [j.job_id for j in queued] == [job(2).job_id]
 
 
+def test_jobs_created_in_a_window_are_found_by_status_oldest_first(uow):
+    for n, minutes in enumerate((-1, 0, 5, 60), start=1):
+        reserve(uow, n, at=NOW + timedelta(minutes=minutes))
+    found = uow.jobs.list_created(JobStatus.PENDING, NOW, NOW + timedelta(minutes=60))
+    assert [j.job_id for j in found] == [job(2).job_id, job(3).job_id]  # [start, end)
+    assert uow.jobs.list_created(JobStatus.QUEUED, NOW, NOW + timedelta(hours=2)) == []
+
+
 # --- connections ------------------------------------------------------------------------
 
 
@@ -479,3 +487,13 @@ def test_a_hundred_users_racing_for_a_cap_of_ten_admit_exactly_ten(uow):
     assert sorted(outcomes) == ["capacity"] * 90 + ["ok"] * 10
     assert used(uow, CAPACITY) == 10
     assert sum(used(uow, f"user{n}#2026-11-29") for n in range(100)) == 10
+
+
+def test_a_personal_daily_limit_is_set_without_touching_the_rest_of_the_record(uow):
+    uow.users.record_login(Identity(user_id="alice", email="a@x.io"), NOW)
+    limited = uow.users.set_daily_limit("alice", 25, NOW + timedelta(hours=1))
+    assert (limited.daily_limit, limited.email, limited.created_at) == (25, "a@x.io", NOW)
+    assert uow.users.get("alice").daily_limit == 25
+    fresh = uow.users.set_daily_limit("newcomer", 3, NOW)
+    assert (fresh.daily_limit, fresh.total_images_generated) == (3, 0)
+    assert uow.users.get("newcomer").daily_limit == 3

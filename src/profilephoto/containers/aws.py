@@ -9,6 +9,7 @@ from dependency_injector import containers, providers
 from profilephoto.adapters.system import SilentNotifier, SystemClock, UuidIds
 from profilephoto.containers.core import Application, connections_of, services_from
 from profilephoto.containers.generators import image_generator, image_processor, photo_inspector
+from profilephoto.domain.admin import AdminService
 from profilephoto.settings import Settings
 
 
@@ -81,3 +82,8 @@ class AwsContainer(containers.DeclarativeContainer):
 def build_aws_container(settings: Settings) -> AwsContainer:
     settings.require("upload_bucket", "result_bucket", "sqs_queue_url")
     return AwsContainer(settings=settings)
+
+
+def build_admin_service(settings: Settings) -> AdminService:
+    """The operator's commands on the deployed tables: no bucket, queue or model needed."""
+    return AdminService(_uow(settings), SystemClock(), settings.service_config())

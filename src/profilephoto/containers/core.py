@@ -8,6 +8,7 @@ from typing import Any, cast
 from dependency_injector import containers, providers
 
 from profilephoto.domain.account import AccountDeletionService
+from profilephoto.domain.admin import AdminService
 from profilephoto.domain.cancellation import CancellationService
 from profilephoto.domain.config import ServiceConfig
 from profilephoto.domain.connections import ConnectionService
@@ -80,6 +81,7 @@ class Services(containers.DeclarativeContainer):
     connection_service = providers.Singleton(ConnectionService, connections, clock)
 
     retention = providers.Singleton(RetentionSweeper, uow, uploads, results, clock, config)
+    admin = providers.Singleton(AdminService, uow, clock, config)
 
 
 class Application:

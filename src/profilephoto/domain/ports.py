@@ -84,6 +84,10 @@ class UserRepository(Protocol):
     def delete(self, user_id: str) -> None:
         """Forget the user's record; forgetting an unknown user is not an error."""
 
+    def set_daily_limit(self, user_id: str, limit: int, now: datetime) -> User:
+        """Give the user a personal `dailyLimit` in one write (the record is created when
+        there is none); every other attribute is left as stored."""
+
 
 class UsageLedger(Protocol):
     def get(self, key: str) -> UsageRecord | None:
@@ -99,6 +103,10 @@ class JobRepository(Protocol):
 
     def list_for_user(self, user_id: str, limit: int, cursor: str | None) -> JobPage:
         """The user's jobs newest first; `next_token` is opaque. InvalidRequest for a bad cursor."""
+
+    def list_created(self, status: JobStatus, start: datetime, end: datetime) -> list[Job]:
+        """Every job in `status` created in [start, end), oldest first (via StatusIndex;
+        for operators' reports, not for a request path)."""
 
     def list_stuck(self, status: JobStatus, created_before: datetime, limit: int) -> list[Job]:
         """Jobs in `status` created before `created_before`, oldest first (via StatusIndex)."""

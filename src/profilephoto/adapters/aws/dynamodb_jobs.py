@@ -168,6 +168,23 @@ class DynamoDbJobRepository:
             )
         return JobPage(items=page, next_token=token)
 
+    def list_created(self, status: JobStatus, start: datetime, end: datetime) -> list[Job]:
+        # BETWEEN is inclusive; a job created exactly at `end` is left out below.
+        items = self._db.query_all(
+            "dynamodb.jobs.list_created",
+            TableName=self._db.tables.jobs,
+            IndexName=STATUS_INDEX,
+            KeyConditionExpression="#s = :s AND createdAt BETWEEN :a AND :b",
+            ExpressionAttributeNames={"#s": "status"},
+            ExpressionAttributeValues={
+                ":s": av(status.value),
+                ":a": av(iso_z(start)),
+                ":b": av(iso_z(end)),
+            },
+            ScanIndexForward=True,
+        )
+        return [job for job in map(job_from, items) if job.created_at < end]
+
     def list_stuck(self, status: JobStatus, created_before: datetime, limit: int) -> list[Job]:
         items, _ = self._db.query(
             "dynamodb.jobs.list_stuck",

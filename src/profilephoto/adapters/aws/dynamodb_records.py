@@ -110,6 +110,26 @@ class DynamoDbUserRepository:
             )
         self.forget(user.user_id)
 
+    def set_daily_limit(self, user_id: str, limit: int, now: datetime) -> User:
+        with aws_errors("dynamodb.users.set_daily_limit"):
+            found = self._db.client.update_item(
+                TableName=self._db.tables.users,
+                Key={"userId": av(user_id)},
+                UpdateExpression=(
+                    "SET dailyLimit = :limit, createdAt = if_not_exists(createdAt, :now), "
+                    "lastLoginAt = if_not_exists(lastLoginAt, :now), "
+                    "totalImagesGenerated = if_not_exists(totalImagesGenerated, :zero)"
+                ),
+                ExpressionAttributeValues={
+                    ":limit": av(limit),
+                    ":now": av(iso_z(now)),
+                    ":zero": av(0),
+                },
+                ReturnValues="ALL_NEW",
+            )
+        self.forget(user_id)
+        return User.model_validate(from_item(found["Attributes"]))
+
     def delete(self, user_id: str) -> None:
         with aws_errors("dynamodb.users.delete"):
             self._db.client.delete_item(

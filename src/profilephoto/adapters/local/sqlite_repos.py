@@ -91,6 +91,20 @@ class SqliteUserRepository(_Repository):
                 (user.user_id, dump(user)),
             )
 
+    def set_daily_limit(self, user_id: str, limit: int, now: datetime) -> User:
+        with self._db.transaction() as conn:
+            row = conn.execute("SELECT body FROM users WHERE user_id = ?", (user_id,)).fetchone()
+            user = (
+                load_user(row["body"]).model_copy(update={"daily_limit": limit})
+                if row
+                else User(user_id=user_id, daily_limit=limit, created_at=now, last_login_at=now)
+            )
+            body = dump(user)
+            conn.execute(
+                "INSERT OR REPLACE INTO users (user_id, body) VALUES (?, ?)", (user_id, body)
+            )
+        return load_user(body)
+
     def delete(self, user_id: str) -> None:
         with self._db.transaction() as conn:
             conn.execute("DELETE FROM users WHERE user_id = ?", (user_id,))
@@ -153,6 +167,14 @@ class SqliteJobRepository(_Repository):
             else None
         )
         return JobPage(items=page, next_token=token)
+
+    def list_created(self, status: JobStatus, start: datetime, end: datetime) -> list[Job]:
+        rows = self._db.query(
+            "SELECT body FROM jobs WHERE status = ? AND created_at >= ? AND created_at < ? "
+            "ORDER BY created_at",
+            (status.value, iso_z(start), iso_z(end)),
+        )
+        return [load_job(row["body"]) for row in rows]
 
     def list_stuck(self, status: JobStatus, created_before: datetime, limit: int) -> list[Job]:
         rows = self._db.query(

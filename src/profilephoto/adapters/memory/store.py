@@ -142,6 +142,17 @@ class _Users(_Part):
         with self._uow.lock:
             self._uow.user_records[user.user_id] = user
 
+    def set_daily_limit(self, user_id: str, limit: int, now: datetime) -> User:
+        with self._uow.lock:
+            known = self._uow.user_records.get(user_id)
+            user = (
+                known.model_copy(update={"daily_limit": limit})
+                if known
+                else User(user_id=user_id, daily_limit=limit, created_at=now, last_login_at=now)
+            )
+            self._uow.user_records[user_id] = user
+            return user
+
     def delete(self, user_id: str) -> None:
         self._uow._maybe_fail("users_delete")
         with self._uow.lock:
@@ -190,6 +201,15 @@ class _Jobs(_Part):
             else None
         )
         return JobPage(items=page, next_token=token)
+
+    def list_created(self, status: JobStatus, start: datetime, end: datetime) -> list[Job]:
+        with self._uow.lock:
+            found = [
+                j
+                for j in self._uow.job_records.values()
+                if j.status is status and start <= j.created_at < end
+            ]
+        return sorted(found, key=lambda j: j.created_at)
 
     def list_stuck(self, status: JobStatus, created_before: datetime, limit: int) -> list[Job]:
         with self._uow.lock:
