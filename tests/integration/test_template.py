@@ -485,3 +485,65 @@ def test_an_operator_error_pages_at_its_first_occurrence(template, metric):
     assert (alarm["Namespace"], alarm["Dimensions"]) == (METRICS_NAMESPACE, [SERVICE_DIMENSION])
     assert alarm["Threshold"] == 0 and alarm["ComparisonOperator"] == "GreaterThanThreshold"
     assert alarm["TreatMissingData"] == "notBreaching"
+
+
+AWS_NAMESPACES = {"AWS/Lambda", "AWS/SQS", "AWS/DynamoDB"}
+EMITTERS = ("process.py", "http.py", "reconcile.py", "observability.py")
+
+
+def emitted_metrics() -> set[str]:
+    """Every EMF metric name the handlers emit: `count("X")`, `add_metric(name="X")` and
+    the operator-error metrics the worker counts by code."""
+    from profilephoto.entrypoints.aws_lambda.process import OPERATOR_ERRORS
+
+    package = Path(importlib.import_module("profilephoto.entrypoints.aws_lambda").__file__).parent
+    source = "".join((package / name).read_text() for name in EMITTERS)
+    named = re.findall(r'count\(\s*"(\w+)"', source) + re.findall(r'name="(\w+)"', source)
+    return set(named) | set(OPERATOR_ERRORS.values())
+
+
+def dashboard_metrics(template: dict[str, Any]) -> list[tuple[str, str]]:
+    """(namespace, metric) of every metric and SEARCH expression on the dashboards."""
+    found = []
+    for board in resources(template, "AWS::CloudWatch::Dashboard").values():
+        body = board["Properties"]["DashboardBody"]["Fn::Sub"]
+        widgets = json.loads(re.sub(r"\$\{[^}]+\}", "x", body))["widgets"]
+        for widget in widgets:
+            for row in widget["properties"]["metrics"]:
+                if isinstance(row[0], str):
+                    found.append((row[0], row[1]))
+                for search in re.findall(
+                    r"SEARCH\('\{(\w+)[^}]*\} MetricName=\"(\w+)\"",
+                    json.dumps(row).replace('\\"', '"'),
+                ):
+                    found.append(search)
+    return found
+
+
+def test_the_dashboard_shows_only_metrics_that_exist(template):
+    emitted = emitted_metrics()
+    shown = dashboard_metrics(template)
+    assert {"ImagesGenerated", "EstimatedCostUsd", "JobsFailed", "PhotosRejected"} <= {
+        metric for _, metric in shown
+    }
+    for namespace, metric in shown:
+        assert namespace in AWS_NAMESPACES or (
+            namespace == METRICS_NAMESPACE and metric in emitted
+        ), (namespace, metric)
+
+
+def test_the_dashboard_has_the_operators_views(template):
+    shown = dashboard_metrics(template)
+    durations = [m for m in shown if m == ("AWS/Lambda", "Duration")]
+    assert len(durations) == 3 * len(resources(template, "AWS::Serverless::Function"))
+    for metric in ("ApproximateAgeOfOldestMessage", "ReadThrottleEvents", "Errors"):
+        assert any(name == metric for _, name in shown), metric
+
+
+def test_every_alarm_watches_a_metric_that_exists(template):
+    emitted = emitted_metrics()
+    for name, alarm in alarms(template).items():
+        metrics = alarm_metrics(alarm) or [alarm]
+        for metric in metrics:
+            namespace = metric["Namespace"]
+            assert namespace in AWS_NAMESPACES or metric["MetricName"] in emitted, name

@@ -70,6 +70,13 @@ def _record_metrics(result: Processed) -> None:
         metrics.add_metric(
             name="GenerationLatency", unit=MetricUnit.Milliseconds, value=job.processing_time or 0
         )
+        # Images per hour and cost per hour on the operator's dashboard.
+        failed = job.metadata.get("failedVariants", 0)
+        images = job.count - (failed if isinstance(failed, int) else 0)
+        metrics.add_metric(name="ImagesGenerated", unit=MetricUnit.Count, value=images)
+        cost = job.metadata.get("costUsd")
+        if isinstance(cost, int | float):
+            metrics.add_metric(name="EstimatedCostUsd", unit=MetricUnit.NoUnit, value=cost)
     elif result.outcome is Outcome.FAILED and job is not None and job.error is not None:
         count("JobsFailed", code=job.error.code)
         if job.error.reason:  # the photo check's rejections, by reason, for the dashboard
