@@ -75,7 +75,7 @@ class Services(containers.DeclarativeContainer):
     deletion_service = providers.Singleton(DeletionService, uow, uploads, results)
     cancellation_service = providers.Singleton(CancellationService, uow, notifier, clock)
     account_service = providers.Singleton(
-        AccountDeletionService, uow, uploads, results, cancellation_service
+        AccountDeletionService, uow, uploads, results, connections, cancellation_service
     )
     reconciler = providers.Singleton(Reconciler, uow, queue, notifier, clock, config)
     connection_service = providers.Singleton(ConnectionService, connections, clock)

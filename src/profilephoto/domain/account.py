@@ -7,7 +7,7 @@ import logging
 from profilephoto.domain.cancellation import CancellationService
 from profilephoto.domain.errors import JobFinished, JobNotFound
 from profilephoto.domain.models import Identity
-from profilephoto.domain.ports import ObjectStore, UnitOfWork
+from profilephoto.domain.ports import ConnectionRepository, ObjectStore, UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -20,10 +20,11 @@ class AccountDeletionService:
         uow: UnitOfWork,
         uploads: ObjectStore,
         results: ObjectStore,
+        connections: ConnectionRepository,
         cancellation: CancellationService,
     ) -> None:
         self._uow, self._uploads, self._results = uow, uploads, results
-        self._cancellation = cancellation
+        self._connections, self._cancellation = connections, cancellation
 
     def delete_account(self, identity: Identity) -> dict[str, object]:
         """Delete everything of the caller's but the usage counts (docs/api.md §3.9).
@@ -46,8 +47,8 @@ class AccountDeletionService:
         # A worker that stored a result between the prefix delete and its failed completion
         # leaves an object no record names: a second pass finds it.
         objects += self._results.delete_prefix(f"results/{user_id}/")
-        for connection in self._uow.connections.list_for_user(user_id):
-            self._uow.connections.remove(connection.connection_id)
+        for connection in self._connections.list_for_user(user_id):
+            self._connections.remove(connection.connection_id)
         self._uow.users.delete(user_id)
         log.info(
             "account deleted",
