@@ -232,6 +232,15 @@ def test_a_draft_image_from_the_models_thinking_is_not_the_result(fake):
     assert generator().generate([PHOTO], STYLE).data == RESULT
 
 
+def test_an_answer_with_only_draft_images_has_no_result(fake):
+    answer = image_reply(RESULT, drafts=2)
+    parts = answer.body["candidates"][0]["content"]["parts"]  # type: ignore[index]
+    del parts[-1]  # the final image: what is left is the model's thinking
+    fake.then(answer)
+    with pytest.raises(GenerationFailed, match="no image"):
+        generator().generate([PHOTO], STYLE)
+
+
 def test_the_client_is_built_once_and_its_connection_reused(fake):
     gemini = generator()
     gemini.generate([PHOTO], STYLE)
@@ -302,6 +311,16 @@ def test_an_answer_without_an_image_is_asked_again_once_and_the_second_answer_co
     fake.then(finished_without_image(reason, "Let me try that."), image_reply(RESULT))
     assert generator().generate([PHOTO], STYLE).data == RESULT
     assert len(fake.received) == 2
+
+
+def test_the_tokens_of_an_answer_without_an_image_are_counted_with_the_retry(fake):
+    no_image = finished_without_image("NO_IMAGE")
+    no_image.body["usageMetadata"] = {"promptTokenCount": 1390, "totalTokenCount": 1500}  # type: ignore[index]
+    fake.then(no_image, image_reply(RESULT, usage=GEMINI3_USAGE))
+    usage = generator().generate([PHOTO], STYLE).usage
+    assert usage["promptTokens"] == 2 * 1390  # both calls are billed
+    assert usage["outputImageTokens"] == 1120
+    assert usage["totalTokens"] == 1500 + 2743
 
 
 @pytest.mark.parametrize("reason", ["NO_IMAGE", "IMAGE_OTHER"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -13,7 +14,7 @@ from google import genai
 from google.genai import errors as genai_errors
 from google.genai import types
 
-from profilephoto.adapters.gemini_response import Answer, NoImageYet, interpret
+from profilephoto.adapters.gemini_response import Answer, NoImageYet, added, interpret
 from profilephoto.domain.errors import (
     GenerationFailed,
     InvalidImage,
@@ -141,7 +142,9 @@ class GeminiImageGenerator:
         contents: types.Content,
         config: types.GenerateContentConfig,
     ) -> Answer:
-        """One model's answer; a NO_IMAGE / IMAGE_OTHER answer is asked again once."""
+        """One model's answer; a NO_IMAGE / IMAGE_OTHER answer is asked again once (and its
+        tokens are added to the answer's: they are billed too)."""
+        spent: dict[str, int] = {}
         for attempt in (1, 2):
             try:
                 response = client.models.generate_content(
@@ -150,14 +153,17 @@ class GeminiImageGenerator:
             except Exception as error:
                 raise self._classify(error) from None  # the cause may hold the key
             try:
-                return interpret(response, self._redact)
+                answer = interpret(response, self._redact)
             except NoImageYet as no_image:
+                spent = added(spent, no_image.usage)
                 if attempt == 2:
                     raise GenerationFailed(no_image.message) from None
                 log.info(
                     "gemini answered without an image, asking once more",
                     extra={"model": model, "reason": no_image.message[:80]},
                 )
+                continue
+            return replace(answer, usage=added(spent, answer.usage)) if spent else answer
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _client_or_fail(self) -> genai.Client:

@@ -27,7 +27,10 @@ MODALITIES = {"TEXT": "Text", "IMAGE": "Image"}
 
 
 class NoImageYet(GenerationFailed):
-    """NO_IMAGE / IMAGE_OTHER: worth one more call before the job fails generation_failed."""
+    """NO_IMAGE / IMAGE_OTHER: worth one more call before the job fails generation_failed.
+    `usage` keeps the call's tokens: Google bills them even though no image came."""
+
+    usage: dict[str, int] = {}
 
 
 @dataclass(frozen=True)
@@ -66,8 +69,15 @@ def interpret(response: types.GenerateContentResponse, redact: Any) -> Answer:
         f": {said}" if said else ""
     )
     if finish in RETRYABLE_FINISH_REASONS:
-        raise NoImageYet(message)
+        no_image = NoImageYet(message)
+        no_image.usage = usage(response.usage_metadata)
+        raise no_image
     raise GenerationFailed(message)
+
+
+def added(first: dict[str, int], second: dict[str, int]) -> dict[str, int]:
+    """Two calls' token counts summed, name by name."""
+    return {name: first.get(name, 0) + second.get(name, 0) for name in {*first, *second}}
 
 
 def usage(metadata: types.GenerateContentResponseUsageMetadata | None) -> dict[str, int]:
