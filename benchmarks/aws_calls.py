@@ -52,11 +52,11 @@ def main() -> None:
 
 
 def _run_flows(boto3: Any) -> list[tuple[str, Counter[str]]]:
-    from PIL import Image
 
     from profilephoto.adapters.aws.tables import create_tables
     from profilephoto.containers.aws import build_aws_container
     from profilephoto.entrypoints.aws_lambda import api, file_transfer, process, runtime
+    from profilephoto.entrypoints.sample_photo import public_domain_portrait
     from profilephoto.settings import load_settings
     from tests.e2e.lambda_events import CONTEXT, load, rest
 
@@ -90,8 +90,9 @@ def _run_flows(boto3: Any) -> list[tuple[str, Counter[str]]]:
             "ttl": {"N": "9999999999"},
         },
     )
-    photo = io.BytesIO()
-    Image.new("RGB", (800, 1000), (190, 150, 130)).save(photo, "JPEG")
+    # A real portrait: a flat-colour image would be turned away by the photo check, and
+    # the refund would make the next reservation's guessed count stale (one more call).
+    photo = io.BytesIO(public_domain_portrait())
 
     flows: list[tuple[str, Counter[str]]] = []
     counter.take()
