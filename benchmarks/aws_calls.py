@@ -8,7 +8,7 @@ import os
 from collections import Counter
 from typing import Any
 
-# The original design's figures, for the ratio (CONTRACT's seed: about 7 each).
+# The original design's figures, for the ratio (about 7 calls each; see README, Benchmarks).
 ORIGINAL_DESIGN = {"generate": 7, "process": 7}
 TARGETS = {"upload": "0", "generate": "4", "process": "6+1"}
 

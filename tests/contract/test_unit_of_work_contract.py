@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import pytest
@@ -55,6 +56,27 @@ def used(uow, key: str = USAGE) -> int:
     return record.count if record else 0
 
 
+def race(threads: int, attempt: Callable[[int], object], refused: type[Exception]) -> list[str]:
+    """Run `attempt(n)` for n in range(threads) all at once; "ok" or the refusal's name each."""
+    start = threading.Barrier(threads)
+    outcomes: list[str] = []
+
+    def run(n: int) -> None:
+        start.wait()
+        try:
+            attempt(n)
+            outcomes.append("ok")
+        except refused as error:
+            outcomes.append(type(error).__name__)
+
+    workers = [threading.Thread(target=run, args=(n,)) for n in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    return outcomes
+
+
 # --- users ------------------------------------------------------------------------------
 
 
@@ -104,23 +126,8 @@ def test_reserving_an_existing_job_id_fails_without_charging(uow):
 def test_racing_reservations_at_the_last_unit_admit_exactly_one(uow):
     for n in range(4):
         reserve(uow, n, limit=5)
-    start = threading.Barrier(20)
-    outcomes: list[str] = []
-
-    def attempt(n: int) -> None:
-        start.wait()
-        try:
-            reserve(uow, 100 + n, limit=5)
-            outcomes.append("ok")
-        except QuotaExceeded:
-            outcomes.append("quota")
-
-    threads = [threading.Thread(target=attempt, args=(n,)) for n in range(20)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert sorted(outcomes) == ["ok"] + ["quota"] * 19
+    outcomes = race(20, lambda n: reserve(uow, 100 + n, limit=5), QuotaExceeded)
+    assert sorted(outcomes) == ["QuotaExceeded"] * 19 + ["ok"]
     assert used(uow) == 5
 
 
@@ -468,23 +475,8 @@ def test_a_refund_returns_the_unit_to_the_user_and_to_the_cap(uow):
 
 
 def test_a_hundred_users_racing_for_a_cap_of_ten_admit_exactly_ten(uow):
-    start = threading.Barrier(100)
-    outcomes: list[str] = []
-
-    def attempt(n: int) -> None:
-        start.wait()
-        try:
-            capped(uow, n, f"user{n}", cap=10)
-            outcomes.append("ok")
-        except CapacityExhausted:
-            outcomes.append("capacity")
-
-    threads = [threading.Thread(target=attempt, args=(n,)) for n in range(100)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert sorted(outcomes) == ["capacity"] * 90 + ["ok"] * 10
+    outcomes = race(100, lambda n: capped(uow, n, f"user{n}", cap=10), CapacityExhausted)
+    assert sorted(outcomes) == ["CapacityExhausted"] * 90 + ["ok"] * 10
     assert used(uow, CAPACITY) == 10
     assert sum(used(uow, f"user{n}#2026-11-29") for n in range(100)) == 10
 
