@@ -68,3 +68,14 @@ def test_delete_prefix_removes_only_what_is_under_the_prefix(objects):
     assert store.peek("uploads/al/job_1/0.png", 4) is None
     assert store.read("uploads/alex/3.jpg") == b"data"
     assert store.delete_prefix("uploads/al/") == 0
+
+
+def test_delete_prefix_spares_the_keys_it_is_told_to_keep(objects):
+    store = objects.store
+    for key in ("results/al/job_1/0.png", "results/al/job_1/1.png", "results/al/job_1/2.jpg"):
+        store.write(key, b"data", "image/png")
+    assert store.delete_prefix("results/al/job_1/", keep={"results/al/job_1/0.png"}) == 2
+    assert store.read("results/al/job_1/0.png") == b"data"
+    assert store.peek("results/al/job_1/1.png", 4) is None
+    assert store.peek("results/al/job_1/2.jpg", 4) is None
+    assert store.delete_prefix("results/al/job_1/", keep={"results/al/job_1/0.png"}) == 0

@@ -22,11 +22,13 @@ from profilephoto.domain.errors import (
 from profilephoto.domain.job_lifecycle import USER_CAUSED_CODES
 from profilephoto.domain.models import JobStatus
 from tests.conftest import ALICE, World, make_world
-from tests.faults.proxy import FaultPlan, Faulty
+from tests.faults.proxy import FaultPlan, Faulty, WorkerCrash
 from tests.integration.aws_fixtures import dynamodb_unit_of_work
 
 CLIENT_TRIES = 4  # the client retries a 5xx with the same Idempotency-Key
 SWEEPS = 6  # each after the stuck deadline has passed
+# A message whose worker died comes back when its visibility timeout ends (template.yaml).
+VISIBILITY_TIMEOUT = timedelta(seconds=1080)
 
 
 def errors_for(step: str) -> tuple[type[Exception], type[Exception]]:
@@ -73,8 +75,8 @@ def run_as_production(world: World, key: str, idempotency_key: str = "attempt") 
                 ALICE, key, "professional", idempotency_key=idempotency_key
             )
             break
-        except (ServiceUnavailable, RuntimeError):
-            continue  # a 5xx (503 or 500): the client tries again with the same key
+        except (ServiceUnavailable, RuntimeError, WorkerCrash):
+            continue  # a 5xx (503, 500, 502 from a dead Lambda): the client tries again
         except ProfilePhotoError:
             break  # a 4xx is final
     receives: dict[str, int] = {}
@@ -93,9 +95,11 @@ def deliver_everything(world: World, receives: dict[str, int]) -> None:
         count = receives[message.job_id] = receives.get(message.job_id, 0) + 1
         try:
             world.processing.process(message, count)
-        except Exception:  # the batch handler reports it: SQS delivers the message again
+        except (Exception, WorkerCrash) as error:  # SQS delivers the message again
             if count < world.config.max_attempts:
-                world.clock.advance(timedelta(seconds=30))
+                # The batch handler reports a failure at once; a dead worker reports nothing.
+                crashed = isinstance(error, WorkerCrash)
+                world.clock.advance(VISIBILITY_TIMEOUT if crashed else timedelta(seconds=30))
                 pending.append(message)
         pending.extend(world.queue.drain())
 
@@ -131,5 +135,3 @@ def invariant_violations(world: World) -> list[str]:
         if len(pushes) != (1 if reached_queue else 0):
             problems.append(f"{job.job_id} ({job.status}) got {len(pushes)} final pushes")
     return problems
-
-

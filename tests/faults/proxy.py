@@ -15,6 +15,11 @@ class Mode(StrEnum):
     PERMANENT = "permanent"  # the service refused for good: nothing happened
     UNEXPECTED = "unexpected"  # a bug or an error nobody classified: nothing happened
     LOST = "lost"  # it took effect, then the answer was lost (a timeout after the write)
+    CRASH = "crash"  # the process dies here (a Lambda timeout): no handler, no cleanup runs
+
+
+class WorkerCrash(BaseException):
+    """Not an Exception, so no `except Exception` in the code under test sees it."""
 
 
 @dataclass
@@ -46,7 +51,9 @@ class FaultPlan:
                     return fault.mode
         return None
 
-    def error(self, mode: Mode, step: str) -> Exception:
+    def error(self, mode: Mode, step: str) -> BaseException:
+        if mode is Mode.CRASH:
+            return WorkerCrash(f"injected crash at {step}")
         if mode is Mode.PERMANENT:
             return self._permanent(f"injected permanent failure of {step}")
         if mode is Mode.UNEXPECTED:
@@ -90,4 +97,3 @@ class Faulty:
 
     def __setattr__(self, attr: str, value: Any) -> None:
         setattr(self._target, attr, value)
-

@@ -73,11 +73,11 @@ class Services(containers.DeclarativeContainer):
     )
     query_service = providers.Singleton(QueryService, uow, results, style_list, clock, config)
     deletion_service = providers.Singleton(DeletionService, uow, uploads, results)
-    cancellation_service = providers.Singleton(CancellationService, uow, notifier, clock)
+    cancellation_service = providers.Singleton(CancellationService, uow, results, notifier, clock)
     account_service = providers.Singleton(
         AccountDeletionService, uow, uploads, results, connections, cancellation_service
     )
-    reconciler = providers.Singleton(Reconciler, uow, queue, notifier, clock, config)
+    reconciler = providers.Singleton(Reconciler, uow, queue, notifier, clock, config, results)
     connection_service = providers.Singleton(ConnectionService, connections, clock)
 
     retention = providers.Singleton(RetentionSweeper, uow, uploads, results, clock, config)

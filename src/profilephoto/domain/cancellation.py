@@ -7,7 +7,8 @@ import logging
 from profilephoto.domain.errors import ConditionFailed, JobNotFound, ServiceUnavailable
 from profilephoto.domain.job_lifecycle import cancel
 from profilephoto.domain.models import Identity, JobStatus, JobStatusMessage
-from profilephoto.domain.ports import Clock, Notifier, UnitOfWork
+from profilephoto.domain.ports import Clock, Notifier, ObjectStore, UnitOfWork
+from profilephoto.domain.stray_results import discard_strays
 
 log = logging.getLogger(__name__)
 
@@ -17,8 +18,10 @@ MAX_TRIES = 5
 
 
 class CancellationService:
-    def __init__(self, uow: UnitOfWork, notifier: Notifier, clock: Clock) -> None:
-        self._uow, self._notifier, self._clock = uow, notifier, clock
+    def __init__(
+        self, uow: UnitOfWork, results: ObjectStore, notifier: Notifier, clock: Clock
+    ) -> None:
+        self._uow, self._results, self._notifier, self._clock = uow, results, notifier, clock
 
     def cancel_job(self, identity: Identity, job_id: object) -> dict[str, str]:
         """Cancel the caller's job (docs/api.md, `POST /jobs/{jobId}/cancel`).
@@ -47,5 +50,7 @@ class CancellationService:
                 JobStatusMessage(job_id=canceled.job_id, status=canceled.status),
                 canceled.connection_id,
             )
+            if job.attempts:  # a worker that died may have stored results first
+                discard_strays(self._results, canceled)
             return {"jobId": canceled.job_id, "status": canceled.status.value}
         raise ServiceUnavailable("The job is changing too fast to cancel; try again")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -56,9 +56,10 @@ class ObjectStore(Protocol):
     def delete(self, key: str) -> None:
         """Remove the object; deleting a missing object is not an error."""
 
-    def delete_prefix(self, prefix: str) -> int:
-        """Remove every object whose key starts with `prefix` (which ends in `/`); returns
-        how many went. ServiceUnavailable when the store is down (safe to call again)."""
+    def delete_prefix(self, prefix: str, keep: Collection[str] = ()) -> int:
+        """Remove every object whose key starts with `prefix` (which ends in `/`), except
+        the keys in `keep`; returns how many went. ServiceUnavailable when the store is down
+        (safe to call again)."""
 
 
 class JobQueue(Protocol):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -44,6 +44,7 @@ from profilephoto.domain.ports import (
     PhotoInspector,
     UnitOfWork,
 )
+from profilephoto.domain.stray_results import discard_strays
 from profilephoto.domain.styles import StyleCatalog
 from profilephoto.domain.throttle import Throttle
 from profilephoto.domain.upload_policy import result_key
@@ -176,11 +177,13 @@ class ProcessingService:
         except Exception as error:
             # The write may have taken effect and only its answer been lost (a timeout):
             # then nobody else will push the final status, so the record decides.
-            done = self._completed_by_us(job, keys, stored, error)
+            done = self._completed_by_us(job, stored, error)
         urls = [
             self._results.presign_download(key, self._config.result_url_expiration) for key in keys
         ]
         self._notify(done, result_urls=urls)
+        if done.attempts > 1:  # an earlier attempt may have stored more variants than we did
+            discard_strays(self._results, done)
         return Processed(Outcome.COMPLETED, done)
 
     def _read(self, key: str) -> bytes:
@@ -202,24 +205,24 @@ class ProcessingService:
         self._results.write(key, image.data, image.content_type)
         return key
 
-    def _completed_by_us(
-        self, job: Job, keys: list[str], stored: list[str], error: Exception
-    ) -> Job:
+    def _completed_by_us(self, job: Job, stored: list[str], error: Exception) -> Job:
         """The job as completed with our results, when an ambiguous completing write did
-        take effect. Otherwise the results we stored belong to nobody: they are deleted
-        (a retry stores them again) and the write's error goes on as usual."""
+        take effect. Otherwise the write's error goes on as usual, and if the job has ended
+        some other way our results belong to nobody: they are deleted."""
         try:
             record = self._uow.jobs.get(job.job_id)
         except Exception:
             record = None
-        if record is not None and record.status is JobStatus.COMPLETED:
-            if record.result_urls == stored:
-                log.warning("completing write took effect", extra={"jobId": job.job_id})
-                return record
-        elif record is not None:  # certainly not completed by us: no orphan is left
-            for key in keys:
-                with suppress(Exception):
-                    self._results.delete(key)
+        if (
+            record is not None
+            and record.status is JobStatus.COMPLETED
+            and record.result_urls == stored
+        ):
+            log.warning("completing write took effect", extra={"jobId": job.job_id})
+            return record
+        if record is not None and record.status.is_terminal:
+            discard_strays(self._results, record)  # ended without our images
+        # Still unfinished: the next attempt writes the same keys, and the job's end tidies.
         raise error
 
     def _ensure_wanted(self, job: Job) -> None:
@@ -284,6 +287,7 @@ class ProcessingService:
             return Processed(Outcome.SKIPPED)
         log.info("job failed", extra={"jobId": job.job_id, "userId": job.user_id, "code": code})
         self._notify(failed)
+        discard_strays(self._results, failed)
         return Processed(Outcome.FAILED, failed)
 
     def _notify(self, job: Job, result_urls: list[str] | None = None) -> None:

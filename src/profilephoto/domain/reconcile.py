@@ -10,7 +10,8 @@ from profilephoto.domain.errors import ConditionFailed, QueueUnavailable
 from profilephoto.domain.job_lifecycle import give_up, lease_is_live, mark_queued
 from profilephoto.domain.models import Job, JobError, JobMessage, JobStatus, JobStatusMessage
 from profilephoto.domain.object_keys import object_key
-from profilephoto.domain.ports import Clock, JobQueue, Notifier, UnitOfWork
+from profilephoto.domain.ports import Clock, JobQueue, Notifier, ObjectStore, UnitOfWork
+from profilephoto.domain.stray_results import discard_strays
 
 log = logging.getLogger(__name__)
 
@@ -32,9 +33,10 @@ class Reconciler:
         notifier: Notifier,
         clock: Clock,
         config: ServiceConfig,
+        results: ObjectStore,
         batch: int = 100,
     ) -> None:
-        self._uow, self._queue, self._notifier = uow, queue, notifier
+        self._uow, self._queue, self._notifier, self._results = uow, queue, notifier, results
         self._clock, self._config, self._batch = clock, config, batch
 
     def sweep(self) -> SweepReport:
@@ -97,3 +99,5 @@ class Reconciler:
             JobStatusMessage(job_id=failed.job_id, status=failed.status, error=failed.error),
             failed.connection_id,
         )
+        if job.attempts:  # a worker that died may have stored results first
+            discard_strays(self._results, failed)

@@ -10,6 +10,7 @@ from profilephoto.domain.errors import ProfilePhotoError
 from profilephoto.domain.models import Job, JobStatus
 from profilephoto.domain.object_keys import object_key
 from profilephoto.domain.ports import Clock, ObjectStore, UnitOfWork
+from profilephoto.domain.upload_policy import result_prefix
 
 log = logging.getLogger(__name__)
 
@@ -66,9 +67,7 @@ class RetentionSweeper:
 
     def _delete(self, job: Job) -> None:
         # Objects first: if one delete fails the record survives and the next sweep retries.
-        for result in job.result_urls:
-            self._results.delete(object_key(result))
-        self._results.delete_prefix(f"results/{job.user_id}/{job.job_id}/")
+        self._results.delete_prefix(result_prefix(job.user_id, job.job_id))
         for photo in (job.input_image_url, *job.reference_image_urls):
             self._uploads.delete(object_key(photo))
         self._uow.jobs.delete(job.job_id)

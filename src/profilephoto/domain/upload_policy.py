@@ -83,7 +83,12 @@ def check_key_owner(file_key: object, user_id: str) -> str:
     return file_key
 
 
+def result_prefix(user_id: str, job_id: str) -> str:
+    """The folder of every image of one job, and of nothing else."""
+    return f"results/{user_id}/{job_id}/"
+
+
 def result_key(user_id: str, job_id: str, variant: int, extension: str) -> str:
     """Where a job's `variant`-th image lives; one key per image of a job, so a duplicate run
     overwrites, never adds."""
-    return f"results/{user_id}/{job_id}/{variant}.{extension}"
+    return f"{result_prefix(user_id, job_id)}{variant}.{extension}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import TYPE_CHECKING, Final
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -105,14 +106,16 @@ class S3ObjectStore:
         with aws_errors("s3.delete"):
             self._client.delete_object(Bucket=self.bucket, Key=key)
 
-    def delete_prefix(self, prefix: str) -> int:
+    def delete_prefix(self, prefix: str, keep: Collection[str] = ()) -> int:
         """One ListObjectsV2 and one DeleteObjects per 1,000 keys."""
         deleted = 0
         with aws_errors("s3.delete_prefix"):
             pages = self._client.get_paginator("list_objects_v2")
             for page in pages.paginate(Bucket=self.bucket, Prefix=prefix):
                 keys: list[ObjectIdentifierTypeDef] = [
-                    {"Key": item["Key"]} for item in page.get("Contents", [])
+                    {"Key": item["Key"]}
+                    for item in page.get("Contents", [])
+                    if item["Key"] not in keep
                 ]
                 if keys:
                     self._client.delete_objects(

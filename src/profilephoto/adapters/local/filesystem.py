@@ -7,7 +7,7 @@ import os
 import stat
 import tempfile
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -93,7 +93,7 @@ class FilesystemObjectStore:
             data.unlink(missing_ok=True)
             meta.unlink(missing_ok=True)
 
-    def delete_prefix(self, prefix: str) -> int:
+    def delete_prefix(self, prefix: str, keep: Collection[str] = ()) -> int:
         folder, _ = self._paths(prefix.rstrip("/"))
         with _unavailable():
             keys = [
@@ -101,10 +101,10 @@ class FilesystemObjectStore:
                 for path in (folder.rglob("*") if folder.is_dir() else ())
                 if path.is_file()
             ]
-            for key in keys:
-                if key.startswith(prefix):
-                    self.delete(key)
-        return sum(key.startswith(prefix) for key in keys)
+            doomed = [key for key in keys if key.startswith(prefix) and key not in keep]
+            for key in doomed:
+                self.delete(key)
+        return len(doomed)
 
     # --- what the local server calls -------------------------------------------------
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Collection
 from urllib.parse import quote
 
 from profilephoto.adapters.memory.faults import FaultInjector
@@ -61,10 +62,10 @@ class InMemoryObjectStore(FaultInjector):
         with self._lock:
             self.objects.pop(key, None)
 
-    def delete_prefix(self, prefix: str) -> int:
+    def delete_prefix(self, prefix: str, keep: Collection[str] = ()) -> int:
         self._maybe_fail("delete_prefix")
         with self._lock:
-            doomed = [key for key in self.objects if key.startswith(prefix)]
+            doomed = [key for key in self.objects if key.startswith(prefix) and key not in keep]
             for key in doomed:
                 del self.objects[key]
         return len(doomed)
