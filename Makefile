@@ -41,11 +41,11 @@ test: lint
 unit: $(STAMP)
 	$(PY) -m pytest tests/unit -q
 
-# The fuzz suites and Schemathesis at FUZZ_SCALE times the size `make test` runs, with a
-# new seed every run (a failure prints how to reproduce it).
+# The fuzz suites, the fault suites and Schemathesis at FUZZ_SCALE times the size
+# `make test` runs, with a new seed every run (a failure prints how to reproduce it).
 FUZZ_SCALE ?= 20
 fuzz: $(STAMP)
-	FUZZ_SCALE=$(FUZZ_SCALE) $(PY) -m pytest tests/fuzz tests/e2e/test_schemathesis.py \
+	FUZZ_SCALE=$(FUZZ_SCALE) $(PY) -m pytest tests/fuzz tests/faults tests/e2e/test_schemathesis.py \
 		-q -p no:cacheprovider --timeout=7200
 
 # Rewrites docs/openapi.json from the handlers' routes and models (a test keeps them equal).

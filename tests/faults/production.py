@@ -42,6 +42,16 @@ def errors_for(step: str) -> tuple[type[Exception], type[Exception]]:
     return ServiceUnavailable, ProfilePhotoError
 
 
+class StepPlan(FaultPlan):
+    """A plan whose faults, at any mix of steps, each fail as their own port would."""
+
+    def __init__(self) -> None:
+        super().__init__(ServiceUnavailable, ProfilePhotoError)
+
+    def errors(self, step: str) -> tuple[type[Exception], type[Exception]]:
+        return errors_for(step)
+
+
 @contextmanager
 def faulty_world(runtime: str, plan: FaultPlan) -> Iterator[World]:
     """Services whose every port goes through the fault proxy; `runtime` picks the store."""
@@ -67,12 +77,14 @@ def faulty_world(runtime: str, plan: FaultPlan) -> Iterator[World]:
         yield world
 
 
-def run_as_production(world: World, key: str, idempotency_key: str = "attempt") -> None:
+def run_as_production(
+    world: World, key: str, idempotency_key: str = "attempt", count: int = 1
+) -> None:
     """The client asks (retrying 5xx), the queue redelivers, the sweep runs on schedule."""
     for _ in range(CLIENT_TRIES):
         try:
             world.generation.request_generation(
-                ALICE, key, "professional", idempotency_key=idempotency_key
+                ALICE, key, "professional", idempotency_key=idempotency_key, count=count
             )
             break
         except (ServiceUnavailable, RuntimeError, WorkerCrash):

@@ -51,14 +51,19 @@ class FaultPlan:
                     return fault.mode
         return None
 
+    def errors(self, step: str) -> tuple[type[Exception], type[Exception]]:
+        """(transient, permanent): how the port at `step` says so."""
+        return self._transient, self._permanent
+
     def error(self, mode: Mode, step: str) -> BaseException:
         if mode is Mode.CRASH:
             return WorkerCrash(f"injected crash at {step}")
+        transient, permanent = self.errors(step)
         if mode is Mode.PERMANENT:
-            return self._permanent(f"injected permanent failure of {step}")
+            return permanent(f"injected permanent failure of {step}")
         if mode is Mode.UNEXPECTED:
             return RuntimeError(f"injected bug in {step}")
-        return self._transient(f"injected transient failure of {step}")
+        return transient(f"injected transient failure of {step}")
 
 
 class Faulty:

@@ -1,8 +1,9 @@
-"""Every I/O step of generate and process failed in turn, four ways; then production runs.
+"""Every I/O step of generate and process failed in turn, five ways; then production runs.
 
-On memory and SQLite both halves; on DynamoDB (moto) the generate half. Shown to catch a
-planted bug: with the worker's handling of an ambiguous completing write removed, the
-`uow.apply:complete` cases fail (no final push; an orphan result object).
+On memory and SQLite both halves; on DynamoDB (moto) the generate half, and under
+`make fuzz` the process half too. Shown to catch a planted bug: with the worker's handling
+of an ambiguous completing write removed, the `uow.apply:complete` cases fail (no final
+push; an orphan result object).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from tests.faults.production import (
     run_as_production,
 )
 from tests.faults.proxy import FaultPlan, Mode
+from tests.fuzz.profile import LONG
 
 GENERATE_STEPS = [
     "uploads.peek",
@@ -38,7 +40,7 @@ PROCESS_STEPS = [
 CASES = [
     (runtime, step)
     for runtime in ("memory", "sqlite", "dynamodb")
-    for step in GENERATE_STEPS + (PROCESS_STEPS if runtime != "dynamodb" else [])
+    for step in GENERATE_STEPS + (PROCESS_STEPS if runtime != "dynamodb" or LONG else [])
 ]
 
 
