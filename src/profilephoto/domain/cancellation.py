@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 
 from profilephoto.domain.errors import ConditionFailed, JobNotFound, ServiceUnavailable
+from profilephoto.domain.job_endings import discard_strays, push_final
 from profilephoto.domain.job_lifecycle import cancel
-from profilephoto.domain.models import Identity, JobStatus, JobStatusMessage
+from profilephoto.domain.models import Identity, JobStatus
 from profilephoto.domain.ports import Clock, Notifier, ObjectStore, UnitOfWork
-from profilephoto.domain.stray_results import discard_strays
 
 log = logging.getLogger(__name__)
 
@@ -45,11 +45,7 @@ class CancellationService:
                 "job canceled",
                 extra={"jobId": job.job_id, "userId": job.user_id, "refunded": change.refund},
             )
-            self._notifier.notify(
-                canceled.user_id,
-                JobStatusMessage(job_id=canceled.job_id, status=canceled.status),
-                canceled.connection_id,
-            )
+            push_final(self._notifier, canceled)
             if job.attempts:  # a worker that died may have stored results first
                 discard_strays(self._results, canceled)
             return {"jobId": canceled.job_id, "status": canceled.status.value}

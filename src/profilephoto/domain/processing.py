@@ -22,6 +22,7 @@ from profilephoto.domain.errors import (
     TransientGenerationError,
     UploadNotFound,
 )
+from profilephoto.domain.job_endings import discard_strays, push_final
 from profilephoto.domain.job_lifecycle import Describes, claim, complete, fail, hand_back
 from profilephoto.domain.models import (
     GeneratedImage,
@@ -30,7 +31,6 @@ from profilephoto.domain.models import (
     JobError,
     JobMessage,
     JobStatus,
-    JobStatusMessage,
     Style,
 )
 from profilephoto.domain.object_keys import object_key
@@ -44,7 +44,6 @@ from profilephoto.domain.ports import (
     PhotoInspector,
     UnitOfWork,
 )
-from profilephoto.domain.stray_results import discard_strays
 from profilephoto.domain.styles import StyleCatalog
 from profilephoto.domain.throttle import Throttle
 from profilephoto.domain.upload_policy import result_key
@@ -181,7 +180,7 @@ class ProcessingService:
         urls = [
             self._results.presign_download(key, self._config.result_url_expiration) for key in keys
         ]
-        self._notify(done, result_urls=urls)
+        push_final(self._notifier, done, result_urls=urls)
         if done.attempts > 1:  # an earlier attempt may have stored more variants than we did
             discard_strays(self._results, done)
         return Processed(Outcome.COMPLETED, done)
@@ -286,22 +285,9 @@ class ProcessingService:
         except ConditionFailed:
             return Processed(Outcome.SKIPPED)
         log.info("job failed", extra={"jobId": job.job_id, "userId": job.user_id, "code": code})
-        self._notify(failed)
+        push_final(self._notifier, failed)
         discard_strays(self._results, failed)
         return Processed(Outcome.FAILED, failed)
-
-    def _notify(self, job: Job, result_urls: list[str] | None = None) -> None:
-        self._notifier.notify(
-            job.user_id,
-            JobStatusMessage(
-                job_id=job.job_id,
-                status=job.status,
-                result_url=result_urls[0] if result_urls else None,
-                result_urls=result_urls,
-                error=job.error,
-            ),
-            job.connection_id,
-        )
 
 
 @contextmanager

@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 
 from profilephoto.domain.config import ServiceConfig
 from profilephoto.domain.errors import ConditionFailed, QueueUnavailable
+from profilephoto.domain.job_endings import discard_strays, push_final
 from profilephoto.domain.job_lifecycle import give_up, lease_is_live, mark_queued
-from profilephoto.domain.models import Job, JobError, JobMessage, JobStatus, JobStatusMessage
+from profilephoto.domain.models import Job, JobError, JobMessage, JobStatus
 from profilephoto.domain.object_keys import object_key
 from profilephoto.domain.ports import Clock, JobQueue, Notifier, ObjectStore, UnitOfWork
-from profilephoto.domain.stray_results import discard_strays
 
 log = logging.getLogger(__name__)
 
@@ -94,10 +94,6 @@ class Reconciler:
         except ConditionFailed:
             return
         report.failed.append(job.job_id)
-        self._notifier.notify(
-            failed.user_id,
-            JobStatusMessage(job_id=failed.job_id, status=failed.status, error=failed.error),
-            failed.connection_id,
-        )
+        push_final(self._notifier, failed)
         if job.attempts:  # a worker that died may have stored results first
             discard_strays(self._results, failed)

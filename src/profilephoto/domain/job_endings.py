@@ -1,15 +1,32 @@
-"""A finished job's results folder holds exactly the images the job references."""
+"""What follows a job's end: one final push to its owner, and a results folder that holds
+exactly the images the job references."""
 
 from __future__ import annotations
 
 import logging
 
-from profilephoto.domain.models import Job
+from profilephoto.domain.models import Job, JobStatusMessage
 from profilephoto.domain.object_keys import object_key
-from profilephoto.domain.ports import ObjectStore
+from profilephoto.domain.ports import Notifier, ObjectStore
 from profilephoto.domain.upload_policy import result_prefix
 
 log = logging.getLogger(__name__)
+
+
+def push_final(notifier: Notifier, job: Job, result_urls: list[str] | None = None) -> None:
+    """Tell the owner's sockets how the job ended. A push is a courtesy (clients can always
+    poll), so a notifier that breaks its promise never to raise cannot undo the job's end."""
+    message = JobStatusMessage(
+        job_id=job.job_id,
+        status=job.status,
+        result_url=result_urls[0] if result_urls else None,
+        result_urls=result_urls,
+        error=job.error,
+    )
+    try:
+        notifier.notify(job.user_id, message, job.connection_id)
+    except Exception:
+        log.exception("final push failed", extra={"jobId": job.job_id})
 
 
 def discard_strays(results: ObjectStore, job: Job) -> None:
