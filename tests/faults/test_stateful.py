@@ -1,0 +1,322 @@
+"""Users, a lossy queue, crashing workers, a jumping clock and the sweep, in any order.
+
+A hypothesis state machine drives the real services over the memory runtime and checks the
+invariants of tests/faults/production.py after every step; at the end it runs the system
+to quiescence and every job must be terminal. Seeded and bounded in `make test`; `make fuzz`
+runs FUZZ_SCALE times as many sequences with a new seed.
+"""
+
+from __future__ import annotations
+
+from contextlib import ExitStack, suppress
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from hypothesis import settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+)
+
+from profilephoto.domain.config import ServiceConfig
+from profilephoto.domain.errors import (
+    ContentBlocked,
+    GenerationFailed,
+    JobFinished,
+    JobInProgress,
+    QuotaExceeded,
+    TransientGenerationError,
+)
+from profilephoto.domain.models import Identity, JobMessage
+from tests.conftest import ALICE, JPEG
+from tests.faults.production import (
+    VISIBILITY_TIMEOUT,
+    Carried,
+    StepPlan,
+    ask,
+    faulty_world,
+    invariant_violations,
+    jobs_of,
+    push_fails,
+    receive,
+)
+from tests.faults.proxy import Mode, WorkerCrash
+from tests.fuzz.profile import SCALE
+
+CAROL = Identity(user_id="carol", email="carol@example.com", display_name="Carol")
+USERS = (ALICE, CAROL)
+# Enough that most requests are accepted, few enough that some meet the limit.
+DAILY_LIMIT = 24
+PICK = st.integers(min_value=0, max_value=1_000)  # an index into whatever list it picks from
+
+# Where the worker may die (a Lambda timeout: no `except`, no `finally` of ours runs) or a
+# port may fail, during one delivery. "uow.apply:complete" is after the results are written.
+WORKER_STEPS = [
+    "uow.apply:claim",
+    "uploads.read",
+    "generator.generate",
+    "results.write",
+    "uow.apply:complete",
+    "uow.apply:fail",
+    "uow.apply:hand_back",
+    "notifier.notify",
+]
+API_STEPS = [
+    "uow.reserve_and_create_job",
+    "queue.send",
+    "uow.apply:mark_queued",
+    "uow.idempotency.get",
+]
+CONFIG = ServiceConfig(daily_limit=DAILY_LIMIT)
+JUMPS = {
+    "0 s": timedelta(0),
+    "30 s": timedelta(seconds=30),
+    "lease": CONFIG.processing_lease + timedelta(seconds=1),
+    "stuck": CONFIG.stuck_after + timedelta(seconds=1),
+    "visibility": VISIBILITY_TIMEOUT,
+    "give up": CONFIG.stuck_after * (CONFIG.max_attempts + 1) + timedelta(minutes=1),
+}
+MODEL_ANSWERS = {
+    "image": None,
+    "busy": TransientGenerationError("the model is busy"),
+    "failed": GenerationFailed("the model failed"),
+    "blocked": ContentBlocked("the photo was blocked"),  # user-caused: stays charged
+}
+
+
+class StepPlanPerRule(StepPlan):
+    """Faults as their own ports raise them; each belongs to the rule that planned it."""
+
+    def drop_unfired(self) -> None:
+        with self._lock:
+            self._faults.clear()
+
+
+@dataclass
+class InFlight:
+    """A message SQS holds: how often it was received, and when it is visible again."""
+
+    message: JobMessage
+    receives: int = 0
+    visible_at: datetime | None = None
+
+
+class Production(RuleBasedStateMachine):
+    def __init__(self) -> None:
+        super().__init__()
+        self.plan = StepPlanPerRule()
+        self.exits = ExitStack()
+        self.world = self.exits.enter_context(
+            faulty_world("memory", self.plan, daily_limit=CONFIG.daily_limit)
+        )
+        self.carried = Carried()
+        self.pushes_lost: set[str] = set()  # jobs whose final push failed or its sender died
+        self.sqs: list[InFlight] = []  # every message sent and not yet done with
+        self.photos: dict[str, list[str]] = {who.user_id: [] for who in USERS}
+        self.asked: list[tuple[Identity, str, str, int]] = []  # who, photo, key, count
+
+    # --- the users ------------------------------------------------------------------------
+
+    @initialize()
+    def each_user_uploads_a_photo(self) -> None:
+        for who in USERS:
+            self.photos[who.user_id].append(self.world.upload(who, JPEG))
+
+    @rule(who=st.sampled_from(USERS))
+    def upload(self, who: Identity) -> None:
+        with suppress(QuotaExceeded):  # no upload URL once the day's quota is spent
+            self.photos[who.user_id].append(self.world.upload(who, JPEG))
+
+    @rule(
+        who=st.sampled_from(USERS),
+        pick=PICK,
+        count=st.sampled_from([1, 1, 2, 3]),
+        trouble=st.one_of(
+            st.none(),
+            st.none(),
+            st.tuples(
+                st.sampled_from(API_STEPS),
+                st.sampled_from([Mode.TRANSIENT, Mode.LOST, Mode.UNEXPECTED, Mode.CRASH]),
+            ),
+        ),
+    )
+    def generate(
+        self, who: Identity, pick: int, count: int, trouble: tuple[str, Mode] | None
+    ) -> None:
+        """POST /generate with a new Idempotency-Key; a 5xx is retried with the same key."""
+        photos = self.photos[who.user_id]
+        if not photos:
+            return
+        photo = photos[pick % len(photos)]
+        key = f"key-{len(self.asked)}"
+        if trouble is not None:
+            self.plan.add(*trouble)
+        ask(self.world, who, photo, key, count=count)
+        self.plan.drop_unfired()
+        self.asked.append((who, photo, key, count))
+        self._take_from_queue()
+
+    @precondition(lambda self: self.asked)
+    @rule(pick=PICK)
+    def generate_again(self, pick: int) -> None:
+        """The same request with the same key, much later: answered once, charged once."""
+        who, photo, key, count = self.asked[pick % len(self.asked)]
+        ask(self.world, who, photo, key, count=count)
+        self._take_from_queue()
+
+    @rule(who=st.sampled_from(USERS), pick=PICK)
+    def cancel(self, who: Identity, pick: int) -> None:
+        jobs = jobs_of(self.world, who.user_id)
+        if not jobs:
+            return
+        job = jobs[pick % len(jobs)]
+        try:
+            self.world.container.services.cancellation_service().cancel_job(who, job.job_id)
+        except JobFinished:
+            assert job.status.is_terminal or self._finished(job.job_id)
+
+    @rule(who=st.sampled_from(USERS), pick=PICK)
+    def delete_job(self, who: Identity, pick: int) -> None:
+        jobs = jobs_of(self.world, who.user_id)
+        if not jobs:
+            return
+        job = jobs[pick % len(jobs)]
+        try:
+            self.world.deletion.delete_job(who, job.job_id)
+        except JobInProgress:
+            assert not job.status.is_terminal
+            return
+        self.carried.job_deleted(job)
+
+    @rule(who=st.sampled_from(USERS), rarely=st.integers(min_value=0, max_value=7))
+    def delete_account(self, who: Identity, rarely: int) -> None:
+        """DELETE /me (one time in eight: it wipes the user's whole history)."""
+        if rarely:
+            return
+        self.carried.account_deleted(who.user_id, jobs_of(self.world, who.user_id))
+        self.world.container.services.account_service().delete_account(who)
+        self.photos[who.user_id] = []
+
+    # --- the queue, the workers and the model ---------------------------------------------
+
+    @precondition(lambda self: self._visible())
+    @rule(picks=st.lists(PICK, min_size=1, max_size=3))
+    def deliver(self, picks: list[int]) -> None:
+        """Workers receive a few messages, in any order (SQS keeps none)."""
+        for pick in picks:
+            if visible := self._visible():
+                self._deliver(visible[pick % len(visible)])
+
+    @precondition(lambda self: self._visible())
+    @rule(pick=PICK, step=st.sampled_from(WORKER_STEPS), mode=st.sampled_from(list(Mode)))
+    def deliver_in_trouble(self, pick: int, step: str, mode: Mode) -> None:
+        """A worker receives a message and dies at `step` (a Lambda timeout: no `except`
+        or `finally` of ours runs), or the port there fails as `mode` says."""
+        # A dying worker dies in every variant it runs at once: the whole Lambda stops.
+        self.plan.add(step, mode, times=4 if step.startswith("generator.") else 1)
+        visible = self._visible()
+        entry = visible[pick % len(visible)]
+        fired = len(self.plan.fired)
+        self._deliver(entry)
+        if push_fails(step, mode) and len(self.plan.fired) > fired:
+            self.pushes_lost.add(entry.message.job_id)  # docs/api.md §4.3: clients poll
+        self.plan.drop_unfired()
+
+    @precondition(lambda self: self._visible())
+    @rule(pick=PICK, how=st.sampled_from(["duplicate", "delay", "lose"]))
+    def queue_misbehaves(self, pick: int, how: str) -> None:
+        """At-least-once delivery sends a message twice; one is held back behind all the
+        others; one is lost for good (the sweep must recover its job)."""
+        visible = self._visible()
+        entry = visible[pick % len(visible)]
+        self.sqs.remove(entry)
+        if how == "duplicate":
+            self.sqs += [entry, InFlight(entry.message, entry.receives)]
+        elif how == "delay":
+            self.sqs.append(entry)
+
+    @rule(answers=st.lists(st.sampled_from(sorted(MODEL_ANSWERS)), min_size=1, max_size=3))
+    def script_the_model(self, answers: list[str]) -> None:
+        self.world.generator.then(*(MODEL_ANSWERS[a] for a in answers))
+
+    # --- time and the sweep ---------------------------------------------------------------
+
+    @rule(by=st.sampled_from(sorted(JUMPS)), sweep=st.booleans())
+    def time_passes(self, by: str, sweep: bool) -> None:
+        """The clock jumps (past a lease, the sweep's deadline, a crashed worker's message's
+        visibility timeout, the give-up deadline); the sweep may run then, as scheduled."""
+        self.world.clock.advance(JUMPS[by])
+        if sweep:
+            self.world.reconciler.sweep()
+            self._take_from_queue()
+
+    def run_to_quiescence(self) -> None:
+        """Deliver everything, let every deadline pass and sweep, until nothing moves: then
+        every job is terminal and the books balance."""
+        for _ in range(4):
+            self.world.clock.advance(JUMPS["give up"])
+            while visible := self._visible():
+                self._deliver(visible[0])
+            self.world.reconciler.sweep()
+            self._take_from_queue()
+        self.world.clock.advance(JUMPS["give up"])
+        while visible := self._visible():
+            self._deliver(visible[0])
+        assert self._violations(settled=True) == []
+
+    # --- after every step, and at the end -------------------------------------------------
+
+    @invariant()
+    def the_books_balance(self) -> None:
+        assert self._violations(settled=False) == []
+
+    def teardown(self) -> None:
+        try:
+            self.run_to_quiescence()
+        finally:
+            self.exits.close()
+
+    # --- helpers --------------------------------------------------------------------------
+
+    def _violations(self, settled: bool) -> list[str]:
+        return invariant_violations(
+            self.world,
+            self.pushes_lost,
+            users=USERS,
+            carried=self.carried,
+            settled=settled,
+        )
+
+    def _visible(self) -> list[InFlight]:
+        now = self.world.clock.now()
+        return [e for e in self.sqs if e.visible_at is None or e.visible_at <= now]
+
+    def _deliver(self, entry: InFlight) -> None:
+        self.sqs.remove(entry)
+        entry.receives += 1
+        if error := receive(self.world, entry.message, entry.receives):
+            # The batch handler reports a failure and SQS delivers the message again; a
+            # worker that died reported nothing: it comes back after its visibility timeout.
+            if isinstance(error, WorkerCrash):
+                entry.visible_at = self.world.clock.now() + VISIBILITY_TIMEOUT
+            self.sqs.append(entry)
+        self._take_from_queue()
+
+    def _take_from_queue(self) -> None:
+        self.sqs += [InFlight(m) for m in self.world.queue.drain()]
+
+    def _finished(self, job_id: str) -> bool:
+        job = self.world.uow.jobs.get(job_id)
+        return job is not None and job.status.is_terminal
+
+
+Production.TestCase.settings = settings(
+    settings.get_profile("profilephoto-fuzz"),
+    max_examples=200 * SCALE,
+    stateful_step_count=40,
+)
+test_production_keeps_every_invariant_whatever_happens_in_any_order = Production.TestCase
