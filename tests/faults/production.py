@@ -203,13 +203,16 @@ def invariant_violations(
     users: Sequence[Identity] = (ALICE,),
     carried: Carried | None = None,
     settled: bool = True,
+    strays_left: Collection[str] = (),
 ) -> list[str]:
     """For every user: units charged = images made + user-caused failures + units reserved
     by unfinished jobs (and what deleted jobs carried); each image counted once and stored
     once, with no stored result that no job accounts for; a photo for every unfinished job;
     at most one final push per job, exactly one once it is terminal (unless it never reached
     the queue, or `push_failed` says the push itself failed, for any job or for these ids:
-    the client's poll shows the status instead). `settled`: every job is terminal too."""
+    the client's poll shows the status instead). `settled`: every job is terminal too.
+    `strays_left`: jobs whose end's cleanup died after the end was written; their folders
+    are left to the bucket's retention rule."""
     carried = carried or Carried()
     problems: list[str] = []
     accounted: set[str] = set()  # result keys a completed job points at
@@ -263,7 +266,9 @@ def invariant_violations(
     problems += [
         f"orphan result object {key}"
         for key in sorted(world.results.objects)
-        if key not in accounted and not key.startswith(tuple(in_flight))
+        if key not in accounted
+        and not key.startswith(tuple(in_flight))
+        and not any(f"/{job_id}/" in key for job_id in strays_left)
     ]
     problems += [f"{job_id} got {n} final pushes" for job_id, n in final_pushes.items() if n > 1]
     return problems

@@ -8,7 +8,8 @@ runs FUZZ_SCALE times as many sequences with a new seed.
 
 from __future__ import annotations
 
-from contextlib import ExitStack, suppress
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -28,12 +29,15 @@ from profilephoto.domain.errors import (
     GenerationFailed,
     JobFinished,
     JobInProgress,
+    ProfilePhotoError,
     QuotaExceeded,
+    ServiceUnavailable,
     TransientGenerationError,
 )
 from profilephoto.domain.models import Identity, JobMessage
 from tests.conftest import ALICE, JPEG
 from tests.faults.production import (
+    CLIENT_TRIES,
     VISIBILITY_TIMEOUT,
     Carried,
     StepPlan,
@@ -65,6 +69,14 @@ WORKER_STEPS = [
     "uow.apply:hand_back",
     "notifier.notify",
 ]
+CANCEL_STEPS = ["uow.jobs.get", "uow.apply:cancel", "notifier.notify"]
+SWEEP_STEPS = [
+    "uow.jobs.list_stuck",
+    "queue.send",
+    "uow.apply:mark_queued",
+    "uow.apply:give_up",
+    "notifier.notify",
+]
 API_STEPS = [
     "uow.reserve_and_create_job",
     "queue.send",
@@ -86,6 +98,13 @@ MODEL_ANSWERS = {
     "failed": GenerationFailed("the model failed"),
     "blocked": ContentBlocked("the photo was blocked"),  # user-caused: stays charged
 }
+
+
+def troubled(steps: list[str]) -> st.SearchStrategy[tuple[str, Mode] | None]:
+    """No fault two times in three; else one of `steps` failing one of the five ways."""
+    return st.one_of(
+        st.none(), st.none(), st.tuples(st.sampled_from(steps), st.sampled_from(list(Mode)))
+    )
 
 
 class StepPlanPerRule(StepPlan):
@@ -115,6 +134,7 @@ class Production(RuleBasedStateMachine):
         )
         self.carried = Carried()
         self.pushes_lost: set[str] = set()  # jobs whose final push failed or its sender died
+        self.strays_left: set[str] = set()  # jobs whose sender died right after their end
         self.sqs: list[InFlight] = []  # every message sent and not yet done with
         self.photos: dict[str, list[str]] = {who.user_id: [] for who in USERS}
         self.asked: list[tuple[Identity, str, str, int]] = []  # who, photo, key, count
@@ -135,14 +155,7 @@ class Production(RuleBasedStateMachine):
         who=st.sampled_from(USERS),
         pick=PICK,
         count=st.sampled_from([1, 1, 2, 3]),
-        trouble=st.one_of(
-            st.none(),
-            st.none(),
-            st.tuples(
-                st.sampled_from(API_STEPS),
-                st.sampled_from([Mode.TRANSIENT, Mode.LOST, Mode.UNEXPECTED, Mode.CRASH]),
-            ),
-        ),
+        trouble=troubled(API_STEPS),
     )
     def generate(
         self, who: Identity, pick: int, count: int, trouble: tuple[str, Mode] | None
@@ -153,10 +166,8 @@ class Production(RuleBasedStateMachine):
             return
         photo = photos[pick % len(photos)]
         key = f"key-{len(self.asked)}"
-        if trouble is not None:
-            self.plan.add(*trouble)
-        ask(self.world, who, photo, key, count=count)
-        self.plan.drop_unfired()
+        with self._troubled(trouble):
+            ask(self.world, who, photo, key, count=count)
         self.asked.append((who, photo, key, count))
         self._take_from_queue()
 
@@ -168,16 +179,24 @@ class Production(RuleBasedStateMachine):
         ask(self.world, who, photo, key, count=count)
         self._take_from_queue()
 
-    @rule(who=st.sampled_from(USERS), pick=PICK)
-    def cancel(self, who: Identity, pick: int) -> None:
+    @rule(who=st.sampled_from(USERS), pick=PICK, trouble=troubled(CANCEL_STEPS))
+    def cancel(self, who: Identity, pick: int, trouble: tuple[str, Mode] | None) -> None:
+        """POST /jobs/{id}/cancel of any of the user's jobs; a 5xx is tried again."""
         jobs = jobs_of(self.world, who.user_id)
         if not jobs:
             return
         job = jobs[pick % len(jobs)]
-        try:
-            self.world.container.services.cancellation_service().cancel_job(who, job.job_id)
-        except JobFinished:
-            assert job.status.is_terminal or self._finished(job.job_id)
+        with self._troubled(trouble, job.job_id):
+            for _ in range(CLIENT_TRIES):
+                try:
+                    self.world.container.services.cancellation_service().cancel_job(who, job.job_id)
+                except JobFinished:
+                    assert job.status.is_terminal or self._finished(job.job_id)
+                except (ServiceUnavailable, RuntimeError, WorkerCrash):
+                    continue  # a 5xx: the client tries again
+                except ProfilePhotoError as error:
+                    assert error.code == "internal_error", error  # a fault's 500: final
+                break
 
     @rule(who=st.sampled_from(USERS), pick=PICK)
     def delete_job(self, who: Identity, pick: int) -> None:
@@ -216,15 +235,10 @@ class Production(RuleBasedStateMachine):
     def deliver_in_trouble(self, pick: int, step: str, mode: Mode) -> None:
         """A worker receives a message and dies at `step` (a Lambda timeout: no `except`
         or `finally` of ours runs), or the port there fails as `mode` says."""
-        # A dying worker dies in every variant it runs at once: the whole Lambda stops.
-        self.plan.add(step, mode, times=4 if step.startswith("generator.") else 1)
         visible = self._visible()
         entry = visible[pick % len(visible)]
-        fired = len(self.plan.fired)
-        self._deliver(entry)
-        if push_fails(step, mode) and len(self.plan.fired) > fired:
-            self.pushes_lost.add(entry.message.job_id)  # docs/api.md §4.3: clients poll
-        self.plan.drop_unfired()
+        with self._troubled((step, mode), entry.message.job_id):
+            self._deliver(entry)
 
     @precondition(lambda self: self._visible())
     @rule(pick=PICK, how=st.sampled_from(["duplicate", "delay", "lose"]))
@@ -245,13 +259,21 @@ class Production(RuleBasedStateMachine):
 
     # --- time and the sweep ---------------------------------------------------------------
 
-    @rule(by=st.sampled_from(sorted(JUMPS)), sweep=st.booleans())
-    def time_passes(self, by: str, sweep: bool) -> None:
+    @rule(by=st.sampled_from(sorted(JUMPS)), sweep=st.booleans(), trouble=troubled(SWEEP_STEPS))
+    def time_passes(self, by: str, sweep: bool, trouble: tuple[str, Mode] | None) -> None:
         """The clock jumps (past a lease, the sweep's deadline, a crashed worker's message's
-        visibility timeout, the give-up deadline); the sweep may run then, as scheduled."""
+        visibility timeout, the give-up deadline); the sweep may run then, as scheduled,
+        and fail or die on the way (the next one follows)."""
         self.world.clock.advance(JUMPS[by])
         if sweep:
-            self.world.reconciler.sweep()
+            unfinished = [
+                j.job_id
+                for who in USERS
+                for j in jobs_of(self.world, who.user_id)
+                if not j.status.is_terminal
+            ]
+            with self._troubled(trouble, *unfinished), suppress(WorkerCrash):
+                self.world.reconciler.sweep()
             self._take_from_queue()
 
     def run_to_quiescence(self) -> None:
@@ -282,6 +304,27 @@ class Production(RuleBasedStateMachine):
 
     # --- helpers --------------------------------------------------------------------------
 
+    @contextmanager
+    def _troubled(self, trouble: tuple[str, Mode] | None, *job_ids: str) -> Iterator[None]:
+        """The fault (if any) during one rule; a fault that did not fire is dropped after.
+        A final push that failed may be lost for `job_ids` (docs/api.md §4.3: clients poll)."""
+        if trouble is not None:
+            step, mode = trouble
+            # A dying worker dies in every variant it runs at once: the whole Lambda stops.
+            self.plan.add(step, mode, times=4 if step.startswith("generator.") else 1)
+        fired = len(self.plan.fired)
+        try:
+            yield
+        finally:
+            self.plan.drop_unfired()
+            if trouble is not None and len(self.plan.fired) > fired:
+                if push_fails(*trouble):
+                    self.pushes_lost.update(job_ids)
+                if trouble == ("notifier.notify", Mode.CRASH):
+                    # Dead after the end was written and before its strays were deleted:
+                    # they are left to the bucket's retention rule (job_endings.py).
+                    self.strays_left.update(job_ids)
+
     def _violations(self, settled: bool) -> list[str]:
         return invariant_violations(
             self.world,
@@ -289,6 +332,7 @@ class Production(RuleBasedStateMachine):
             users=USERS,
             carried=self.carried,
             settled=settled,
+            strays_left=self.strays_left,
         )
 
     def _visible(self) -> list[InFlight]:

@@ -7,6 +7,7 @@ import logging
 from profilephoto.domain.errors import ConditionFailed, JobNotFound, ServiceUnavailable
 from profilephoto.domain.job_endings import discard_strays, push_final
 from profilephoto.domain.job_lifecycle import cancel
+from profilephoto.domain.lost_answers import apply_or_read_back
 from profilephoto.domain.models import Identity, JobStatus
 from profilephoto.domain.ports import Clock, Notifier, ObjectStore, UnitOfWork
 
@@ -38,7 +39,7 @@ class CancellationService:
             if change is None:
                 return {"jobId": job.job_id, "status": JobStatus.CANCELED.value}
             try:
-                canceled = self._uow.apply(change)
+                canceled = apply_or_read_back(self._uow, change)
             except ConditionFailed:
                 continue  # the job moved between our read and our write: decide again
             log.info(

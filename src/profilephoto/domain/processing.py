@@ -24,6 +24,7 @@ from profilephoto.domain.errors import (
 )
 from profilephoto.domain.job_endings import discard_strays, push_final
 from profilephoto.domain.job_lifecycle import Describes, claim, complete, fail, hand_back
+from profilephoto.domain.lost_answers import apply_or_read_back
 from profilephoto.domain.models import (
     GeneratedImage,
     ImageData,
@@ -281,7 +282,7 @@ class ProcessingService:
             {**error.details, "code": code, "message": error.message}
         )
         try:
-            failed = self._uow.apply(fail(job, job_error, self._clock.now()))
+            failed = apply_or_read_back(self._uow, fail(job, job_error, self._clock.now()))
         except ConditionFailed:
             return Processed(Outcome.SKIPPED)
         log.info("job failed", extra={"jobId": job.job_id, "userId": job.user_id, "code": code})

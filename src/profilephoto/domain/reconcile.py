@@ -9,6 +9,7 @@ from profilephoto.domain.config import ServiceConfig
 from profilephoto.domain.errors import ConditionFailed, QueueUnavailable
 from profilephoto.domain.job_endings import discard_strays, push_final
 from profilephoto.domain.job_lifecycle import give_up, lease_is_live, mark_queued
+from profilephoto.domain.lost_answers import apply_or_read_back
 from profilephoto.domain.models import Job, JobError, JobMessage, JobStatus
 from profilephoto.domain.object_keys import object_key
 from profilephoto.domain.ports import Clock, JobQueue, Notifier, ObjectStore, UnitOfWork
@@ -90,7 +91,7 @@ class Reconciler:
     def _give_up(self, job: Job, report: SweepReport) -> None:
         error = JobError(code=TIMED_OUT, message="The job did not finish in time; it was refunded")
         try:
-            failed = self._uow.apply(give_up(job, error, self._clock.now()))
+            failed = apply_or_read_back(self._uow, give_up(job, error, self._clock.now()))
         except ConditionFailed:
             return
         report.failed.append(job.job_id)
