@@ -89,3 +89,14 @@ def test_the_photo_is_kept_for_an_unfinished_sibling_found_on_a_later_page():
     world.process_all()
     world.deletion.delete_job(ALICE, latest.job_id)
     assert key in world.uploads.objects
+
+
+def test_deleting_a_job_also_removes_images_an_attempt_left_in_its_folder(world):
+    # A worker that died inside the final push never tidied the job's folder
+    # (docs/api.md §4.1): deleting the job must still leave none of its images.
+    accepted = world.generate()
+    world.process_all()
+    stray = f"results/alice/{accepted.job_id}/2.png"
+    world.results.write(stray, b"an earlier attempt's image", "image/png")
+    world.deletion.delete_job(ALICE, accepted.job_id)
+    assert world.results.objects == {}

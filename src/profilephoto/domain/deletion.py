@@ -8,6 +8,7 @@ from profilephoto.domain.errors import JobInProgress, JobNotFound
 from profilephoto.domain.models import Identity
 from profilephoto.domain.object_keys import object_key
 from profilephoto.domain.ports import ObjectStore, UnitOfWork
+from profilephoto.domain.upload_policy import result_prefix
 
 log = logging.getLogger(__name__)
 
@@ -31,8 +32,8 @@ class DeletionService:
         if not job.status.is_terminal:
             raise JobInProgress()
         # Objects first: if a delete fails the record survives and the user can retry.
-        for url in job.result_urls:
-            self._results.delete(object_key(url))
+        # The whole folder: with the job's images, any an attempt that never ended left.
+        self._results.delete_prefix(result_prefix(job.user_id, job.job_id))
         photos = set(job.photo_urls)
         for url in photos - self._still_read(job.user_id, photos, job.job_id):
             self._uploads.delete(object_key(url))

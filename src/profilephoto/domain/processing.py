@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -169,15 +169,15 @@ class ProcessingService:
             job, stored, int(elapsed.total_seconds() * 1000), metadata, self._clock.now()
         )
         try:
-            done = self._uow.apply(change)
+            done = apply_or_read_back(self._uow, change)
         except ConditionFailed:
-            if self._discard_if_canceled(job, keys):
+            if self._lost_completion(job, keys):
                 raise JobCanceled() from None
             return Processed(Outcome.SKIPPED)  # a twin finished first; it counted and notified
-        except Exception as error:
-            # The write may have taken effect and only its answer been lost (a timeout):
-            # then nobody else will push the final status, so the record decides.
-            done = self._completed_by_us(job, stored, error)
+        except Exception:
+            with suppress(Exception):
+                self._lost_completion(job, keys)
+            raise
         urls = [
             self._results.presign_download(key, self._config.result_url_expiration) for key in keys
         ]
@@ -205,42 +205,25 @@ class ProcessingService:
         self._results.write(key, image.data, image.content_type)
         return key
 
-    def _completed_by_us(self, job: Job, stored: list[str], error: Exception) -> Job:
-        """The job as completed with our results, when an ambiguous completing write did
-        take effect. Otherwise the write's error goes on as usual, and if the job has ended
-        some other way our results belong to nobody: they are deleted."""
-        try:
-            record = self._uow.jobs.get(job.job_id)
-        except Exception:
-            record = None
-        if (
-            record is not None
-            and record.status is JobStatus.COMPLETED
-            and record.result_urls == stored
-        ):
-            log.warning("completing write took effect", extra={"jobId": job.job_id})
-            return record
-        if record is not None and record.status.is_terminal:
-            discard_strays(self._results, record)  # ended without our images
-        # Still unfinished: the next attempt writes the same keys, and the job's end tidies.
-        raise error
-
     def _ensure_wanted(self, job: Job) -> None:
         """JobCanceled when the owner canceled the job since we claimed it (one read)."""
         current = self._uow.jobs.get(job.job_id)
         if current is None or current.status is JobStatus.CANCELED:
             raise JobCanceled()
 
-    def _discard_if_canceled(self, job: Job, keys: list[str]) -> bool:
-        """After losing the completing write, delete what only we stored: everything if a
-        cancel won, else what the twin that completed does not point at. True if canceled."""
+    def _lost_completion(self, job: Job, keys: list[str]) -> bool:
+        """After our completing write did not happen: if the job has ended some other way,
+        delete what we stored that it does not point at (a twin that completed keeps its
+        images). A job still unfinished keeps them: its next attempt writes the same keys,
+        and its end tidies the folder. True when the owner canceled it or it is gone."""
         current = self._uow.jobs.get(job.job_id)
-        canceled = current is None or current.status is JobStatus.CANCELED
-        kept = set() if canceled or current is None else set(current.result_urls)
+        if current is not None and not current.status.is_terminal:
+            return False
+        kept = set() if current is None else set(current.result_urls)
         for key in keys:
             if self._results.uri(key) not in kept:
                 self._results.delete(key)
-        return canceled
+        return current is None or current.status is JobStatus.CANCELED
 
     def _prepare(self, original: bytes, index: int) -> ImageData:
         """Photo `index` (0 = the main one) as the model gets it: its pixels shrunk to what
