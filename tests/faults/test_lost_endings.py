@@ -7,6 +7,8 @@ had the same hole.
 
 from __future__ import annotations
 
+import pytest
+
 from profilephoto.domain.errors import ContentBlocked, ServiceUnavailable
 from profilephoto.domain.models import JobStatus
 from tests.conftest import ALICE
@@ -19,10 +21,13 @@ from tests.faults.production import (
 )
 from tests.faults.proxy import Mode
 
+RUNTIMES = pytest.mark.parametrize("runtime", ["memory", "sqlite", "dynamodb"])
 
-def test_a_failure_whose_write_answer_was_lost_is_pushed_once():
+
+@RUNTIMES
+def test_a_failure_whose_write_answer_was_lost_is_pushed_once(runtime):
     plan = StepPlan()
-    with faulty_world("memory", plan) as world:
+    with faulty_world(runtime, plan) as world:
         world.generator.then(ContentBlocked("blocked"))
         key = world.upload()
         plan.add("uow.apply:fail", Mode.LOST)
@@ -31,9 +36,10 @@ def test_a_failure_whose_write_answer_was_lost_is_pushed_once():
         assert invariant_violations(world) == []
 
 
-def test_a_give_up_whose_write_answer_was_lost_is_pushed_once():
+@RUNTIMES
+def test_a_give_up_whose_write_answer_was_lost_is_pushed_once(runtime):
     plan = StepPlan()
-    with faulty_world("memory", plan) as world:
+    with faulty_world(runtime, plan) as world:
         world.generation.request_generation(ALICE, world.upload(), "professional")
         world.queue.drain()  # the message is lost: only the sweep can end the job
         plan.add("uow.apply:give_up", Mode.LOST)
@@ -44,9 +50,10 @@ def test_a_give_up_whose_write_answer_was_lost_is_pushed_once():
         assert invariant_violations(world) == []
 
 
-def test_a_cancel_whose_write_answer_was_lost_is_pushed_once_when_the_client_retries():
+@RUNTIMES
+def test_a_cancel_whose_write_answer_was_lost_is_pushed_once_when_the_client_retries(runtime):
     plan = StepPlan()
-    with faulty_world("memory", plan) as world:
+    with faulty_world(runtime, plan) as world:
         job_id = world.generation.request_generation(ALICE, world.upload(), "professional").job_id
         plan.add("uow.apply:cancel", Mode.LOST)
         cancellation = world.container.services.cancellation_service()
@@ -58,5 +65,5 @@ def test_a_cancel_whose_write_answer_was_lost_is_pushed_once_when_the_client_ret
                 continue
         deliver_everything(world, {})
         assert plan.fired == ["uow.apply:cancel"]
-        assert world.uow.jobs.require(job_id).status is JobStatus.CANCELED
+        assert world.uow.jobs.get(job_id).status is JobStatus.CANCELED
         assert invariant_violations(world) == []

@@ -64,12 +64,14 @@ class Production(RuleBasedStateMachine):
     """Rules that find nothing to do return: preconditions would skew which rules
     hypothesis draws (they made deliveries five times rarer than requests)."""
 
+    runtime = "memory"  # the store; the other ports are the memory fakes
+
     def __init__(self) -> None:
         super().__init__()
         self.plan = RulePlan()
         self.exits = ExitStack()
         self.world = self.exits.enter_context(
-            faulty_world("memory", self.plan, daily_limit=DAILY_LIMIT)
+            faulty_world(self.runtime, self.plan, daily_limit=DAILY_LIMIT)
         )
         self.carried = Carried()
         self.pushes_lost: set[str] = set()  # jobs whose final push failed or its sender died
@@ -339,9 +341,15 @@ class Production(RuleBasedStateMachine):
         return job is not None and job.status.is_terminal
 
 
-Production.TestCase.settings = settings(
-    settings.get_profile("profilephoto-fuzz"),
-    max_examples=200 * SCALE,
-    stateful_step_count=40,
-)
+class SqliteProduction(Production):
+    runtime = "sqlite"
+
+
+for machine, examples in ((Production, 200), (SqliteProduction, 50)):
+    machine.TestCase.settings = settings(
+        settings.get_profile("profilephoto-fuzz"),
+        max_examples=examples * SCALE,
+        stateful_step_count=40,
+    )
 test_production_keeps_every_invariant_whatever_happens_in_any_order = Production.TestCase
+test_the_same_holds_with_the_sqlite_store = SqliteProduction.TestCase
