@@ -48,7 +48,17 @@ SWEEP_STEPS = [
     "uow.apply:give_up",
     "notifier.notify",
 ]
+ACCOUNT_STEPS = [
+    "uow.apply:cancel",
+    "notifier.notify",
+    "uploads.delete_prefix",
+    "results.delete_prefix",
+    "uow.jobs.delete",
+    "uow.users.delete",
+]
 API_STEPS = [
+    "uploads.peek",
+    "uow.users.record_login",
     "uow.reserve_and_create_job",
     "queue.send",
     "uow.apply:mark_queued",

@@ -43,6 +43,7 @@ from tests.faults.production import (
 )
 from tests.faults.proxy import Mode, WorkerCrash
 from tests.faults.stateful_parts import (
+    ACCOUNT_STEPS,
     API_STEPS,
     CANCEL_STEPS,
     DAILY_LIMIT,
@@ -158,12 +159,21 @@ class Production(RuleBasedStateMachine):
             return
         self.carried.job_deleted(job)
 
-    @rule(who=st.sampled_from(USERS), rarely=st.integers(min_value=0, max_value=7))
-    def delete_account(self, who: Identity, rarely: int) -> None:
-        """DELETE /me (one time in eight: it wipes the user's whole history)."""
+    @rule(
+        who=st.sampled_from(USERS),
+        rarely=st.integers(min_value=0, max_value=7),
+        trouble=troubled(ACCOUNT_STEPS),
+    )
+    def delete_account(self, who: Identity, rarely: int, trouble: tuple[str, Mode] | None) -> None:
+        """DELETE /me (one time in eight: it wipes the user's whole history). A failure
+        half-way is retried until it succeeds: every step is safe to repeat."""
         if rarely:
             return
-        self._delete_account(who)
+        unfinished = [
+            j.job_id for j in jobs_of(self.world, who.user_id) if not j.status.is_terminal
+        ]
+        with self._troubled(trouble, *unfinished):
+            self._delete_account(who)
 
     # --- the queue, the workers and the model ---------------------------------------------
 
@@ -318,7 +328,14 @@ class Production(RuleBasedStateMachine):
 
     def _delete_account(self, who: Identity) -> None:
         self.carried.account_deleted(who.user_id, jobs_of(self.world, who.user_id))
-        self.world.container.services.account_service().delete_account(who)
+        for _ in range(CLIENT_TRIES):
+            try:
+                self.world.container.services.account_service().delete_account(who)
+                break
+            except (Exception, WorkerCrash):
+                continue  # the client asks again
+        else:
+            raise AssertionError("DELETE /me never succeeded")
         self.photos[who.user_id] = []
 
     def _deliver(self, entry: InFlight) -> None:
