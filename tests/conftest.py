@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 from dataclasses import dataclass
 
 import pytest
@@ -30,14 +29,6 @@ from profilephoto.domain.uploads import UploadService
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
 ALICE = Identity(user_id="alice", email="alice@example.com", display_name="Alice")
 BOB = Identity(user_id="bob")
-
-
-def pytest_unconfigure(config: pytest.Config) -> None:
-    """Collect the garbage while the interpreter is whole. Left to the last collection at
-    exit, datetimes holding pydantic-core's TzInfo crash CPython (SIGSEGV after every test
-    passed: seen after `make fuzz`'s 5,000 state machine runs; pydantic/pydantic#12867,
-    open as of 2026-05)."""
-    gc.collect()
 
 
 @dataclass

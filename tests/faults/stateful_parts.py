@@ -73,11 +73,14 @@ JUMPS = {
     "visibility": VISIBILITY_TIMEOUT,
     "give up": CONFIG.stuck_after * (CONFIG.max_attempts + 1) + timedelta(minutes=1),
 }
-MODEL_ANSWERS = {
-    "image": None,
-    "busy": TransientGenerationError("the model is busy"),
-    "failed": GenerationFailed("the model failed"),
-    "blocked": ContentBlocked("the photo was blocked"),  # user-caused: stays charged
+# What the model answers, made anew for each call: one exception raised again and again
+# would keep every traceback (and the records in its frames) alive until the interpreter
+# exits, where pydantic-core's TzInfo then crashed CPython's last collection (make fuzz).
+MODEL_ANSWERS: dict[str, Callable[[], Exception | None]] = {
+    "image": lambda: None,
+    "busy": lambda: TransientGenerationError("the model is busy"),
+    "failed": lambda: GenerationFailed("the model failed"),
+    "blocked": lambda: ContentBlocked("the photo was blocked"),  # user-caused: stays charged
 }
 
 

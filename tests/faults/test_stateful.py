@@ -209,7 +209,7 @@ class Production(RuleBasedStateMachine):
 
     @rule(answers=st.lists(st.sampled_from(sorted(MODEL_ANSWERS)), min_size=1, max_size=3))
     def script_the_model(self, answers: list[str]) -> None:
-        self.world.generator.then(*(MODEL_ANSWERS[a] for a in answers))
+        self.world.generator.then(*(MODEL_ANSWERS[a]() for a in answers))
 
     @rule(
         pick=PICK,
