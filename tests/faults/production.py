@@ -47,6 +47,13 @@ def push_fails(step: str, mode: Mode) -> bool:
     return step == "notifier.notify" and mode is not Mode.LOST
 
 
+def leaves_strays(step: str, mode: Mode) -> bool:
+    """Whether this fault may leave a job's stray results in its folder: the process died
+    in the final push, after the end was written and before the folder was tidied
+    (docs/api.md §4.1: deleting the job or the retention rule removes them)."""
+    return step == "notifier.notify" and mode is Mode.CRASH
+
+
 def errors_for(step: str) -> tuple[type[Exception], type[Exception]]:
     """(transient, permanent) as the port at `step` raises them."""
     if step.startswith("generator."):

@@ -4,7 +4,9 @@ new seeds and on DynamoDB (moto) too (tests/fuzz/profile.py).
 
 Shown to catch a planted bug the one-fault matrix cannot: with `discard_strays` made a
 no-op, an unexpected error in `results.write` after an earlier variant was stored leaves
-"1 result objects for 0 images"."""
+"1 result objects for 0 images". Under `make fuzz` it found a job given up after three
+failed completions whose worker then died in the final push: its stray image stays until
+the job is deleted or expires (docs/api.md §4.1), which the invariants allow for."""
 
 from __future__ import annotations
 
@@ -15,6 +17,8 @@ from tests.faults.production import (
     StepPlan,
     faulty_world,
     invariant_violations,
+    jobs_of,
+    leaves_strays,
     push_fails,
     run_as_production,
 )
@@ -47,4 +51,6 @@ def test_several_failed_steps_leave_every_invariant_intact(runtime, faults, coun
             plan.add(step, mode, times)
         run_as_production(world, key, count=count)
         push_failed = any(push_fails(step, mode) for step, mode, _ in faults)
-        assert invariant_violations(world, push_failed) == []
+        died_in_push = any(leaves_strays(step, mode) for step, mode, _ in faults)
+        strays = [job.job_id for job in jobs_of(world, "alice")] if died_in_push else []
+        assert invariant_violations(world, push_failed, strays_left=strays) == []

@@ -38,6 +38,7 @@ from tests.faults.production import (
     faulty_world,
     invariant_violations,
     jobs_of,
+    leaves_strays,
     push_fails,
     receive,
 )
@@ -307,9 +308,7 @@ class Production(RuleBasedStateMachine):
             if trouble is not None and len(self.plan.fired) > fired:
                 if push_fails(*trouble):
                     self.pushes_lost.update(job_ids)
-                if trouble == ("notifier.notify", Mode.CRASH):
-                    # Dead after the end was written and before its strays were deleted:
-                    # they are left to the bucket's retention rule (job_endings.py).
+                if leaves_strays(*trouble):
                     self.strays_left.update(job_ids)
 
     def _violations(self, settled: bool) -> list[str]:
