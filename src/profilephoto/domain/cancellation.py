@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from profilephoto.domain.errors import ConditionFailed, JobNotFound, ServiceUnavailable
-from profilephoto.domain.job_endings import discard_strays, push_final
+from profilephoto.domain.job_endings import close_out
 from profilephoto.domain.job_lifecycle import cancel
 from profilephoto.domain.lost_answers import apply_or_read_back
 from profilephoto.domain.models import Identity, JobStatus
@@ -46,8 +46,6 @@ class CancellationService:
                 "job canceled",
                 extra={"jobId": job.job_id, "userId": job.user_id, "refunded": change.refund},
             )
-            push_final(self._notifier, canceled)
-            if job.attempts:  # a worker that died may have stored results first
-                discard_strays(self._results, canceled)
+            close_out(self._notifier, self._results, canceled)
             return {"jobId": canceled.job_id, "status": canceled.status.value}
         raise ServiceUnavailable("The job is changing too fast to cancel; try again")

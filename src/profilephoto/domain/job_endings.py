@@ -5,12 +5,23 @@ from __future__ import annotations
 
 import logging
 
-from profilephoto.domain.models import Job, JobStatusMessage
+from profilephoto.domain.models import Job, JobStatus, JobStatusMessage
 from profilephoto.domain.object_keys import object_key
 from profilephoto.domain.ports import Notifier, ObjectStore
 from profilephoto.domain.upload_policy import result_prefix
 
 log = logging.getLogger(__name__)
+
+
+def close_out(
+    notifier: Notifier, results: ObjectStore, job: Job, result_urls: list[str] | None = None
+) -> None:
+    """Everything that follows a job's end, in this order: the final push, then tidying the
+    folder when an attempt other than a completing one may have stored images there (a
+    completion's own attempt overwrote its keys; any other end had none to keep)."""
+    push_final(notifier, job, result_urls)
+    if job.attempts > (1 if job.status is JobStatus.COMPLETED else 0):
+        discard_strays(results, job)
 
 
 def push_final(notifier: Notifier, job: Job, result_urls: list[str] | None = None) -> None:

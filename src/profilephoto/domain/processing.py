@@ -22,7 +22,7 @@ from profilephoto.domain.errors import (
     TransientGenerationError,
     UploadNotFound,
 )
-from profilephoto.domain.job_endings import discard_strays, push_final
+from profilephoto.domain.job_endings import close_out, discard_strays
 from profilephoto.domain.job_lifecycle import Describes, claim, complete, fail, hand_back
 from profilephoto.domain.lost_answers import apply_or_read_back
 from profilephoto.domain.models import (
@@ -171,19 +171,17 @@ class ProcessingService:
         try:
             done = apply_or_read_back(self._uow, change)
         except ConditionFailed:
-            if self._lost_completion(job, keys):
+            if self._lost_completion(job):
                 raise JobCanceled() from None
             return Processed(Outcome.SKIPPED)  # a twin finished first; it counted and notified
         except Exception:
             with suppress(Exception):
-                self._lost_completion(job, keys)
+                self._lost_completion(job)
             raise
         urls = [
             self._results.presign_download(key, self._config.result_url_expiration) for key in keys
         ]
-        push_final(self._notifier, done, result_urls=urls)
-        if done.attempts > 1:  # an earlier attempt may have stored more variants than we did
-            discard_strays(self._results, done)
+        close_out(self._notifier, self._results, done, result_urls=urls)
         return Processed(Outcome.COMPLETED, done)
 
     def _read(self, key: str) -> bytes:
@@ -211,18 +209,15 @@ class ProcessingService:
         if current is None or current.status is JobStatus.CANCELED:
             raise JobCanceled()
 
-    def _lost_completion(self, job: Job, keys: list[str]) -> bool:
+    def _lost_completion(self, job: Job) -> bool:
         """After our completing write did not happen: if the job has ended some other way,
-        delete what we stored that it does not point at (a twin that completed keeps its
+        what we stored and it does not point at is deleted (a twin that completed keeps its
         images). A job still unfinished keeps them: its next attempt writes the same keys,
         and its end tidies the folder. True when the owner canceled it or it is gone."""
         current = self._uow.jobs.get(job.job_id)
         if current is not None and not current.status.is_terminal:
             return False
-        kept = set() if current is None else set(current.result_urls)
-        for key in keys:
-            if self._results.uri(key) not in kept:
-                self._results.delete(key)
+        discard_strays(self._results, current or job)
         return current is None or current.status is JobStatus.CANCELED
 
     def _prepare(self, original: bytes, index: int) -> ImageData:
@@ -269,8 +264,7 @@ class ProcessingService:
         except ConditionFailed:
             return Processed(Outcome.SKIPPED)
         log.info("job failed", extra={"jobId": job.job_id, "userId": job.user_id, "code": code})
-        push_final(self._notifier, failed)
-        discard_strays(self._results, failed)
+        close_out(self._notifier, self._results, failed)
         return Processed(Outcome.FAILED, failed)
 
 

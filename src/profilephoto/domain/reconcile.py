@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from profilephoto.domain.config import ServiceConfig
 from profilephoto.domain.errors import ConditionFailed, QueueUnavailable
-from profilephoto.domain.job_endings import discard_strays, push_final
+from profilephoto.domain.job_endings import close_out
 from profilephoto.domain.job_lifecycle import give_up, lease_is_live, mark_queued
 from profilephoto.domain.lost_answers import apply_or_read_back
 from profilephoto.domain.models import Job, JobError, JobMessage, JobStatus
@@ -95,6 +95,4 @@ class Reconciler:
         except ConditionFailed:
             return
         report.failed.append(job.job_id)
-        push_final(self._notifier, failed)
-        if job.attempts:  # a worker that died may have stored results first
-            discard_strays(self._results, failed)
+        close_out(self._notifier, self._results, failed)
