@@ -6,11 +6,24 @@ import io
 import json
 import os
 from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
-# The original design's figures, for the ratio (about 7 calls each; see README, Benchmarks).
-ORIGINAL_DESIGN = {"generate": 7, "process": 7}
-TARGETS = {"upload": "0", "generate": "4", "process": "6+1"}
+# The seed (the original design) made about 7 calls each (see README, Benchmarks).
+SEED = {"generate": "7", "process": "7"}
+# What `make bench` printed on 2026-12-03, before issue 26 took the worker's two cancel
+# checks (GetItem) out of the warm path.
+TODAY = {
+    "upload (cold)": "2",
+    "generate (cold)": "6",
+    "process (1 connection, cold)": "7+1",
+    "upload (warm)": "1",
+    "generate (warm)": "4",
+    "process (1 connection, warm)": "7+1",
+}
+TARGETS = {"upload": "0", "generate": "4", "process": "5+1"}
+SOCKET_CALL = "apigatewaymanagementapi.PostToConnection"
 
 
 class CallCounter:
@@ -28,49 +41,77 @@ class CallCounter:
         return taken
 
 
-def main() -> None:
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "bench",
-        "AWS_SECRET_ACCESS_KEY": "bench",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }.items():
-        os.environ[name] = value
-    os.environ.pop("AWS_ENDPOINT_URL", None)
-    os.environ.pop("GEMINI_API_KEY", None)
-    import boto3
-    from moto import mock_aws
+def shown(calls: Counter[str]) -> str:
+    """The calls of a flow as `n+s`: n calls, plus s pushes (one per socket) when any."""
+    sockets = calls[SOCKET_CALL]
+    rest = sum(calls.values()) - sockets
+    return f"{rest}+{sockets}" if sockets else str(rest)
 
-    with mock_aws():
-        flows = _run_flows(boto3)
-    print(f"{'flow':<28}{'AWS calls':>10}{'target':>8}{'original':>10}  calls")
+
+def main() -> None:
+    flows = measure()
+    print(f"{'flow':<30}{'AWS calls':>10}{'target':>8}{'today':>7}{'seed':>6}  calls")
     for flow, calls in flows:
         base = flow.split(" ")[0]
-        target = TARGETS.get(base, "")
-        original = ORIGINAL_DESIGN.get(base, "")
+        target, seed = TARGETS.get(base, ""), SEED.get(base, "")
         detail = ", ".join(f"{k} x{v}" for k, v in sorted(calls.items()))
-        print(f"{flow:<28}{sum(calls.values()):>10}{target!s:>8}{original!s:>10}  {detail}")
+        print(f"{flow:<30}{shown(calls):>10}{target:>8}{TODAY.get(flow, ''):>7}{seed:>6}  {detail}")
+    print("today = 2026-12-03, before issue 26; seed = the original design (about 7 each)")
+
+
+@contextmanager
+def _environment(values: dict[str, str | None]) -> Iterator[None]:
+    """os.environ with `values` set (None: removed), restored afterwards."""
+    saved = {name: os.environ.get(name) for name in values}
+
+    def put(settings: dict[str, str | None]) -> None:
+        for name, value in settings.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+    put(values)
+    try:
+        yield
+    finally:
+        put(saved)
+
+
+def measure() -> list[tuple[str, Counter[str]]]:
+    """Each flow's AWS calls, cold then warm, on moto in this process."""
+    credentials: dict[str, str | None] = {
+        "AWS_ACCESS_KEY_ID": "bench",
+        "AWS_SECRET_ACCESS_KEY": "bench",
+        "AWS_SESSION_TOKEN": None,
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ENDPOINT_URL": None,
+        "GEMINI_API_KEY": None,
+        "UPLOAD_BUCKET": "bench-uploads",
+        "RESULT_BUCKET": "bench-results",
+        "SQS_QUEUE_URL": None,
+        "WEBSOCKET_ENDPOINT": "https://abc.execute-api.us-east-1.amazonaws.com/prod",
+    }
+    with _environment(credentials):
+        import boto3
+        from moto import mock_aws
+
+        with mock_aws():
+            return _run_flows(boto3)
 
 
 def _run_flows(boto3: Any) -> list[tuple[str, Counter[str]]]:
-
     from profilephoto.adapters.aws.tables import create_tables
     from profilephoto.containers.aws import build_aws_container
-    from profilephoto.entrypoints.aws_lambda import api, file_transfer, process, runtime
-    from profilephoto.entrypoints.sample_photo import public_domain_portrait
+    from profilephoto.entrypoints.aws_lambda import runtime
     from profilephoto.settings import load_settings
-    from tests.e2e.lambda_events import CONTEXT, load, rest
 
     s3, sqs = boto3.client("s3"), boto3.client("sqs")
     for bucket in ("bench-uploads", "bench-results"):
         s3.create_bucket(Bucket=bucket)
     queue_url = sqs.create_queue(QueueName="bench")["QueueUrl"]
     create_tables(boto3.client("dynamodb"))
-    os.environ.update(
-        UPLOAD_BUCKET="bench-uploads",
-        RESULT_BUCKET="bench-results",
-        SQS_QUEUE_URL=queue_url,
-        WEBSOCKET_ENDPOINT="https://abc.execute-api.us-east-1.amazonaws.com/prod",
-    )
+    os.environ["SQS_QUEUE_URL"] = queue_url
     settings = load_settings()
     # One container per function, as in production: each Lambda warms its own caches.
     functions = {name: build_aws_container(settings) for name in ("upload", "api", "worker")}
@@ -80,6 +121,21 @@ def _run_flows(boto3: Any) -> list[tuple[str, Counter[str]]]:
 
     counter = CallCounter()
     boto3.DEFAULT_SESSION.events.register("before-call", counter)
+    try:
+        return _flows(boto3, queue_url, counter, on)
+    finally:
+        boto3.DEFAULT_SESSION.events.unregister("before-call", counter)
+        runtime.install(None)
+
+
+def _flows(
+    boto3: Any, queue_url: str, counter: CallCounter, on: Callable[[str], None]
+) -> list[tuple[str, Counter[str]]]:
+    from profilephoto.entrypoints.aws_lambda import api, file_transfer, process
+    from profilephoto.entrypoints.sample_photo import public_domain_portrait
+    from tests.e2e.lambda_events import CONTEXT, load, rest
+
+    s3, sqs = boto3.client("s3"), boto3.client("sqs")
     sub = load("presign")["requestContext"]["authorizer"]["claims"]["sub"]
     boto3.client("dynamodb").put_item(
         TableName="Connections",
@@ -118,7 +174,6 @@ def _run_flows(boto3: Any) -> list[tuple[str, Counter[str]]]:
         on("worker")
         process.handler(batch, CONTEXT)
         flows.append((f"process (1 connection, {attempt})", counter.take()))
-    runtime.install(None)
     return flows
 
 

@@ -82,6 +82,30 @@ def test_another_users_job_and_an_unknown_id_are_not_found(world):
     assert used(world) == 1
 
 
+@pytest.mark.parametrize(
+    ("port", "method"),
+    [("uploads", "read"), ("images", "normalize_upload"), ("inspector", "inspect")],
+)
+def test_a_cancel_while_the_worker_reads_or_checks_the_photos_saves_the_model_call(port, method):
+    world = make_world()
+    accepted = world.generate()
+    (message,) = world.queue.drain()
+    adapter = getattr(world, port)
+    original = getattr(adapter, method)
+
+    def cancel_then(*args, **kwargs):
+        cancel(world, accepted.job_id)  # the owner cancels while the worker is at this step
+        return original(*args, **kwargs)
+
+    setattr(adapter, method, cancel_then)
+    assert world.processing.process(message).outcome is Outcome.SKIPPED
+    assert world.generator.calls == []
+    assert world.results.objects == {}
+    assert world.uow.jobs.get(accepted.job_id).status is JobStatus.CANCELED
+    assert used(world) == 0
+    assert [n.status for _, n, _ in world.notifier.notifications] == [JobStatus.CANCELED]
+
+
 def test_a_worker_whose_job_is_canceled_mid_call_stores_counts_and_pushes_nothing():
     world = make_world()
     slow = CancelsWhileAnswering()

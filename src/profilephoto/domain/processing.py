@@ -94,11 +94,14 @@ class ProcessingService:
 
     def process(self, message: JobMessage, receive_count: int = 1) -> Processed:
         """Claim, generate, store and complete one job; raise RetryLater to be redelivered."""
-        now = self._clock.now()
-        if (later := self._throttle.paused(now)) is not None:
+        if (later := self._throttle.paused(self._clock.now())) is not None:
             # Before the claim, so a job held back uncalled spends none of its attempts.
             log.info("model calls paused: message handed back", extra={"jobId": message.job_id})
             raise RetryLater("Model calls are paused", delay=later, paused=True)
+        # The photos the message names are read, normalized and checked before the claim,
+        # so that the claim is the last write before the model call: a cancel that lands
+        # first fails the claim and saves the call, with no read of the job to find out.
+        photos = self._photos_of(message, _keys(message))
         try:
             # One conditional write claims the job, and only the job this message names:
             # a duplicate, a late twin, a live lease elsewhere or a message that disagrees
@@ -108,6 +111,7 @@ class ProcessingService:
                 style=message.style,
                 input_image_url=self._uploads.uri(message.file_key),
             )
+            now = self._clock.now()
             lease = now + self._config.processing_lease
             job = self._uow.apply(claim(message.job_id, message_names, now, lease))
         except ConditionFailed:
@@ -117,7 +121,7 @@ class ProcessingService:
             )
             return Processed(Outcome.SKIPPED)
         try:
-            return self._run(job, message)
+            return self._run(job, photos)
         except JobCanceled:
             log.info("work discarded: the job was canceled", extra={"jobId": job.job_id})
             return Processed(Outcome.DISCARDED)
@@ -133,22 +137,35 @@ class ProcessingService:
             log.exception("unexpected error while processing", extra={"jobId": job.job_id})
             return self._retry_or_fail(job, GenerationFailed(f"internal error: {error!r}"))
 
-    def _run(self, job: Job, message: JobMessage) -> Processed:
+    def _photos_of(self, subject: Job | JobMessage, keys: list[str]) -> Photos:
+        """The photos under `keys` as the model gets them, checked; a failure is kept, to
+        be raised once the job is claimed (as if it had happened after the claim)."""
+        try:
+            with _step("read", subject):
+                originals = [self._read(key) for key in keys]
+            with _step("normalize", subject):
+                photos = [self._prepare(original, index=n) for n, original in enumerate(originals)]
+            with _step("check", subject):  # before any model call: a rejected photo costs nothing
+                check_photos(self._inspector, photos, self._config.photo_check)
+        except Exception as error:
+            return Photos([self._uploads.uri(key) for key in keys], [], [], error)
+        return Photos([self._uploads.uri(key) for key in keys], originals, photos)
+
+    def _run(self, job: Job, photos: Photos) -> Processed:
         started = self._clock.now()
         style = self._styles.get(job.style)
-        with _step("read", job):
-            originals = [self._read(object_key(url)) for url in job.photo_urls]
-        with _step("normalize", job):
-            photos = [self._prepare(original, index=n) for n, original in enumerate(originals)]
-        self._ensure_wanted(job)
-        with _step("check", job):  # before any model call: a rejected photo costs nothing
-            check_photos(self._inspector, photos, self._config.photo_check)
+        if photos.urls != job.photo_urls:  # the record names other photos: it is the truth
+            photos = self._photos_of(job, [object_key(url) for url in job.photo_urls])
+        if photos.error is not None:
+            raise photos.error
+        originals, prepared = photos.originals, photos.prepared
         with _step("generate", job):
             # `count` concurrent model calls, each with every photo (main first).
             variants = produce_variants(
-                job.count, lambda _: self._make(photos, style, job.aspect_ratio)
+                job.count, lambda _: self._make(prepared, style, job.aspect_ratio)
             )
-        self._ensure_wanted(job)
+        # A cancel that lands from here on is found by the conditional completion, which
+        # then deletes what was stored (_lost_completion).
         with _step("store", job):
             keys = [self._store(job, n, image) for n, (_, image) in enumerate(variants.produced)]
         elapsed = self._clock.now() - started
@@ -157,7 +174,7 @@ class ProcessingService:
             **job.metadata,
             "model": generated[0].model,
             "inputBytes": sum(len(o) for o in originals),
-            "sentBytes": sum(len(p.data) for p in photos),
+            "sentBytes": sum(len(p.data) for p in prepared),
         }
         if usage := total_usage(generated):
             metadata["usage"] = usage
@@ -202,12 +219,6 @@ class ProcessingService:
         key = result_key(job.user_id, job.job_id, n, EXTENSIONS.get(image.content_type, "png"))
         self._results.write(key, image.data, image.content_type)
         return key
-
-    def _ensure_wanted(self, job: Job) -> None:
-        """JobCanceled when the owner canceled the job since we claimed it (one read)."""
-        current = self._uow.jobs.get(job.job_id)
-        if current is None or current.status is JobStatus.CANCELED:
-            raise JobCanceled()
 
     def _lost_completion(self, job: Job) -> bool:
         """After our completing write did not happen: if the job has ended some other way,
@@ -268,8 +279,24 @@ class ProcessingService:
         return Processed(Outcome.FAILED, failed)
 
 
+@dataclass
+class Photos:
+    """A job's photos as read (`originals`) and as the model gets them (`prepared`), under
+    their stored references `urls`; or the `error` that stopped reading or checking them."""
+
+    urls: list[str]
+    originals: list[bytes]
+    prepared: list[ImageData]
+    error: Exception | None = None
+
+
+def _keys(message: JobMessage) -> list[str]:
+    """The photos a message names, the main one first."""
+    return list(message.file_keys or [message.file_key])
+
+
 @contextmanager
-def _step(name: str, job: Job) -> Iterator[None]:
+def _step(name: str, job: Job | JobMessage) -> Iterator[None]:
     """Log one processing step with its duration, whether it succeeds or raises."""
     started = time.perf_counter()
     outcome = "error"
