@@ -21,3 +21,17 @@ def looks_like_image(first: bytes) -> bool:
         or (first[:4] == b"RIFF" and first[8:12] == b"WEBP")
         or (first[4:8] == b"ftyp" and first[8:12] in HEIF_BRANDS)
     )
+
+
+def image_type(first: bytes) -> str | None:
+    """The content type the first bytes announce (`image/jpeg`, ...), or None: what a host
+    that hands over bytes rather than a named file is taken to mean."""
+    if first.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if first.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if first[:4] == b"RIFF" and first[8:12] == b"WEBP":
+        return "image/webp"
+    if first[4:8] == b"ftyp" and first[8:12] in HEIF_BRANDS:
+        return "image/heic" if first[8:12] in (b"heic", b"heix", b"heim", b"heis") else "image/heif"
+    return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
@@ -271,3 +272,14 @@ class GenerationAccepted(Model):
     job_id: str
     status: JobStatus
     remaining_quota: int
+
+
+@dataclass(frozen=True)
+class ReceivedMessage:
+    """A job message as a queue hands it to a worker: `message_id` settles it."""
+
+    message_id: str
+    body: JobMessage
+    receive_count: int
+    sent_at: float = 0.0
+    first_received_at: float = 0.0

@@ -21,6 +21,7 @@ from profilephoto.domain.models import (
     JobStatusMessage,
     ObjectInfo,
     PresignedRequest,
+    ReceivedMessage,
     Style,
     UsageRecord,
     User,
@@ -65,6 +66,21 @@ class ObjectStore(Protocol):
 class JobQueue(Protocol):
     def send(self, message: JobMessage) -> None:
         """Put one message on the queue, or raise QueueUnavailable (nothing was sent)."""
+
+
+class JobInbox(Protocol):
+    """The worker's side of a queue an in-process host drains (SQLite, memory), as Lambda's
+    SQS trigger does on AWS: receive a batch, then settle each message."""
+
+    def receive(self, max_messages: int = 10) -> list[ReceivedMessage]:
+        """Up to `max_messages` visible messages, oldest first, now hidden for the queue's
+        visibility timeout and their receive count raised."""
+
+    def delete(self, message_id: str) -> None:
+        """Acknowledge a received message; deleting an unknown one is not an error."""
+
+    def release(self, message_id: str, delay: float = 0.0) -> None:
+        """Make a received message visible again after `delay` seconds."""
 
 
 class Redelivery(Protocol):

@@ -44,10 +44,20 @@ class QueryService:
 
     def get_job(self, identity: Identity, job_id: object) -> dict[str, Any]:
         """The caller's job as docs/api.md §4.1 shows it; another user's job is JobNotFound."""
+        return self.view(self._owned(identity, job_id))
+
+    def result_keys(self, identity: Identity, job_id: object) -> list[str]:
+        """The stored keys of the caller's job's images, in order; [] until it completes."""
+        job = self._owned(identity, job_id)
+        if job.status is not JobStatus.COMPLETED:
+            return []
+        return [object_key(url) for url in job.result_urls]
+
+    def _owned(self, identity: Identity, job_id: object) -> Job:
         job = self._uow.jobs.get(job_id) if isinstance(job_id, str) and job_id else None
         if job is None or job.user_id != identity.user_id:
             raise JobNotFound()
-        return self.view(job)
+        return job
 
     def list_jobs(self, identity: Identity, limit: object, cursor: object) -> dict[str, Any]:
         if cursor is not None and not isinstance(cursor, str):

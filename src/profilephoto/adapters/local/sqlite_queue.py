@@ -6,13 +6,12 @@ import contextlib
 import json
 import sqlite3
 import uuid
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from profilephoto.adapters.local.sqlite_db import SqliteDatabase
 from profilephoto.domain.errors import QueueUnavailable
-from profilephoto.domain.models import JobMessage
+from profilephoto.domain.models import JobMessage, ReceivedMessage
 
 # Named apart from the unit of work's tables so both may share one database file.
 SCHEMA = """
@@ -33,15 +32,6 @@ CREATE TABLE IF NOT EXISTS queue_dead_letters (
     dead_at REAL NOT NULL
 );
 """
-
-
-@dataclass(frozen=True)
-class ReceivedMessage:
-    message_id: str
-    body: JobMessage
-    receive_count: int
-    sent_at: float = 0.0
-    first_received_at: float = 0.0
 
 
 class SqliteJobQueue:

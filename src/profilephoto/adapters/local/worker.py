@@ -11,7 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from profilephoto.adapters.local.sqlite_queue import ReceivedMessage, SqliteJobQueue
+from profilephoto.domain.models import ReceivedMessage
+from profilephoto.domain.ports import JobInbox
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +26,7 @@ class QueueWorker:
 
     Settling follows Lambda's SQS partial batch response: items named in
     `batchItemFailures` stay as they are, to come back when their visibility says (the
-    queue's timeout, or the backoff the handler set through `SqliteJobQueue.postpone`),
+    queue's timeout, or the backoff the handler set through the queue's `postpone`),
     the rest are deleted. A handler that raises, or names an item that is not in the
     batch, fails the whole batch, as Lambda does. A `retry_delay` overrides that and
     releases failed items after so many seconds (tests that want an immediate retry).
@@ -33,7 +34,7 @@ class QueueWorker:
 
     def __init__(
         self,
-        queue: SqliteJobQueue,
+        queue: JobInbox,
         handle_batch: BatchHandler,
         threads: int = 2,
         poll_interval: float = 0.2,

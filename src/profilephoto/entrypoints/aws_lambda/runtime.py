@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 
 from profilephoto.settings import Settings, load_settings
@@ -28,8 +31,34 @@ _settings: Settings | None = None
 _built: dict[str, Any] = {}
 
 
+@dataclass
+class Binding:
+    """A runtime a host's request or worker thread runs against, with what handlers built
+    for it: several runtimes (two `profilephoto.local()` apps) may live in one process."""
+
+    runtime: Runtime
+    settings: Settings
+    built: dict[str, Any] = field(default_factory=dict)
+
+
+_bound: ContextVar[Binding | None] = ContextVar("profilephoto_runtime", default=None)
+
+
+@contextmanager
+def bound(binding: Binding) -> Iterator[None]:
+    """Handlers called inside use `binding` instead of the installed runtime (this thread or
+    task only; threads a handler starts copy the context and see it too)."""
+    token = _bound.set(binding)
+    try:
+        yield
+    finally:
+        _bound.reset(token)
+
+
 def settings() -> Settings:
     global _settings
+    if (binding := _bound.get()) is not None:
+        return binding.settings
     with _lock:
         if _settings is None:
             _settings = load_settings()
@@ -39,6 +68,8 @@ def settings() -> Settings:
 def container() -> Runtime:
     """The runtime container; the AWS one unless a host installed another."""
     global _installed
+    if (binding := _bound.get()) is not None:
+        return binding.runtime
     if _installed is None:
         from profilephoto.containers.aws import build_aws_container
 
@@ -55,10 +86,12 @@ def application() -> Application:
 
 def once(name: str, build: Callable[[], T]) -> T:
     """`build()` the first time per installed runtime (a new runtime is a new cold start)."""
+    binding = _bound.get()
+    built = binding.built if binding is not None else _built
     with _lock:
-        if name not in _built:
-            _built[name] = build()
-        return cast(T, _built[name])
+        if name not in built:
+            built[name] = build()
+        return cast(T, built[name])
 
 
 def install(runtime: Runtime | None, runtime_settings: Settings | None = None) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,6 +18,8 @@ from profilephoto.domain.errors import Unauthorized
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 Verify = Callable[[str | None], dict[str, Any]]
+# The authorizer's claims for a request (None: anonymous), as API Gateway's authorizer gives them.
+Claims = Callable[[Request], Awaitable[dict[str, str] | None]]
 # The handlers refuse bodies over 16 KB; reading a little more than that is enough for them
 # to see it is too large, without holding a huge upload in memory first.
 BODY_READ_LIMIT = 64 * 1024
@@ -31,6 +33,22 @@ def resource_of(path: str) -> tuple[str, dict[str, str] | None]:
     if len(parts) == 4 and parts[1] == "jobs" and parts[2] and parts[3] == "cancel":
         return "/jobs/{jobId}/cancel", {"jobId": parts[2]}
     return path, None
+
+
+def route_path(request: Request) -> str:
+    """The path below the prefix a host mounted the API under (`/photos/jobs` -> `/jobs`)."""
+    path: str = request.scope["path"]
+    root: str = request.scope.get("root_path", "")
+    return path[len(root) :] or "/" if root and path.startswith(root) else path
+
+
+def header_claims(verify: Verify) -> Claims:
+    """Claims from the `Authorization` header, checked by `verify` (the local token auth)."""
+
+    async def claims(request: Request) -> dict[str, str] | None:
+        return _claims(verify, request.headers.get("authorization"))
+
+    return claims
 
 
 def _claims(verify: Verify, authorization: str | None) -> dict[str, str] | None:
@@ -63,9 +81,9 @@ def _header_name(name: str) -> str:
     return "-".join(part.capitalize() for part in name.split("-"))
 
 
-async def to_event(request: Request, verify: Verify) -> dict[str, Any]:
+async def to_event(request: Request, claims_of: Claims) -> dict[str, Any]:
     """The REST proxy event API Gateway (with a Cognito authorizer) would send."""
-    path = request.url.path
+    path = route_path(request)
     resource, path_parameters = resource_of(path)
     headers: dict[str, str] = {}
     multi_headers: dict[str, list[str]] = {}
@@ -94,7 +112,7 @@ async def to_event(request: Request, verify: Verify) -> dict[str, Any]:
             "userAgent": request.headers.get("user-agent", ""),
         },
     }
-    claims = None if request.method == "OPTIONS" else _claims(verify, headers.get("Authorization"))
+    claims = None if request.method == "OPTIONS" else await claims_of(request)
     if claims is not None:
         context["authorizer"] = {"claims": claims}
     return {
@@ -129,9 +147,9 @@ def to_response(answer: dict[str, Any]) -> Response:
     return response
 
 
-async def invoke(request: Request, handler: Handler, verify: Verify) -> Response:
+async def invoke(request: Request, handler: Handler, claims_of: Claims) -> Response:
     """One request through one Lambda handler, off the event loop (handlers block on I/O)."""
-    event = await to_event(request, verify)
+    event = await to_event(request, claims_of)
     name = f"profilephoto-local-{handler.__module__.rsplit('.', 1)[-1]}"
     answer = await run_in_threadpool(handler, event, LocalLambdaContext(function_name=name))
     return to_response(answer)

@@ -15,32 +15,14 @@ from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
 from profilephoto.containers.local import LocalContainer, build_local_container
-from profilephoto.entrypoints.aws_lambda import (
-    api,
-    file_transfer,
-    openapi,
-    process,
-    reconcile,
-    runtime,
-    websocket,
-)
+from profilephoto.entrypoints.asgi import api_routes, json_error, object_route
+from profilephoto.entrypoints.aws_lambda import openapi, process, reconcile, runtime, websocket
 from profilephoto.entrypoints.local import gateway
 from profilephoto.entrypoints.local.background import Background
-from profilephoto.entrypoints.local.objects import ObjectRoutes
 from profilephoto.entrypoints.local.ws import WebSocketRoute as LiveSocket
 from profilephoto.settings import Settings, load_settings
 
 STATIC = Path(__file__).parent / "static"
-ANY_METHOD = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
-API_PATHS = (
-    "/generate",
-    "/jobs",
-    "/jobs/{jobId}",
-    "/jobs/{jobId}/cancel",
-    "/usage",
-    "/styles",
-    "/me",
-)
 
 
 def base_url_for(host: str, port: int) -> str:
@@ -93,22 +75,17 @@ def create_app(
     app = Starlette(
         routes=_routes(container, settings),
         lifespan=lifespan,
-        exception_handlers={HTTPException: _json_error},
+        exception_handlers={HTTPException: json_error},
     )
     app.state.container = container
     app.state.background = background
     return app
 
 
-async def _json_error(request: Request, exc: Exception) -> Response:
-    """Starlette's own answers (unknown path, wrong method) in the API's error shape."""
-    status = exc.status_code if isinstance(exc, HTTPException) else 500
-    code = {404: "not_found", 405: "method_not_allowed"}.get(status, "http_error")
-    detail = exc.detail if isinstance(exc, HTTPException) else "Internal error"
-    return JSONResponse({"error": detail, "code": code}, status_code=status)
-
-
 def _routes(container: LocalContainer, settings: Settings) -> list[BaseRoute]:
+    """The API an embedding host gets from `profilephoto.asgi_app`, with the local token
+    auth, plus the page, the WebSocket and the OpenAPI document."""
+
     def verify_header(authorization: str | None) -> dict[str, Any]:
         claims: dict[str, Any] = container.auth().verify_header(authorization)
         return claims
@@ -116,12 +93,6 @@ def _routes(container: LocalContainer, settings: Settings) -> list[BaseRoute]:
     def verify_token(token: str) -> dict[str, Any]:
         claims: dict[str, Any] = container.auth().verify(token)
         return claims
-
-    async def presign(request: Request) -> Response:
-        return await gateway.invoke(request, file_transfer.handler, verify_header)
-
-    async def rest_api(request: Request) -> Response:
-        return await gateway.invoke(request, api.handler, verify_header)
 
     async def index(request: Request) -> Response:
         return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
@@ -133,18 +104,14 @@ def _routes(container: LocalContainer, settings: Settings) -> list[BaseRoute]:
         # No authentication, as docs/api.md says: the document is public (docs/openapi.json).
         return Response(openapi.render(), media_type="application/json")
 
-    objects = ObjectRoutes(
-        {store.bucket: store for store in (container.uploads(), container.results())},
-        settings.origins,
-    )
+    binding = runtime.Binding(container, container.settings())
     live = LiveSocket(container.hub(), verify_token, websocket.handler)
     return [
         Route("/", index, methods=["GET"]),
         Route("/healthz", health, methods=["GET"]),
         Route("/openapi.json", openapi_json, methods=["GET"]),
-        Route("/upload/presigned", presign, methods=ANY_METHOD),
-        *(Route(path, rest_api, methods=ANY_METHOD) for path in API_PATHS),
-        Route("/objects/{bucket}/{key:path}", objects.handle, methods=["GET", "PUT", "OPTIONS"]),
+        *api_routes(binding, gateway.header_claims(verify_header)),
+        object_route([container.uploads(), container.results()], settings.origins),
         WebSocketRoute("/ws", live.handle),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]

@@ -1,0 +1,1 @@
+"""The library other hosts import: `profilephoto.local()`, `aws()`, `memory()`, `asgi_app()`."""
