@@ -1,4 +1,4 @@
-"""`profilephoto.aws()`: the same interface over S3, SQS and DynamoDB (moto), from the environment."""
+"""`profilephoto.aws()`: the same interface over S3, SQS and DynamoDB (moto), set by the env."""
 
 from __future__ import annotations
 

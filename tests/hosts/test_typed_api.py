@@ -29,7 +29,8 @@ def run(photo: bytes) -> list[bytes]:
             code: str = job.error.code
             print(code)
         left: int = app.usage("alice").remaining_quota
-        print(left, [j.job_id for j in app.jobs("alice").items], profilephoto.asgi_app(app, user_of))
+        print(left, [j.job_id for j in app.jobs("alice").items])
+        print(profilephoto.asgi_app(app, user_of))
         return app.results("alice", job.job_id)
 
 
@@ -39,6 +40,7 @@ except profilephoto.QuotaExceeded as error:
     print(error.code, error.retry_after)
 '''
 
+HOSTS = ("good_host.py", "bad_host.py")
 BAD = '''
 import profilephoto
 
@@ -55,7 +57,7 @@ def test_mypy_checks_a_hosts_code_against_the_public_api(tmp_path: Path) -> None
     (tmp_path / "good_host.py").write_text(GOOD)
     (tmp_path / "bad_host.py").write_text(BAD)
     checked = subprocess.run(
-        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "good_host.py", "bad_host.py"],
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", *HOSTS],
         cwd=tmp_path,
         capture_output=True,
         text=True,
