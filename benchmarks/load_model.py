@@ -23,9 +23,9 @@ from profilephoto.domain.config import ServiceConfig
 from profilephoto.domain.errors import RetryLater
 from profilephoto.domain.job_lifecycle import is_refunded
 from profilephoto.domain.models import Identity, JobStatus
-from profilephoto.domain.processing import Outcome
 from profilephoto.domain.throttle import Throttle, ThrottleBreaker
 from profilephoto.domain.upload_policy import upload_key
+from profilephoto.services.processing import Outcome
 
 TEMPLATE = Path(__file__).resolve().parent.parent / "template.yaml"
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 256

@@ -18,13 +18,13 @@ from profilephoto.adapters.memory import (
 )
 from profilephoto.containers.memory import MemoryContainer
 from profilephoto.domain.config import ServiceConfig
-from profilephoto.domain.deletion import DeletionService
-from profilephoto.domain.generation import GenerationService
 from profilephoto.domain.models import GenerationAccepted, Identity, UploadRequest
-from profilephoto.domain.processing import Outcome, ProcessingService
-from profilephoto.domain.queries import QueryService
-from profilephoto.domain.reconcile import Reconciler
-from profilephoto.domain.uploads import UploadService
+from profilephoto.services.deletion import DeletionService
+from profilephoto.services.generation import GenerationService
+from profilephoto.services.processing import Outcome, ProcessingService
+from profilephoto.services.queries import QueryService
+from profilephoto.services.reconcile import Reconciler
+from profilephoto.services.uploads import UploadService
 
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
 ALICE = Identity(user_id="alice", email="alice@example.com", display_name="Alice")

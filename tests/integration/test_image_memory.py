@@ -19,7 +19,7 @@ from profilephoto.adapters.images import PillowImageProcessor
 from profilephoto.domain.errors import ImageTooLarge, InvalidImage
 from profilephoto.domain.job_lifecycle import is_refunded
 from profilephoto.domain.models import JobStatus
-from profilephoto.domain.processing import Outcome
+from profilephoto.services.processing import Outcome
 from tests.conftest import ALICE, make_world
 from tests.integration.image_bytes import encode, png_header_only, webp_header_only, zero_png
 

@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 
 from profilephoto.domain.models import Connection
-from profilephoto.domain.processing import Outcome
+from profilephoto.services.processing import Outcome
 from tests.conftest import ALICE, BOB, make_world
 from tests.unit.test_cancellation import CancelsWhileAnswering
 

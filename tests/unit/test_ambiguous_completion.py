@@ -5,7 +5,7 @@ from dependency_injector import providers
 
 from profilephoto.domain.errors import RetryLater, ServiceUnavailable
 from profilephoto.domain.models import JobStatus
-from profilephoto.domain.processing import Outcome
+from profilephoto.services.processing import Outcome
 from tests.conftest import ALICE, make_world
 from tests.faults.proxy import FaultPlan, Faulty, Mode
 

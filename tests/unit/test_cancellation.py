@@ -5,7 +5,7 @@ import pytest
 from profilephoto.adapters.memory import ScriptedImageGenerator
 from profilephoto.domain.errors import ContentBlocked, JobFinished, JobNotFound
 from profilephoto.domain.models import GeneratedImage, ImageData, JobStatus, Style
-from profilephoto.domain.processing import Outcome
+from profilephoto.services.processing import Outcome
 from tests.conftest import ALICE, BOB, make_world
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from profilephoto.domain.connections import CONNECTION_TTL
 from profilephoto.domain.errors import InvalidRequest, Unauthorized
+from profilephoto.services.connections import CONNECTION_TTL
 
 
 def test_a_connection_is_remembered_until_a_little_after_api_gateway_closes_it(world):

@@ -4,7 +4,7 @@ import pytest
 
 from profilephoto.domain.errors import JobInProgress, JobNotFound
 from profilephoto.domain.models import JobStatus
-from profilephoto.domain.processing import Outcome
+from profilephoto.services.processing import Outcome
 from tests.conftest import ALICE, BOB, make_world
 
 

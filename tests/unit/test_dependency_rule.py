@@ -1,12 +1,15 @@
-"""The domain imports only the standard library and pydantic (the dependency rule)."""
+"""The dependency rule: the domain imports only the standard library and pydantic; the use
+cases (services) import the domain, never adapters or entrypoints; nothing imports upward."""
 
 import ast
 import sys
 from pathlib import Path
 
 import profilephoto.domain
+import profilephoto.services
 
 DOMAIN = Path(profilephoto.domain.__file__).parent
+SERVICES = Path(profilephoto.services.__file__).parent
 ALLOWED_THIRD_PARTY = {"pydantic"}
 STDLIB_OK = set(sys.stdlib_module_names) | {"__future__"}
 
@@ -30,11 +33,27 @@ def test_domain_imports_nothing_but_stdlib_pydantic_and_itself():
     assert offenders == {}
 
 
-def test_domain_never_imports_adapters_or_entrypoints():
+def test_services_import_nothing_but_stdlib_pydantic_and_the_library():
+    offenders = {}
+    for path in SERVICES.rglob("*.py"):
+        extra = imported_roots(path) - ALLOWED_THIRD_PARTY - STDLIB_OK - {"profilephoto"}
+        if extra:
+            offenders[path.name] = extra
+    assert offenders == {}
+
+
+def test_domain_never_imports_services_adapters_or_entrypoints():
     for path in DOMAIN.rglob("*.py"):
         text = path.read_text()
-        assert "profilephoto.adapters" not in text, path
-        assert "profilephoto.entrypoints" not in text, path
+        for layer in ("services", "adapters", "entrypoints", "containers"):
+            assert f"profilephoto.{layer}" not in text, (path, layer)
+
+
+def test_services_never_import_adapters_or_entrypoints():
+    for path in SERVICES.rglob("*.py"):
+        text = path.read_text()
+        for layer in ("adapters", "entrypoints", "containers"):
+            assert f"profilephoto.{layer}" not in text, (path, layer)
 
 
 def test_the_checker_would_catch_a_boto3_import(tmp_path):

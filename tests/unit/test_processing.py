@@ -12,7 +12,7 @@ from profilephoto.domain.errors import (
     TransientGenerationError,
 )
 from profilephoto.domain.models import JobMessage, JobStatus
-from profilephoto.domain.processing import Outcome
+from profilephoto.services.processing import Outcome
 from tests.conftest import ALICE, make_world
 from tests.jobs import claim_of
 

@@ -7,7 +7,7 @@ from profilephoto.domain.errors import (
     TransientGenerationError,
 )
 from profilephoto.domain.models import JobStatus
-from profilephoto.domain.processing import Outcome
+from profilephoto.services.processing import Outcome
 from tests.conftest import ALICE, JPEG, make_world
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64

@@ -8,7 +8,7 @@ from profilephoto.domain.errors import (
     InvalidRequest,
     JobNotFound,
 )
-from profilephoto.domain.queries import parse_limit
+from profilephoto.services.queries import parse_limit
 from tests.conftest import ALICE, BOB
 
 

@@ -3,7 +3,7 @@ from datetime import timedelta
 
 from profilephoto.domain.errors import QueueUnavailable
 from profilephoto.domain.models import JobStatus
-from profilephoto.domain.processing import Outcome
+from profilephoto.services.processing import Outcome
 from tests.conftest import ALICE, make_world
 from tests.jobs import claim_of
 

@@ -7,7 +7,7 @@ from dependency_injector import providers
 from profilephoto.domain.errors import ContentBlocked, GenerationFailed, ServiceUnavailable
 from profilephoto.domain.models import JobStatus
 from profilephoto.domain.object_keys import object_key
-from profilephoto.domain.processing import Outcome
+from profilephoto.services.processing import Outcome
 from tests.conftest import ALICE, make_world
 from tests.faults.proxy import FaultPlan, Faulty, Mode, WorkerCrash
 

@@ -7,8 +7,8 @@ from dependency_injector import providers
 from profilephoto.domain.backoff import Backoff
 from profilephoto.domain.errors import RetryLater, TransientGenerationError
 from profilephoto.domain.models import JobStatus
-from profilephoto.domain.processing import Outcome, ProcessingService
 from profilephoto.domain.throttle import Throttle, ThrottleBreaker
+from profilephoto.services.processing import Outcome, ProcessingService
 from tests.conftest import World
 
 NOON = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)

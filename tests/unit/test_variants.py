@@ -3,7 +3,7 @@ import threading
 import pytest
 
 from profilephoto.domain.errors import ContentBlocked, GenerationFailed, TransientGenerationError
-from profilephoto.domain.variants import Variants, produce_variants
+from profilephoto.services.variants import Variants, produce_variants
 
 DEADLINE = 30.0  # generous: the box is loaded; this only bounds a hang
 

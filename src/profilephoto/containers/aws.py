@@ -9,7 +9,7 @@ from dependency_injector import containers, providers
 from profilephoto.adapters.system import SilentNotifier, SystemClock, UuidIds
 from profilephoto.containers.core import Application, connections_of, services_from
 from profilephoto.containers.generators import image_generator, image_processor, photo_inspector
-from profilephoto.domain.admin import AdminService
+from profilephoto.services.admin import AdminService
 from profilephoto.settings import Settings
 
 

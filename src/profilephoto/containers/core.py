@@ -7,13 +7,7 @@ from typing import Any, cast
 
 from dependency_injector import containers, providers
 
-from profilephoto.domain.account import AccountDeletionService
-from profilephoto.domain.admin import AdminService
-from profilephoto.domain.cancellation import CancellationService
 from profilephoto.domain.config import ServiceConfig
-from profilephoto.domain.connections import ConnectionService
-from profilephoto.domain.deletion import DeletionService
-from profilephoto.domain.generation import GenerationService
 from profilephoto.domain.ports import (
     Clock,
     ConnectionRepository,
@@ -27,12 +21,18 @@ from profilephoto.domain.ports import (
     Redelivery,
     UnitOfWork,
 )
-from profilephoto.domain.processing import ProcessingService
-from profilephoto.domain.queries import QueryService
-from profilephoto.domain.reconcile import Reconciler
-from profilephoto.domain.retention import RetentionSweeper
 from profilephoto.domain.styles import StyleCatalog
-from profilephoto.domain.uploads import UploadService
+from profilephoto.services.account import AccountDeletionService
+from profilephoto.services.admin import AdminService
+from profilephoto.services.cancellation import CancellationService
+from profilephoto.services.connections import ConnectionService
+from profilephoto.services.deletion import DeletionService
+from profilephoto.services.generation import GenerationService
+from profilephoto.services.processing import ProcessingService
+from profilephoto.services.queries import QueryService
+from profilephoto.services.reconcile import Reconciler
+from profilephoto.services.retention import RetentionSweeper
+from profilephoto.services.uploads import UploadService
 
 
 class Services(containers.DeclarativeContainer):

@@ -50,7 +50,15 @@ class JobStatus(StrEnum):
 
     @property
     def is_terminal(self) -> bool:
-        return self in (JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELED)
+        return self in TERMINAL_STATUSES
+
+
+# The one list of states a job never leaves; retention sweeps exactly these.
+TERMINAL_STATUSES: tuple[JobStatus, ...] = (
+    JobStatus.COMPLETED,
+    JobStatus.FAILED,
+    JobStatus.CANCELED,
+)
 
 
 class Identity(Model):

@@ -1,21 +1,10 @@
-"""Retention: jobs and their results older than RESULT_RETENTION_DAYS are deleted."""
+"""Retention rules: when a job and its results are due for deletion."""
 
 from __future__ import annotations
 
-import logging
 from datetime import UTC, datetime, timedelta
 
-from profilephoto.domain.config import ServiceConfig
-from profilephoto.domain.errors import ProfilePhotoError
-from profilephoto.domain.models import Job, JobStatus
-from profilephoto.domain.object_keys import object_key
-from profilephoto.domain.ports import Clock, ObjectStore, UnitOfWork
-from profilephoto.domain.upload_policy import result_prefix
-
-log = logging.getLogger(__name__)
-
-PAGE = 100
-FINISHED = (JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELED)
+from profilephoto.domain.models import Job
 
 
 def retention_deadline(created_at: datetime, days: int) -> int | None:
@@ -26,48 +15,3 @@ def retention_deadline(created_at: datetime, days: int) -> int | None:
 def expires_at(job: Job) -> datetime | None:
     """When the job and its results will be deleted (the job view's `expiresAt`)."""
     return datetime.fromtimestamp(job.ttl, UTC) if job.ttl is not None else None
-
-
-class RetentionSweeper:
-    """Deletes finished jobs past their deadline with their objects; on AWS DynamoDB's TTL
-    and S3's lifecycle rule do the same on their own schedule, this makes it exact."""
-
-    def __init__(
-        self,
-        uow: UnitOfWork,
-        uploads: ObjectStore,
-        results: ObjectStore,
-        clock: Clock,
-        config: ServiceConfig,
-    ) -> None:
-        self._uow, self._uploads, self._results = uow, uploads, results
-        self._clock, self._config = clock, config
-
-    def sweep(self) -> int:
-        """Delete what is due; returns how many jobs went. One job's failure is logged and
-        skipped, so the rest are still deleted (the next sweep retries it)."""
-        days = self._config.result_retention_days
-        if days <= 0:
-            return 0
-        now = self._clock.now()
-        cutoff = now - timedelta(days=days)
-        deleted = 0
-        for status in FINISHED:
-            for job in self._uow.jobs.list_stuck(status, cutoff, PAGE):
-                if job.ttl is not None and job.ttl > now.timestamp():
-                    continue  # kept longer when it was made (the setting has since changed)
-                try:
-                    self._delete(job)
-                    deleted += 1
-                except ProfilePhotoError:
-                    log.exception("expired job not deleted", extra={"jobId": job.job_id})
-        if deleted:
-            log.info("expired jobs deleted", extra={"jobs": deleted})
-        return deleted
-
-    def _delete(self, job: Job) -> None:
-        # Objects first: if one delete fails the record survives and the next sweep retries.
-        self._results.delete_prefix(result_prefix(job.user_id, job.job_id))
-        for photo in (job.input_image_url, *job.reference_image_urls):
-            self._uploads.delete(object_key(photo))
-        self._uow.jobs.delete(job.job_id)

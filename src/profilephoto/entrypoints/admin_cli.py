@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from profilephoto.domain.admin import AdminService
+from profilephoto.services.admin import AdminService
 
 
 def add_parser(commands: Any, data_dir_help: str, default_data_dir: Path) -> None:

@@ -22,9 +22,9 @@ from pydantic import ValidationError
 from profilephoto.domain.errors import ModelAccessDenied, ModelUnavailable, RetryLater
 from profilephoto.domain.job_lifecycle import is_system_failure
 from profilephoto.domain.models import JobMessage
-from profilephoto.domain.processing import Outcome, Processed
 from profilephoto.entrypoints.aws_lambda import runtime
 from profilephoto.entrypoints.aws_lambda.observability import count, logger, metrics
+from profilephoto.services.processing import Outcome, Processed
 
 # Failures no retry or user can fix: each has a metric of its own and an alarm in template.yaml.
 OPERATOR_ERRORS = {

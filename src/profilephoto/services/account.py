@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import logging
 
-from profilephoto.domain.cancellation import CancellationService
 from profilephoto.domain.errors import JobFinished, JobNotFound
 from profilephoto.domain.models import Identity
 from profilephoto.domain.ports import ConnectionRepository, ObjectStore, UnitOfWork
+from profilephoto.services.cancellation import CancellationService
 
 log = logging.getLogger(__name__)
 

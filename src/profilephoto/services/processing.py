@@ -22,9 +22,7 @@ from profilephoto.domain.errors import (
     TransientGenerationError,
     UploadNotFound,
 )
-from profilephoto.domain.job_endings import close_out, discard_strays
 from profilephoto.domain.job_lifecycle import Describes, claim, complete, fail, hand_back
-from profilephoto.domain.lost_answers import apply_or_read_back
 from profilephoto.domain.models import (
     GeneratedImage,
     ImageData,
@@ -48,7 +46,9 @@ from profilephoto.domain.ports import (
 from profilephoto.domain.styles import StyleCatalog
 from profilephoto.domain.throttle import Throttle
 from profilephoto.domain.upload_policy import result_key
-from profilephoto.domain.variants import produce_variants, total_usage
+from profilephoto.services.job_endings import close_out, discard_strays
+from profilephoto.services.lost_answers import apply_or_read_back
+from profilephoto.services.variants import produce_variants, total_usage
 
 log = logging.getLogger(__name__)
 

@@ -7,12 +7,12 @@ from dataclasses import dataclass, field
 
 from profilephoto.domain.config import ServiceConfig
 from profilephoto.domain.errors import ConditionFailed, QueueUnavailable
-from profilephoto.domain.job_endings import close_out
 from profilephoto.domain.job_lifecycle import give_up, lease_is_live, mark_queued
-from profilephoto.domain.lost_answers import apply_or_read_back
 from profilephoto.domain.models import Job, JobError, JobMessage, JobStatus
 from profilephoto.domain.object_keys import object_key
 from profilephoto.domain.ports import Clock, JobQueue, Notifier, ObjectStore, UnitOfWork
+from profilephoto.services.job_endings import close_out
+from profilephoto.services.lost_answers import apply_or_read_back
 
 log = logging.getLogger(__name__)
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import logging
 
 from profilephoto.domain.errors import ConditionFailed, JobNotFound, ServiceUnavailable
-from profilephoto.domain.job_endings import close_out
 from profilephoto.domain.job_lifecycle import cancel
-from profilephoto.domain.lost_answers import apply_or_read_back
 from profilephoto.domain.models import Identity, JobStatus
 from profilephoto.domain.ports import Clock, Notifier, ObjectStore, UnitOfWork
+from profilephoto.services.job_endings import close_out
+from profilephoto.services.lost_answers import apply_or_read_back
 
 log = logging.getLogger(__name__)
 
