@@ -387,9 +387,9 @@ def test_stuck_jobs_are_found_by_status_and_age_oldest_first(uow):
     reserve(uow, 3, at=NOW + timedelta(hours=1))
     uow.apply(mark_queued(job(2, at=NOW + timedelta(minutes=1)), NOW + timedelta(minutes=1)))
     cutoff = NOW + timedelta(minutes=30)
-    found = uow.jobs.list_stuck(JobStatus.PENDING, cutoff, 10)
+    found = uow.jobs.list_created_before(JobStatus.PENDING, cutoff, 10)
     assert [j.job_id for j in found] == [job(1).job_id]
-    queued = uow.jobs.list_stuck(JobStatus.QUEUED, cutoff, 10)
+    queued = uow.jobs.list_created_before(JobStatus.QUEUED, cutoff, 10)
     assert [j.job_id for j in queued] == [job(2).job_id]
 
 

@@ -42,7 +42,7 @@ WORKER_STEPS = [
 SLOW_STEPS = ["uploads.read", "generator.generate", "results.write", "uow.apply:complete"]
 CANCEL_STEPS = ["uow.jobs.get", "uow.apply:cancel", "notifier.notify"]
 SWEEP_STEPS = [
-    "uow.jobs.list_stuck",
+    "uow.jobs.list_created_before",
     "queue.send",
     "uow.apply:mark_queued",
     "uow.apply:give_up",

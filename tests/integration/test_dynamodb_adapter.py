@@ -121,7 +121,8 @@ def test_idempotency_records_stay_out_of_the_job_indexes(aws):
     uow.reserve_and_create_job(job(1), USAGE, 10, TTL, NOW, record)
     assert [j.job_id for j in uow.jobs.list_for_user("alice", 10, None).items] == [job(1).job_id]
     assert [
-        j.job_id for j in uow.jobs.list_stuck(JobStatus.PENDING, NOW + timedelta(hours=1), 10)
+        j.job_id
+        for j in uow.jobs.list_created_before(JobStatus.PENDING, NOW + timedelta(hours=1), 10)
     ] == [job(1).job_id]
     assert uow.jobs.get("idem#alice#k") is None
 

@@ -99,16 +99,16 @@ def test_a_job_claimed_again_between_the_sweeps_read_and_its_write_is_not_given_
         }
     )
     world.clock.advance(timedelta(minutes=16))
-    list_stuck = world.uow.jobs.list_stuck
+    list_created_before = world.uow.jobs.list_created_before
 
     def read_then_redelivered(*args, **kwargs):
-        found = list_stuck(*args, **kwargs)
+        found = list_created_before(*args, **kwargs)
         for stuck in found:
             now = world.clock.now()
             world.uow.apply(claim_of(stuck, now, now + timedelta(minutes=5)))
         return found
 
-    world.uow.jobs.list_stuck = read_then_redelivered
+    world.uow.jobs.list_created_before = read_then_redelivered
     report = world.reconciler.sweep()
     assert report.failed == []
     assert world.uow.jobs.get(accepted.job_id).status is JobStatus.PROCESSING
@@ -140,13 +140,13 @@ def test_one_job_that_cannot_be_given_up_does_not_stop_the_sweep(world, caplog):
 def test_a_listing_that_fails_for_one_status_does_not_stop_the_others(world):
     stuck = stuck_pending(world)
     world.clock.advance(timedelta(minutes=16))
-    list_stuck = world.uow.jobs.list_stuck
+    list_created_before = world.uow.jobs.list_created_before
 
     def broken_for_processing(status, *args, **kwargs):
         if status is JobStatus.PROCESSING:
             raise RuntimeError("index unavailable")
-        return list_stuck(status, *args, **kwargs)
+        return list_created_before(status, *args, **kwargs)
 
-    world.uow.jobs.list_stuck = broken_for_processing
+    world.uow.jobs.list_created_before = broken_for_processing
     report = world.reconciler.sweep()
     assert report.requeued == [stuck] and report.errors == 1

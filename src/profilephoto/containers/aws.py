@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dependency_injector import containers, providers
 
 from profilephoto.adapters.system import SilentNotifier, SystemClock, UuidIds
 from profilephoto.containers.core import Application, connections_of, services_from
 from profilephoto.containers.generators import image_generator, image_processor, photo_inspector
+from profilephoto.domain.ports import ConnectionRepository, Notifier
 from profilephoto.services.admin import AdminService
 from profilephoto.settings import Settings
+
+if TYPE_CHECKING:  # the adapters are imported when first built, not with the container
+    from profilephoto.adapters.aws.dynamodb import DynamoDbUnitOfWork
+    from profilephoto.adapters.aws.s3 import S3ObjectStore
+    from profilephoto.adapters.aws.sqs import SqsJobQueue
 
 
 def _client(service: str, **options: Any) -> Any:
@@ -22,20 +28,20 @@ def _client(service: str, **options: Any) -> Any:
     return boto3.client(service, config=config)  # type: ignore[call-overload]
 
 
-def _s3(settings: Settings, bucket: str) -> Any:
+def _s3(settings: Settings, bucket: str) -> S3ObjectStore:
     from profilephoto.adapters.aws.s3 import S3ObjectStore
 
     client = _client("s3", signature_version="s3v4")
     return S3ObjectStore(client, bucket)
 
 
-def _queue(settings: Settings) -> Any:
+def _queue(settings: Settings) -> SqsJobQueue:
     from profilephoto.adapters.aws.sqs import SqsJobQueue
 
     return SqsJobQueue(_client("sqs"), settings.sqs_queue_url or "")
 
 
-def _uow(settings: Settings) -> Any:
+def _uow(settings: Settings) -> DynamoDbUnitOfWork:
     from profilephoto.adapters.aws.dynamodb import DynamoDbUnitOfWork
 
     return DynamoDbUnitOfWork(
@@ -48,7 +54,7 @@ def _uow(settings: Settings) -> Any:
     )
 
 
-def _notifier(settings: Settings, connections: Any) -> Any:
+def _notifier(settings: Settings, connections: ConnectionRepository) -> Notifier:
     if not settings.websocket_endpoint:
         return SilentNotifier()
     import boto3

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 from dependency_injector import containers, providers
 
@@ -140,11 +140,17 @@ class Application:
         return cast(Redelivery, self._services.queue())
 
 
-def connections_of(uow: Any) -> ConnectionRepository:
+class KeepsConnections(Protocol):
+    """A unit of work whose store also holds the WebSocket connections (every runtime's)."""
+
+    @property
+    def connections(self) -> ConnectionRepository: ...
+
+
+def connections_of(uow: KeepsConnections) -> ConnectionRepository:
     """Every adapter keeps its connections in the same store as its unit of work, but no use
     case commits them together with anything: they are a port of their own."""
-    connections: ConnectionRepository = uow.connections
-    return connections
+    return uow.connections
 
 
 def services_from(namespace: Mapping[str, Any]) -> providers.Container[Services]:

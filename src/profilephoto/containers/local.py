@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from dependency_injector import containers, providers
 
@@ -11,6 +11,13 @@ from profilephoto.adapters.system import SystemClock, UuidIds
 from profilephoto.containers.core import Application, connections_of, services_from
 from profilephoto.containers.generators import image_generator, image_processor, photo_inspector
 from profilephoto.settings import Settings
+
+if TYPE_CHECKING:  # the adapters are imported when first built, not with the container
+    from profilephoto.adapters.local.auth import LocalAuth
+    from profilephoto.adapters.local.filesystem import FilesystemObjectStore
+    from profilephoto.adapters.local.hub import WebSocketHub
+    from profilephoto.adapters.local.sqlite_queue import SqliteJobQueue
+    from profilephoto.adapters.local.sqlite_store import SqliteUnitOfWork
 
 DATABASE = "profilephoto.sqlite3"
 # A crashed worker's message must come back only after its processing lease has run out,
@@ -25,19 +32,19 @@ def _secret(data_dir: Path, name: str) -> bytes:
     return load_or_create_secret(data_dir, name)
 
 
-def _auth(data_dir: Path) -> Any:
+def _auth(data_dir: Path) -> LocalAuth:
     from profilephoto.adapters.local.auth import LocalAuth
 
     return LocalAuth(_secret(data_dir, "token"))
 
 
-def _uow(data_dir: Path) -> Any:
+def _uow(data_dir: Path) -> SqliteUnitOfWork:
     from profilephoto.adapters.local.sqlite_store import SqliteUnitOfWork
 
     return SqliteUnitOfWork(data_dir / DATABASE)
 
 
-def _store(data_dir: Path, bucket: str, base_url: str, key: bytes) -> Any:
+def _store(data_dir: Path, bucket: str, base_url: str, key: bytes) -> FilesystemObjectStore:
     # Each upload URL binds its own signed size, which the upload policy kept under
     # MAX_UPLOAD_BYTES.
     from profilephoto.adapters.local.filesystem import FilesystemObjectStore
@@ -45,7 +52,7 @@ def _store(data_dir: Path, bucket: str, base_url: str, key: bytes) -> Any:
     return FilesystemObjectStore(data_dir / "objects", bucket, base_url, key)
 
 
-def _queue(settings: Settings, data_dir: Path, visibility_timeout: float | None) -> Any:
+def _queue(settings: Settings, data_dir: Path, visibility_timeout: float | None) -> SqliteJobQueue:
     from profilephoto.adapters.local.sqlite_queue import SqliteJobQueue
 
     if visibility_timeout is None:
@@ -60,7 +67,7 @@ def _queue(settings: Settings, data_dir: Path, visibility_timeout: float | None)
     )
 
 
-def _hub() -> Any:
+def _hub() -> WebSocketHub:
     from profilephoto.adapters.local.hub import WebSocketHub
 
     return WebSocketHub()

@@ -125,8 +125,11 @@ class JobRepository(Protocol):
         """Every job in `status` created in [start, end), oldest first (via StatusIndex;
         for operators' reports, not for a request path)."""
 
-    def list_stuck(self, status: JobStatus, created_before: datetime, limit: int) -> list[Job]:
-        """Jobs in `status` created before `created_before`, oldest first (via StatusIndex)."""
+    def list_created_before(
+        self, status: JobStatus, created_before: datetime, limit: int
+    ) -> list[Job]:
+        """Jobs in `status` created before `created_before`, oldest first (via StatusIndex):
+        the reconciler's stuck jobs, retention's expired ones."""
 
 
 class ConnectionRepository(Protocol):
@@ -148,10 +151,19 @@ class IdempotencyStore(Protocol):
 class UnitOfWork(Protocol):
     """The repositories and the multi-item commits that must be all-or-nothing."""
 
-    users: UserRepository
-    usage: UsageLedger
-    jobs: JobRepository
-    idempotency: IdempotencyStore
+    # Read-only: an adapter may hold its own repository types (a mutable Protocol member
+    # would demand exactly these types, and no adapter could be checked against the port).
+    @property
+    def users(self) -> UserRepository: ...
+
+    @property
+    def usage(self) -> UsageLedger: ...
+
+    @property
+    def jobs(self) -> JobRepository: ...
+
+    @property
+    def idempotency(self) -> IdempotencyStore: ...
 
     def reserve_and_create_job(
         self,

@@ -49,7 +49,7 @@ class Reconciler:
         report = SweepReport()
         for status in (JobStatus.PENDING, JobStatus.QUEUED, JobStatus.PROCESSING):
             try:
-                stuck = self._uow.jobs.list_stuck(status, quiet_since, self._batch)
+                stuck = self._uow.jobs.list_created_before(status, quiet_since, self._batch)
             except Exception:
                 report.errors += 1
                 log.exception("sweep could not list stuck jobs", extra={"status": status.value})

@@ -42,7 +42,7 @@ class RetentionSweeper:
         cutoff = now - timedelta(days=days)
         deleted = 0
         for status in TERMINAL_STATUSES:
-            for job in self._uow.jobs.list_stuck(status, cutoff, PAGE):
+            for job in self._uow.jobs.list_created_before(status, cutoff, PAGE):
                 if job.ttl is not None and job.ttl > now.timestamp():
                     continue  # kept longer when it was made (the setting has since changed)
                 try:

@@ -185,9 +185,11 @@ class DynamoDbJobRepository:
         )
         return [job for job in map(job_from, items) if job.created_at < end]
 
-    def list_stuck(self, status: JobStatus, created_before: datetime, limit: int) -> list[Job]:
+    def list_created_before(
+        self, status: JobStatus, created_before: datetime, limit: int
+    ) -> list[Job]:
         items, _ = self._db.query(
-            "dynamodb.jobs.list_stuck",
+            "dynamodb.jobs.list_created_before",
             TableName=self._db.tables.jobs,
             IndexName=STATUS_INDEX,
             KeyConditionExpression="#s = :s AND createdAt < :t",

@@ -176,7 +176,9 @@ class SqliteJobRepository(_Repository):
         )
         return [load_job(row["body"]) for row in rows]
 
-    def list_stuck(self, status: JobStatus, created_before: datetime, limit: int) -> list[Job]:
+    def list_created_before(
+        self, status: JobStatus, created_before: datetime, limit: int
+    ) -> list[Job]:
         rows = self._db.query(
             "SELECT body FROM jobs WHERE status = ? AND created_at < ? ORDER BY created_at LIMIT ?",
             (status.value, iso_z(created_before), limit),

@@ -211,7 +211,9 @@ class _Jobs(_Part):
             ]
         return sorted(found, key=lambda j: j.created_at)
 
-    def list_stuck(self, status: JobStatus, created_before: datetime, limit: int) -> list[Job]:
+    def list_created_before(
+        self, status: JobStatus, created_before: datetime, limit: int
+    ) -> list[Job]:
         with self._uow.lock:
             found = [
                 j
