@@ -46,6 +46,17 @@ def test_presign_answers_the_contract_shape():
     assert ticket["headers"]["Content-Type"] == "image/jpeg"
 
 
+@pytest.mark.parametrize("name", ["photo.jfif", "PHOTO.JPE"])
+def test_jfif_and_jpe_names_are_jpegs_whose_key_the_caller_can_generate_from(name):
+    status, ticket = presign(fileName=name)
+    assert status == 200
+    assert ticket["fileKey"].endswith("." + name.rsplit(".", 1)[1].lower())
+    assert ticket["headers"]["Content-Type"] == "image/jpeg"
+    # The key issued is one /generate accepts as the caller's own.
+    status, body = answer(generate(ticket["fileKey"]))
+    assert (status, body["code"]) == (404, "upload_not_found")
+
+
 @pytest.mark.parametrize(
     ("changes", "code"),
     [

@@ -108,6 +108,17 @@ def test_a_16_bit_grey_png_keeps_its_tones_instead_of_clipping_to_white(processo
     assert all(110 < channel < 145 for channel in out.getpixel((32, 32)))
 
 
+def test_a_large_16_bit_grey_png_is_shrunk_and_flattened_not_refused(processor):
+    # Pillow's reduce(), thumbnail's fast first step, has no 16-bit kernel ("image has wrong
+    # mode"): a 16-bit scan over four times the long side we keep used to be invalid_image.
+    scan = Image.new("I;16", (4800, 3600), 16384)
+    scan.paste(65535, (2400, 0, 4800, 3600))
+    out = decoded(processor.normalize_upload(encode(scan, "PNG")).data)
+    assert out.size == (768, 576) and out.mode == "RGB"
+    assert all(50 < channel < 80 for channel in out.getpixel((100, 288)))
+    assert all(channel > 240 for channel in out.getpixel((668, 288)))
+
+
 def test_a_16_bit_rgb_png_becomes_8_bit_rgb(processor):
     out = decoded(processor.normalize_upload(rgb16_png(32, 32)).data)
     red, green, blue = out.getpixel((16, 16))

@@ -30,6 +30,8 @@ def request(name: object = "me.jpg", ctype: object = "image/jpeg", size: object 
         ("x.heif", "image/heif", "heif"),
         ("사진.jpg", "image/jpeg", "jpg"),
         ("../../x.jpg", "image/jpeg", "jpg"),
+        ("scan.jfif", "image/jpeg", "jfif"),
+        ("OLD.JPE", "image/jpeg", "jpe"),
     ],
 )
 def test_accepted_uploads_keep_only_their_extension(name, ctype, ext):

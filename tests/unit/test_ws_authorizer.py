@@ -90,6 +90,14 @@ def test_a_valid_id_token_is_allowed_with_its_sub_as_principal_and_context(verif
     assert response["context"] == {"sub": "user-123"}
 
 
+def test_a_list_audience_that_names_this_app_is_allowed_as_rfc_7519_says(verifier):
+    # RFC 7519 §4.1.3: `aud` may be an array; the token is for us when one member is ours.
+    response = authorize(verifier, connect_event(token(aud=["another-client", CLIENT])))
+
+    assert effect(response) == "Allow"
+    assert response["principalId"] == "user-123"
+
+
 def test_an_access_token_of_the_app_client_is_allowed(verifier):
     access = token(aud=None, token_use="access", client_id=CLIENT)
 
@@ -109,6 +117,16 @@ def test_an_access_token_of_the_app_client_is_allowed(verifier):
         pytest.param(token(aud="another-client"), id="another app client"),
         pytest.param(token(token_use="refresh"), id="not an id or access token"),
         pytest.param(token(sub=None), id="no subject"),
+        pytest.param(token(sub=""), id="an empty subject"),
+        pytest.param(token(sub="   "), id="a blank subject"),
+        pytest.param(token(sub=123), id="a number as subject"),
+        pytest.param(token(aud=["another-client", "a-third"]), id="a list of other audiences"),
+        pytest.param(token(aud=[]), id="an empty list of audiences"),
+        pytest.param(token(aud=[[CLIENT]]), id="a nested list of audiences"),
+        pytest.param(token(aud={"client": CLIENT}), id="an object as audience"),
+        pytest.param(
+            token(aud=None, token_use="access", client_id=[CLIENT]), id="a list as client_id"
+        ),
         pytest.param(
             token(key="a-shared-secret-of-at-least-32-bytes", algorithm="HS256"),
             id="symmetric algorithm",

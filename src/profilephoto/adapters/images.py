@@ -187,7 +187,10 @@ def _shrunk(image: Image.Image, side: int) -> Image.Image:
         # Pillow resizes palette pictures by nearest neighbour only.
         has_alpha = image.mode == "PA" or "transparency" in image.info
         image = image.convert("RGBA" if has_alpha else "RGB")
-    image.thumbnail((side, side), Image.Resampling.LANCZOS)
+    # thumbnail's fast first step, reduce(), has no 16-bit kernels ("image has wrong mode"
+    # above a 4:1 shrink); resampling straight from 16-bit grey is supported, so skip it.
+    gap = None if image.mode.startswith("I;16") else 2.0
+    image.thumbnail((side, side), Image.Resampling.LANCZOS, reducing_gap=gap)
     return image
 
 

@@ -16,7 +16,7 @@ from profilephoto.domain.errors import (
 from profilephoto.domain.models import UploadRequest
 
 EXTENSIONS_BY_TYPE: dict[str, tuple[str, ...]] = {
-    "image/jpeg": ("jpg", "jpeg"),
+    "image/jpeg": ("jpg", "jpeg", "jfif", "jpe"),
     "image/png": ("png",),
     "image/webp": ("webp",),
     "image/heic": ("heic",),

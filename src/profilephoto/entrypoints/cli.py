@@ -18,6 +18,8 @@ DEFAULT_USER = "local-user"
 CONTENT_TYPES = {
     "jpg": "image/jpeg",
     "jpeg": "image/jpeg",
+    "jfif": "image/jpeg",
+    "jpe": "image/jpeg",
     "png": "image/png",
     "webp": "image/webp",
     "heic": "image/heic",

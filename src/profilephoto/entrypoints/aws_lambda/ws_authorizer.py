@@ -47,9 +47,21 @@ class CognitoTokenVerifier:
             raise InvalidToken(type(exc).__name__) from exc
         use = claims.get("token_use")
         client = claims.get("aud") if use == "id" else claims.get("client_id")
-        if use not in ("id", "access") or client not in self._client_ids:
+        if use not in ("id", "access") or not self._names_this_app(client, use):
             raise InvalidToken("token not issued for this app")
+        sub = claims.get("sub")
+        if not isinstance(sub, str) or not sub.strip():
+            raise InvalidToken("token has no subject")
         return claims
+
+    def _names_this_app(self, client: object, use: str) -> bool:
+        """An id token's `aud` may be one string or, as RFC 7519 §4.1.3 allows, a list of
+        them, one of which must be ours; an access token's `client_id` is one string."""
+        if isinstance(client, str):
+            return client in self._client_ids
+        if use == "id" and isinstance(client, list):
+            return any(isinstance(c, str) and c in self._client_ids for c in client)
+        return False
 
 
 def verifier_from_settings(settings: Settings) -> CognitoTokenVerifier:
@@ -70,7 +82,7 @@ def authorize(verifier: CognitoTokenVerifier, event: Mapping[str, Any]) -> dict[
     method_arn = event.get("methodArn", "*")
     token = (event.get("queryStringParameters") or {}).get("token")
     try:
-        sub = str(verifier.verify(token)["sub"])
+        sub = verifier.verify(token)["sub"]
     except InvalidToken as exc:
         # A Deny (403) rather than an exception: bad tokens are not authorizer errors.
         log.info("websocket connect denied", extra={"reason": str(exc)})
