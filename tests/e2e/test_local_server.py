@@ -173,6 +173,18 @@ def test_unknown_paths_and_methods_answer_in_the_api_error_shape(server):
     assert wrong.status_code == 405 and wrong.json()["code"] == "method_not_allowed"
 
 
+def test_a_path_with_a_trailing_newline_is_not_found_and_deletes_nothing(server):
+    # Python's `$` matches before a final "\n": `DELETE /me%0A` used to delete the account.
+    alice = Client(server)
+    key = alice.upload()["fileKey"]
+    for method, path in (("GET", "/usage"), ("GET", "/styles"), ("DELETE", "/me")):
+        for tail in ("%0A", "%0D%0A"):
+            response = alice.http.request(method, path + tail)
+            assert response.status_code == 404, (method, path + tail, response.text)
+            assert response.json()["code"] == "not_found"
+    assert alice.generate(key).status_code == 202  # the upload and the account are still there
+
+
 def test_a_websocket_without_a_valid_token_is_refused(server):
     with pytest.raises(InvalidStatus, match=r"HTTP 403"):
         connect(f"ws://127.0.0.1:{server.port}/ws?token=forged").recv(timeout=5)

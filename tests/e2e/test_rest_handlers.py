@@ -279,6 +279,25 @@ def test_an_unknown_route_is_a_json_404():
     assert (status, body["code"]) == (404, "not_found")
 
 
+@pytest.mark.parametrize("tail", ["\n", "\r\n", "\x00"])
+def test_a_path_with_a_trailing_newline_is_no_route_and_deletes_nothing(memory_runtime, tail):
+    # Python's `$` matches before a final "\n": "/me\n" was routed as "/me".
+    key = uploaded_key(memory_runtime)
+    status, accepted = answer(generate(key))
+    assert status == 202
+    me = rest("usage", path="/me" + tail)
+    me["httpMethod"] = me["requestContext"]["httpMethod"] = "DELETE"
+    job = rest("get_job", path=f"/jobs/{accepted['jobId']}{tail}")
+    usage, styles = rest("usage", path="/usage" + tail), rest("styles", path="/styles" + tail)
+    for event in (usage, styles, job, me):
+        assert answer(api.handler(event, CONTEXT)) == (
+            404,
+            {"error": "No such route", "code": "not_found"},
+        ), event["path"]
+    assert answer(api.handler(rest("list_jobs"), CONTEXT))[1]["items"] != []
+    assert key in memory_runtime.uploads().objects
+
+
 def test_with_every_origin_allowed_the_request_origin_is_echoed(memory_runtime, monkeypatch):
     from profilephoto.entrypoints.aws_lambda import runtime
     from profilephoto.settings import load_settings

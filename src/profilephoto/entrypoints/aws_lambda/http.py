@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
+from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ValidationError
@@ -48,6 +50,8 @@ STATUS_BY_ERROR: tuple[tuple[type[ProfilePhotoError], int], ...] = (
     (ServiceUnavailable, 503),
 )
 MAX_BODY_BYTES = 16 * 1024
+# A REST resolver's route pattern (trailing slashes allowed, as Powertools' own), ended by `\Z`.
+EXACT_ROUTE = r"^{}/*\Z"
 CommandT = TypeVar("CommandT", bound=BaseModel)
 
 
@@ -102,6 +106,13 @@ class ThreadSafeRestResolver(APIGatewayRestResolver):
     in a ContextVar set for the duration of `resolve` (as Powertools' own `HttpResolverLocal`
     does for ASGI), so every thread, and every task, sees only its own request.
     """
+
+    @staticmethod
+    def _compile_regex(rule: str, base_regex: str = EXACT_ROUTE) -> re.Pattern[str]:
+        r"""Powertools ends a route's pattern with `$`, which also matches before a final
+        newline: "/me\n" was served as "/me". `\Z` matches at the very end only."""
+        pattern: re.Pattern[str] = ApiGatewayResolver._compile_regex(rule, base_regex)
+        return pattern
 
     def __init__(self, **options: Any) -> None:
         self._request: ContextVar[_Request] = ContextVar("profilephoto_request")

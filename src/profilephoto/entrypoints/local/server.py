@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -106,7 +107,7 @@ def _routes(container: LocalContainer, settings: Settings) -> list[BaseRoute]:
 
     binding = runtime.Binding(container, container.settings())
     live = LiveSocket(container.hub(), verify_token, websocket.handler)
-    return [
+    routes: list[BaseRoute] = [
         Route("/", index, methods=["GET"]),
         Route("/healthz", health, methods=["GET"]),
         Route("/openapi.json", openapi_json, methods=["GET"]),
@@ -115,6 +116,16 @@ def _routes(container: LocalContainer, settings: Settings) -> list[BaseRoute]:
         WebSocketRoute("/ws", live.handle),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
+    return [_exact(route) for route in routes]
+
+
+def _exact(route: BaseRoute) -> BaseRoute:
+    r"""Starlette ends a route's pattern with `$`, which also matches before a final newline:
+    `DELETE /me%0A` was served as `DELETE /me`. `\Z` matches at the very end only."""
+    if not isinstance(route, Route | WebSocketRoute | Mount):
+        raise TypeError(f"cannot make {route!r} match exactly")
+    route.path_regex = re.compile(route.path_regex.pattern.removesuffix("$") + r"\Z")
+    return route
 
 
 def serve(
