@@ -6,14 +6,20 @@ import statistics
 import subprocess
 import sys
 import time
+from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 from profilephoto.adapters.images import PillowImageProcessor
+from profilephoto.adapters.photo_check.blazeface import FULL_RANGE, SHORT_RANGE
+from profilephoto.domain.models import ImageData
 from profilephoto.domain.photo_check import PhotoThresholds, judge
-from tests.photo_set import labelled_set
+from tests.photo_set import KINDS, Case, labelled_set
 
 ROOT = Path(__file__).resolve().parent.parent
 COLD_START_BUDGET = 0.3  # seconds the check may add to the worker's cold start
+# MediaPipe's own minimums (0.5 before 2026-12-03), ours, and stricter ones.
+SWEEP = ((0.5, 0.5), (0.6, 0.5), (0.6, 0.55), (0.6, 0.6), (0.6, 0.7))
 # What the worker has loaded anyway before it builds the inspector (Pillow, the image seam).
 BEFORE = "import profilephoto.adapters.images, profilephoto.settings"
 BUILD = """
@@ -34,11 +40,10 @@ def labelled() -> None:
     started = time.perf_counter()
     inspector = LiteRtPhotoInspector()
     load = time.perf_counter() - started
-    normalize, limits = PillowImageProcessor(), PhotoThresholds()
+    limits = PhotoThresholds()
     false_rejections, missed, other_reason, timings = [], [], [], []
-    cases = labelled_set()
-    for case in cases:
-        photo = normalize.normalize_upload(case.make())
+    cases = _normalized()
+    for case, photo in cases:
         started = time.perf_counter()
         measures = inspector.inspect(photo)
         timings.append(time.perf_counter() - started)
@@ -49,7 +54,7 @@ def labelled() -> None:
             missed.append(case.name)
         elif got != case.expected:
             other_reason.append(f"{case.name} ({got}, expected {case.expected})")
-    good = sum(c.expected is None for c in cases)
+    good = sum(c.expected is None for c, _ in cases)
     print(f"labelled set: {len(cases)} photos, {good} good, {len(cases) - good} to reject")
     print(
         f"  false rejections  {len(false_rejections):>3} of {good}  {'; '.join(false_rejections)}"
@@ -61,6 +66,33 @@ def labelled() -> None:
         f"  inspect per image: median {statistics.median(timings) * 1000:.0f} ms, "
         f"p95 {timings[int(len(timings) * 0.95)] * 1000:.0f} ms; models load {load:.2f} s"
     )
+
+
+def _normalized() -> list[tuple[Case, ImageData]]:
+    normalize = PillowImageProcessor()
+    return [(case, normalize.normalize_upload(case.make())) for case in labelled_set()]
+
+
+def sweep() -> None:
+    """Per set, how many photos each pair of minimum scores gets right (good ones passed, the
+    rest rejected): the figures docs/api.md §4.5 gives for the defaults."""
+    from profilephoto.adapters.photo_check.litert import LiteRtPhotoInspector
+
+    cases, limits = _normalized(), PhotoThresholds()
+    print("minimum detector scores (full, short range) -> right per set")
+    for full, short in SWEEP:
+        inspector = LiteRtPhotoInspector(
+            replace(FULL_RANGE, min_score=full), replace(SHORT_RANGE, min_score=short)
+        )
+        right: Counter[str] = Counter()
+        for case, photo in cases:
+            rejected = judge(inspector.inspect(photo), limits) is not None
+            right[case.kind] += rejected == (case.expected is not None)
+        total = Counter(case.kind for case, _ in cases)
+        default = (full, short) == (FULL_RANGE.min_score, SHORT_RANGE.min_score)
+        marker = " (default)" if default else ""
+        figures = ", ".join(f"{kind} {right[kind]}/{total[kind]}" for kind in KINDS)
+        print(f"  {full:.2f}, {short:.2f}: {figures}{marker}")
 
 
 def _build_seconds(quality_check: str) -> float:
@@ -89,6 +121,7 @@ def cold_start() -> None:
 
 def main() -> None:
     labelled()
+    sweep()
     cold_start()
 
 

@@ -28,7 +28,8 @@ PHOTOS = {
 }
 PORTRAITS = ("astronaut", "camera", "grace_hopper")
 CLOSE_PORTRAITS = ("astronaut", "grace_hopper")  # head and shoulders; camera is half-body
-NO_FACES = ("chelsea", "coffee", "rocket", "motorcycle", "hubble", "coins")
+ANIMALS = ("chelsea",)
+NO_FACES = ("coffee", "rocket", "motorcycle", "hubble", "coins")  # objects and places
 
 
 def photo_path(name: str) -> Path:

@@ -7,7 +7,7 @@ import pytest
 from profilephoto.adapters.images import PillowImageProcessor
 from profilephoto.domain.photo_check import PhotoThresholds, judge
 from profilephoto.domain.ports import PhotoInspector
-from tests.photo_set import Case, labelled_set
+from tests.photo_set import KINDS, Case, labelled_set
 
 CASES = labelled_set()
 GOOD = [c for c in CASES if c.expected is None]
@@ -46,3 +46,5 @@ def test_the_set_holds_every_kind_of_case_the_check_must_tell_apart():
         "too_bright",
         "too_blurry",
     }
+    assert {c.kind for c in CASES} == set(KINDS)
+    assert sum(c.kind == "animal" and c.clear for c in CASES) >= 8

@@ -37,6 +37,13 @@ def test_no_face_is_called_dark_or_bright_when_the_whole_image_is(mean_luma, rea
     assert judge(measures, LIMITS) == reason
 
 
+@pytest.mark.parametrize(("burnt_share", "reason"), [(0.49, "no_face"), (0.5, "too_bright")])
+def test_no_face_in_a_mostly_burnt_out_photo_is_too_bright(burnt_share, reason):
+    # Flash or sun can wash a face out of the detector's sight while the mean stays < 225.
+    measures = portrait_measures(faces=(), main_face=None, mean_luma=220.0, burnt_share=burnt_share)
+    assert judge(measures, LIMITS) == reason
+
+
 def test_a_second_face_nearly_as_large_that_does_not_overlap_means_several_faces():
     other = FaceBox(left=560, top=200, width=200, height=200, score=0.9)  # 0.67x the side
     assert judge(portrait_measures(faces=(MAIN, other)), LIMITS) == "multiple_faces"

@@ -60,7 +60,11 @@ def judge(measures: PhotoMeasures, limits: PhotoThresholds) -> RejectionReason |
     if not measures.faces:
         if measures.mean_luma < limits.dark_image_luma:
             return RejectionReason.TOO_DARK
-        if measures.mean_luma > limits.bright_image_luma:
+        # A face burnt out of the picture is not found: say the light is the problem.
+        if (
+            measures.mean_luma > limits.bright_image_luma
+            or measures.burnt_share >= limits.bright_face_share
+        ):
             return RejectionReason.TOO_BRIGHT
         return RejectionReason.NO_FACE
     main, *others = measures.faces

@@ -48,3 +48,4 @@ class PhotoMeasures:
     mean_luma: float
     faces: tuple[FaceBox, ...] = ()
     main_face: FaceLight | None = None
+    burnt_share: float = 0.0  # share of the whole image's pixels at or above 250

@@ -9,7 +9,13 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image
 
-from profilephoto.adapters.photo_check.blazeface import FULL_RANGE, SHORT_RANGE, BlazeFace, Boxes
+from profilephoto.adapters.photo_check.blazeface import (
+    FULL_RANGE,
+    SHORT_RANGE,
+    BlazeFace,
+    Boxes,
+    ModelSpec,
+)
 from profilephoto.domain.errors import InvalidImage
 from profilephoto.domain.models import ImageData
 from profilephoto.domain.photo_measures import FaceBox, FaceLight, PhotoMeasures
@@ -29,15 +35,16 @@ class LiteRtPhotoInspector:
     """Implements PhotoInspector. The full-range model loads when it is built; the
     short-range one on the first photo that needs it, off the cold start's path."""
 
-    def __init__(self) -> None:
-        self._full = BlazeFace(FULL_RANGE)
+    def __init__(self, full: ModelSpec = FULL_RANGE, short: ModelSpec = SHORT_RANGE) -> None:
+        self._full = BlazeFace(full)
+        self._short_spec = short
         self._short: BlazeFace | None = None
         self._lock = threading.Lock()
 
     def _short_range(self) -> BlazeFace:
         with self._lock:
             if self._short is None:
-                self._short = BlazeFace(SHORT_RANGE)
+                self._short = BlazeFace(self._short_spec)
             return self._short
 
     def inspect(self, image: ImageData) -> PhotoMeasures:
@@ -55,6 +62,7 @@ class LiteRtPhotoInspector:
             mean_luma=float(luma.mean()),
             faces=faces,
             main_face=_face_light(luma, boxes[np.argmax(_areas(boxes))]) if faces else None,
+            burnt_share=float((luma >= BURNT_OUT).mean()),
         )
 
 
