@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 
@@ -19,6 +20,7 @@ from profilephoto.adapters.memory import (
 from profilephoto.containers.memory import MemoryContainer
 from profilephoto.domain.config import ServiceConfig
 from profilephoto.domain.models import GenerationAccepted, Identity, UploadRequest
+from profilephoto.entrypoints.aws_lambda.views import job_page_view, job_view
 from profilephoto.services.deletion import DeletionService
 from profilephoto.services.generation import GenerationService
 from profilephoto.services.processing import Outcome, ProcessingService
@@ -97,6 +99,14 @@ class World:
     @property
     def reconciler(self) -> Reconciler:
         return self.container.services.reconciler()
+
+    def job_json(self, who: Identity, job_id: object) -> dict[str, Any]:
+        """The caller's job as `GET /jobs/{jobId}` shows it."""
+        return job_view(self.queries.get_job(who, job_id)).to_json()
+
+    def jobs_json(self, who: Identity, limit: object, cursor: object) -> dict[str, Any]:
+        """The caller's jobs as `GET /jobs` shows them."""
+        return job_page_view(self.queries.list_jobs(who, limit, cursor)).to_json()
 
     def upload(self, who: Identity = ALICE, data: bytes = JPEG) -> str:
         """Presign and 'PUT' a photo; returns its key."""

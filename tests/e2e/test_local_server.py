@@ -157,6 +157,8 @@ def test_requests_without_a_valid_token_get_a_contract_401(server):
         response = httpx.post(f"{server.url}/generate", json={}, headers=headers)
         assert response.status_code == 401
         assert response.json() == {"error": response.json()["error"], "code": "unauthorized"}
+        # The styles too, as on AWS (docs/api.md §3.7).
+        assert httpx.get(f"{server.url}/styles", headers=headers).status_code == 401
     preflight = httpx.options(
         f"{server.url}/generate",
         headers={"Origin": "http://localhost:3000", "Access-Control-Request-Method": "POST"},
@@ -171,6 +173,14 @@ def test_unknown_paths_and_methods_answer_in_the_api_error_shape(server):
     assert missing.json() == {"error": "Not Found", "code": "not_found"}
     wrong = httpx.delete(f"{server.url}/healthz")
     assert wrong.status_code == 405 and wrong.json()["code"] == "method_not_allowed"
+    assert wrong.headers["allow"] == "GET, HEAD"
+    for method, path, allowed in (
+        ("TRACE", "/usage", "GET, OPTIONS"),
+        ("PUT", "/me", "DELETE, OPTIONS"),
+    ):
+        response = httpx.request(method, f"{server.url}{path}")
+        assert response.status_code == 405 and response.json()["code"] == "method_not_allowed"
+        assert response.headers["allow"] == allowed
 
 
 def test_a_path_with_a_trailing_newline_is_not_found_and_deletes_nothing(server):

@@ -119,6 +119,7 @@ def test_a_request_without_identity_is_401_on_every_route():
         (api.handler, "list_jobs"),
         (api.handler, "usage"),
         (api.handler, "get_job"),
+        (api.handler, "styles"),  # as on AWS, where the API's authorizer guards every route
     ):
         status, body = answer(handler(rest(name, sub=None), CONTEXT))
         assert (status, body["code"]) == (401, "unauthorized"), name
@@ -296,6 +297,26 @@ def test_a_path_with_a_trailing_newline_is_no_route_and_deletes_nothing(memory_r
         ), event["path"]
     assert answer(api.handler(rest("list_jobs"), CONTEXT))[1]["items"] != []
     assert key in memory_runtime.uploads().objects
+
+
+@pytest.mark.parametrize(
+    ("name", "path", "method", "allowed"),
+    [
+        ("generate", "/generate", "PUT", "OPTIONS, POST"),
+        ("usage", "/usage", "TRACE", "GET, OPTIONS"),
+        ("get_job", "/jobs/job_00000000000000000000000000000001", "PATCH", "DELETE, GET, OPTIONS"),
+        ("presign", "/upload/presigned", "GET", "OPTIONS, POST"),
+    ],
+)
+def test_a_known_path_asked_with_another_method_is_405_saying_what_is_allowed(
+    name, path, method, allowed
+):
+    event = rest(name, path=path)
+    event["httpMethod"] = event["requestContext"]["httpMethod"] = method
+    handler = file_transfer.handler if name == "presign" else api.handler
+    response = handler(event, CONTEXT)
+    assert answer(response)[0] == 405 and answer(response)[1]["code"] == "method_not_allowed"
+    assert headers(response)["Allow"] == allowed
 
 
 def test_with_every_origin_allowed_the_request_origin_is_echoed(memory_runtime, monkeypatch):

@@ -1,5 +1,7 @@
-"""Schemathesis, an OpenAPI-driven API tester, against the local server from docs/openapi.json:
-no 500s, and every answer conforms to the document (status, content type, schema)."""
+"""Schemathesis, an OpenAPI-driven API tester, against the local server from docs/openapi.json,
+with every check it has (the CLI's `--checks all`): no 500s, every answer conforms to the
+document (status, content type, headers, schema), data the document calls valid is accepted
+and invalid data refused, undeclared methods are 405 with Allow, and auth is not ignored."""
 
 from __future__ import annotations
 
@@ -9,19 +11,16 @@ from pathlib import Path
 import pytest
 import schemathesis
 from hypothesis import settings
-from schemathesis import checks
+from schemathesis.checks import CHECKS, load_all_checks
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from tests.e2e.in_process_server import InProcessServer
 from tests.fuzz.profile import SCALE
 
 DOCUMENT = Path(__file__).resolve().parents[2] / "docs" / "openapi.json"
 schema = schemathesis.openapi.from_path(DOCUMENT)
-CHECKS = [
-    checks.not_a_server_error,
-    checks.status_code_conformance,
-    checks.content_type_conformance,
-    checks.response_schema_conformance,
-]
+load_all_checks()
+ALL_CHECKS = CHECKS.get_all()  # what `--checks all` selects
 pytestmark = pytest.mark.slow
 
 
@@ -39,4 +38,17 @@ def auth(server: InProcessServer) -> dict[str, str]:
 @schema.parametrize()
 @settings(max_examples=25 * SCALE, derandomize=SCALE == 1, deadline=None, database=None)
 def test_the_local_server_answers_as_its_openapi_document_says(case, server, auth):
-    case.call_and_validate(base_url=server.url, headers=auth, checks=CHECKS, timeout=60)
+    # A nextToken is opaque: only one the API issued is valid, which no schema can say, so a
+    # made-up one is refused (400) however well formed; every other check still applies.
+    made_up_token = case.path == "/jobs" and (case.query or {}).get("nextToken") is not None
+    # JSON Schema calls 4.0 an integer; the API, as docs/api.md §3 says, refuses it (400).
+    integral_float = isinstance(case.body, dict) and any(
+        isinstance(value, float) for value in case.body.values()
+    )
+    case.call_and_validate(
+        base_url=server.url,
+        headers=auth,
+        checks=ALL_CHECKS,
+        excluded_checks=[positive_data_acceptance] if made_up_token or integral_float else [],
+        timeout=60,
+    )

@@ -39,14 +39,14 @@ def test_deleting_an_account_removes_photos_results_jobs_sockets_and_record_but_
 
     assert not [k for k in world.uploads.objects if k.startswith("uploads/alice/")]
     assert not [k for k in world.results.objects if k.startswith("results/alice/")]
-    assert world.queries.list_jobs(ALICE, None, None)["items"] == []
+    assert world.jobs_json(ALICE, None, None)["items"] == []
     assert world.uow.jobs.get(finished.job_id) is None
     assert world.uow.connections.list_for_user("alice") == []
     assert world.uow.users.get("alice") is None
     # The completed job's unit stays spent; the queued one's came back when it was canceled.
     assert used(world) == 1
     # Bob is untouched.
-    assert world.queries.get_job(BOB, bobs.job_id)["status"] == "completed"
+    assert world.job_json(BOB, bobs.job_id)["status"] == "completed"
     assert [c.connection_id for c in world.uow.connections.list_for_user("bob")] == ["bob-socket"]
     assert any(k.startswith("results/bob/") for k in world.results.objects)
 

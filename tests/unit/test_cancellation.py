@@ -39,7 +39,7 @@ def test_a_queued_job_is_canceled_refunded_and_the_owner_told(world):
     assert used(world) == 0
     ((user, note, _),) = world.notifier.notifications
     assert (user, note.job_id, note.status) == ("alice", accepted.job_id, JobStatus.CANCELED)
-    assert world.queries.get_job(ALICE, accepted.job_id)["status"] == "canceled"
+    assert world.job_json(ALICE, accepted.job_id)["status"] == "canceled"
 
 
 def test_cancelling_twice_answers_the_same_and_refunds_once(world):

@@ -38,7 +38,7 @@ def test_several_photos_several_variants_and_a_shape_make_one_job_and_one_messag
         "count": 3,
         "aspectRatio": "4:5",
     }
-    view = world.queries.get_job(ALICE, accepted.job_id)
+    view = world.job_json(ALICE, accepted.job_id)
     assert (view["count"], view["aspectRatio"]) == (3, "4:5")
 
 
@@ -46,7 +46,7 @@ def test_a_plain_request_sends_the_original_message_and_shows_the_defaults(world
     accepted = world.generate()
     (message,) = world.queue.sent
     assert set(message.to_json_dict()) == {"jobId", "userId", "fileKey", "style"}
-    view = world.queries.get_job(ALICE, accepted.job_id)
+    view = world.job_json(ALICE, accepted.job_id)
     assert (view["count"], view["aspectRatio"]) == (1, "1:1")
 
 

@@ -245,7 +245,7 @@ def test_the_job_error_on_the_wire_names_the_reason_and_the_photo(world):
     job_id, message = queued(world)
     world.inspector.then(portrait_measures(main_face=None, faces=()))
     world.processing.process(message)
-    view = world.queries.get_job(ALICE, job_id)
+    view = world.job_json(ALICE, job_id)
     assert view["error"]["code"] == "photo_rejected"
     assert (view["error"]["reason"], view["error"]["photoIndex"]) == ("no_face", 0)
 

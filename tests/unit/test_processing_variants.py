@@ -33,7 +33,7 @@ def test_every_variant_is_stored_counted_shown_and_pushed(world):
     assert [call.aspect_ratio for call in world.generator.calls] == ["4:5"] * 3
     assert world.uow.users.get("alice").total_images_generated == 3
     assert used(world) == 3
-    view = world.queries.get_job(ALICE, accepted.job_id)
+    view = world.job_json(ALICE, accepted.job_id)
     assert len(view["resultUrls"]) == 3 and view["resultUrl"] == view["resultUrls"][0]
     assert "failedVariants" not in view["metadata"]
     assert view["metadata"]["usage"] == {"promptTokens": 30, "outputTokens": 60}

@@ -13,7 +13,7 @@ def test_a_job_says_when_it_and_its_result_expire():
     world = make_world(result_retention_days=30)
     accepted = world.generate()
     world.process_all()
-    view = world.queries.get_job(ALICE, accepted.job_id)
+    view = world.job_json(ALICE, accepted.job_id)
     assert view["createdAt"] == "2026-11-29T12:00:00.000Z"
     assert view["expiresAt"] == "2026-12-29T12:00:00.000Z"
     assert view["resultUrl"].endswith("?expires=3600")
@@ -24,7 +24,7 @@ def test_a_result_url_never_outlives_the_result():
     accepted = world.generate()
     world.process_all()
     world.clock.advance(timedelta(days=30) - timedelta(minutes=10))
-    assert world.queries.get_job(ALICE, accepted.job_id)["resultUrl"].endswith("?expires=600")
+    assert world.job_json(ALICE, accepted.job_id)["resultUrl"].endswith("?expires=600")
 
 
 def test_the_sweep_deletes_finished_jobs_past_their_deadline_and_nothing_else():
@@ -51,7 +51,7 @@ def test_with_retention_off_nothing_expires():
     world = make_world(result_retention_days=0)
     accepted = world.generate()
     world.process_all()
-    assert "expiresAt" not in world.queries.get_job(ALICE, accepted.job_id)
+    assert "expiresAt" not in world.job_json(ALICE, accepted.job_id)
     world.clock.advance(timedelta(days=3650))
     assert sweep(world) == 0
     assert world.uow.jobs.get(accepted.job_id) is not None

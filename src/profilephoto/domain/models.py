@@ -178,9 +178,6 @@ class Style(Model):
     description: str
     prompt: str
 
-    def public(self) -> dict[str, str]:
-        return {"id": self.id, "name": self.name, "description": self.description}
-
 
 class UploadRequest(Model):
     """What a client asks to upload (validated by the upload policy, not by pydantic)."""

@@ -24,7 +24,8 @@ EXTENSIONS_BY_TYPE: dict[str, tuple[str, ...]] = {
 }
 MAX_FILE_NAME_LENGTH = 255
 # Keys we issue: uploads/{userId}/{epoch millis}_{32 hex}.{ext}; nothing else is ours.
-_KEY_PATTERN = re.compile(r"^uploads/(?P<user>[^/]+)/\d{13}_[0-9a-f]{32}\.(?P<ext>[a-z]{3,4})$")
+KEY_PATTERN = r"^uploads/(?P<user>[^/]+)/\d{13}_[0-9a-f]{32}\.(?P<ext>[a-z]{3,4})$"
+_KEY_PATTERN = re.compile(KEY_PATTERN)
 
 
 @dataclass(frozen=True)

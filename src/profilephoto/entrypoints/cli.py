@@ -155,6 +155,7 @@ def _demo(request: DemoRequest, data_dir: Path) -> int:
     from profilephoto.containers.local import build_local_container
     from profilephoto.domain.errors import ProfilePhotoError
     from profilephoto.domain.models import Identity, UploadRequest
+    from profilephoto.entrypoints.aws_lambda.views import job_view
     from profilephoto.entrypoints.sample_photo import public_domain_portrait
     from profilephoto.settings import load_settings
 
@@ -199,7 +200,7 @@ def _demo(request: DemoRequest, data_dir: Path) -> int:
         for message in container.queue().receive(10):
             services.processing_service().process(message.body, message.receive_count)
             container.queue().delete(message.message_id)
-        job = services.query_service().get_job(who, accepted.job_id)
+        job = job_view(services.query_service().get_job(who, accepted.job_id)).to_json()
         stored = container.uow().jobs.get(accepted.job_id)
         prefix = container.results().uri("")
         results = [

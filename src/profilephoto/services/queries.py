@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from profilephoto.domain.config import ServiceConfig
 from profilephoto.domain.errors import InvalidRequest, JobNotFound
 from profilephoto.domain.job_lifecycle import is_refunded
-from profilephoto.domain.models import Identity, Job, JobStatus, Style, Usage, iso_z
+from profilephoto.domain.models import Identity, Job, JobStatus, Style, Usage
 from profilephoto.domain.object_keys import object_key
 from profilephoto.domain.ports import Clock, ObjectStore, UnitOfWork
 from profilephoto.domain.quota import usage_today
@@ -18,9 +18,31 @@ MAX_PAGE = 100
 DEFAULT_PAGE = 20
 
 
+@dataclass(frozen=True)
+class JobDetails:
+    """A job as its owner may see it: the record, a fresh download URL for each of its
+    results (completed only), and when retention deletes it (None: kept)."""
+
+    job: Job
+    result_urls: tuple[str, ...] = ()
+    expires_at: datetime | None = None
+
+    @property
+    def charged(self) -> bool:
+        """Whether the job used one of the day's generations (said by the refund rule, so no
+        client has to know which codes refund)."""
+        return self.job.error is None or not is_refunded(self.job.error.code)
+
+
+@dataclass(frozen=True)
+class JobDetailsPage:
+    items: tuple[JobDetails, ...]
+    next_token: str | None
+
+
 def parse_limit(raw: object) -> int:
     """`limit` of GET /jobs: an integer 1-100, default 20; anything else is invalid_request."""
-    if raw is None or raw == "":
+    if raw is None:
         return DEFAULT_PAGE
     text = str(raw).strip()
     # ASCII digits only, and few of them: str.isdigit() accepts "²", which int() refuses,
@@ -42,9 +64,9 @@ class QueryService:
         self._uow, self._results, self._styles = uow, results, styles
         self._clock, self._config = clock, config
 
-    def get_job(self, identity: Identity, job_id: object) -> dict[str, Any]:
-        """The caller's job as docs/api.md §4.1 shows it; another user's job is JobNotFound."""
-        return self.view(self._owned(identity, job_id))
+    def get_job(self, identity: Identity, job_id: object) -> JobDetails:
+        """The caller's job with fresh result URLs; another user's job is JobNotFound."""
+        return self.details(self._owned(identity, job_id))
 
     def result_keys(self, identity: Identity, job_id: object) -> list[str]:
         """The stored keys of the caller's job's images, in order; [] until it completes."""
@@ -59,43 +81,32 @@ class QueryService:
             raise JobNotFound()
         return job
 
-    def list_jobs(self, identity: Identity, limit: object, cursor: object) -> dict[str, Any]:
+    def list_jobs(self, identity: Identity, limit: object, cursor: object) -> JobDetailsPage:
         if cursor is not None and not isinstance(cursor, str):
             raise InvalidRequest("nextToken is not valid")
         page = self._uow.jobs.list_for_user(identity.user_id, parse_limit(limit), cursor or None)
-        return {"items": [self.view(job) for job in page.items], "nextToken": page.next_token}
+        return JobDetailsPage(
+            items=tuple(self.details(job) for job in page.items), next_token=page.next_token
+        )
 
     def get_usage(self, identity: Identity) -> Usage:
         user = self._uow.users.get(identity.user_id)
         now = self._clock.now()
         return usage_today(self._uow.usage, identity.user_id, user, now, self._config)[1]
 
-    def list_styles(self) -> list[dict[str, str]]:
-        return [style.public() for style in self._styles]
+    def list_styles(self) -> list[Style]:
+        return list(self._styles)
 
-    def view(self, job: Job) -> dict[str, Any]:
-        """The public shape of a job: no prompt, no storage references, a fresh result URL."""
-        body = job.to_json_dict()
-        view = {
-            k: body[k]
-            for k in ("jobId", "status", "style", "count", "aspectRatio", "createdAt", "updatedAt")
-        }
-        for optional in ("processingTime", "error", "metadata"):
-            if optional in body:
-                view[optional] = body[optional]
-        if job.error is not None:
-            # Said by the rule that decides it, so no client has to know which codes refund.
-            view["error"] = {**view["error"], "charged": not is_refunded(job.error.code)}
+    def details(self, job: Job) -> JobDetails:
+        """The job, when it will be deleted, and a fresh URL for each of its results."""
         deadline = expires_at(job)
-        if deadline is not None:
-            view["expiresAt"] = iso_z(deadline)
+        urls: tuple[str, ...] = ()
         if job.status is JobStatus.COMPLETED and job.result_urls:
             lifetime = self._url_lifetime(deadline)
-            urls = [
+            urls = tuple(
                 self._results.presign_download(object_key(u), lifetime) for u in job.result_urls
-            ]
-            view["resultUrl"], view["resultUrls"] = urls[0], urls
-        return view
+            )
+        return JobDetails(job=job, result_urls=urls, expires_at=deadline)
 
     def _url_lifetime(self, deadline: datetime | None) -> int:
         """A result URL never outlives the result: at most until the job's deadline."""

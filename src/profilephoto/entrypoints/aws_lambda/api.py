@@ -8,9 +8,9 @@ from typing import Any
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from profilephoto.domain.models import GenerationAccepted, Usage
 from profilephoto.entrypoints.aws_lambda import http, runtime
-from profilephoto.entrypoints.aws_lambda.commands import GenerateCommand
+from profilephoto.entrypoints.aws_lambda import views as v
+from profilephoto.entrypoints.aws_lambda.commands import GenerateCommand, ListJobsQuery
 from profilephoto.entrypoints.aws_lambda.observability import logger, metrics
 from profilephoto.entrypoints.aws_lambda.openapi import documented
 
@@ -23,7 +23,7 @@ def _build() -> APIGatewayRestResolver:
     @app.post("/generate")
     @documented(
         202,
-        GenerationAccepted,
+        v.GenerationAcceptedView,
         body=GenerateCommand,
         headers={IDEMPOTENCY_KEY: "1-128 printable characters; a retry with it is safe"},
         errors=(400, 401, 403, 404, 409, 429, 503),
@@ -43,59 +43,59 @@ def _build() -> APIGatewayRestResolver:
             aspect_ratio=command.aspect_ratio,
         )
         logger.info("generation accepted", extra={"jobId": accepted.job_id})
-        return http.json_response(202, accepted.to_json_dict())
+        return http.view_response(202, v.accepted_view(accepted))
 
     @app.get("/jobs")
-    @documented(200, "JobPageView", query="ListJobsQuery", errors=(400, 401, 503))
+    @documented(200, v.JobPageView, query=ListJobsQuery, errors=(400, 401, 503))
     def list_jobs() -> Response[Any]:
         """The caller's jobs, newest first, a page at a time."""
         query = app.current_event.query_string_parameters or {}
         page = runtime.application().queries.list_jobs(
             http.identity(app), query.get("limit"), query.get("nextToken")
         )
-        return http.json_response(200, page)
+        return http.view_response(200, v.job_page_view(page))
 
     @app.get("/jobs/<job_id>")
-    @documented(200, "JobView", errors=(401, 404, 503))
+    @documented(200, v.JobView, errors=(401, 404, 503))
     def get_job(job_id: str) -> Response[Any]:
         """One of the caller's jobs, with a download URL once completed."""
-        return http.json_response(
-            200, runtime.application().queries.get_job(http.identity(app), job_id)
-        )
+        details = runtime.application().queries.get_job(http.identity(app), job_id)
+        return http.view_response(200, v.job_view(details))
 
     @app.delete("/jobs/<job_id>")
-    @documented(200, "DeletedView", errors=(401, 404, 409, 503))
+    @documented(200, v.DeletedView, errors=(401, 404, 409, 503))
     def delete_job(job_id: str) -> Response[Any]:
         """Delete a finished job with its photos and results."""
         deleted = runtime.application().deletion.delete_job(http.identity(app), job_id)
-        return http.json_response(200, deleted)
+        return http.view_response(200, v.DeletedView.model_validate(deleted))
 
     @app.post("/jobs/<job_id>/cancel")
-    @documented(200, "CanceledView", errors=(401, 404, 409, 503))
+    @documented(200, v.CanceledView, errors=(401, 404, 409, 503))
     def cancel_job(job_id: str) -> Response[Any]:
         """Cancel a job that has not finished; its units are given back."""
         canceled = runtime.application().cancellation.cancel_job(http.identity(app), job_id)
-        return http.json_response(200, canceled)
+        return http.view_response(200, v.CanceledView.model_validate(canceled))
 
     @app.delete("/me")
-    @documented(202, "AccountDeletedView", errors=(401, 503))
+    @documented(202, v.AccountDeletedView, errors=(401, 503))
     def delete_me() -> Response[Any]:
         """Delete the caller's photos, results, jobs, connections and record (not usage)."""
         deleted = runtime.application().account.delete_account(http.identity(app))
-        return http.json_response(202, deleted)
+        return http.view_response(202, v.AccountDeletedView.model_validate(deleted))
 
     @app.get("/usage")
-    @documented(200, Usage, errors=(401, 503))
+    @documented(200, v.UsageView, errors=(401, 503))
     def usage() -> Response[Any]:
         """Today's usage against the daily limit."""
         used = runtime.application().queries.get_usage(http.identity(app))
-        return http.json_response(200, used.to_json_dict())
+        return http.view_response(200, v.usage_view(used))
 
     @app.get("/styles")
-    @documented(200, "StylesView", errors=())
+    @documented(200, v.StylesView, errors=(401,))
     def styles() -> Response[Any]:
-        """The styles a job may ask for."""
-        return http.json_response(200, {"styles": runtime.application().queries.list_styles()})
+        """The styles a job may ask for (signed-in callers only, as on AWS)."""
+        http.identity(app)
+        return http.view_response(200, v.styles_view(runtime.application().queries.list_styles()))
 
     return app
 

@@ -7,24 +7,24 @@ from typing import Any
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from profilephoto.domain.models import UploadTicket
 from profilephoto.entrypoints.aws_lambda import http, runtime
 from profilephoto.entrypoints.aws_lambda.commands import UploadCommand
 from profilephoto.entrypoints.aws_lambda.observability import logger
 from profilephoto.entrypoints.aws_lambda.openapi import documented
+from profilephoto.entrypoints.aws_lambda.views import UploadTicketView, ticket_view
 
 
 def _build() -> APIGatewayRestResolver:
     app = http.new_resolver()
 
     @app.post("/upload/presigned")
-    @documented(200, UploadTicket, body=UploadCommand, errors=(400, 401, 429, 503))
+    @documented(200, UploadTicketView, body=UploadCommand, errors=(400, 401, 429, 503))
     def presign() -> Response[Any]:
         """A URL to upload one photo to, valid for a short while."""
         who = http.identity(app)
         command = http.command(app, UploadCommand)
         ticket = runtime.application().uploads.request_upload(who, command.to_request())
-        return http.json_response(200, ticket.to_json_dict())
+        return http.view_response(200, ticket_view(ticket))
 
     return app
 

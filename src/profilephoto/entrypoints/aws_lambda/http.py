@@ -33,6 +33,7 @@ from profilephoto.domain.errors import (
 from profilephoto.domain.models import Identity
 from profilephoto.entrypoints.aws_lambda import runtime
 from profilephoto.entrypoints.aws_lambda.observability import count, logger
+from profilephoto.entrypoints.aws_lambda.views import View
 
 # The one place where domain errors become HTTP statuses (most specific class first).
 STATUS_BY_ERROR: tuple[tuple[type[ProfilePhotoError], int], ...] = (
@@ -77,6 +78,11 @@ def error_response(error: ProfilePhotoError) -> Response[Any]:
 
 def json_response(status: int, body: Any) -> Response[Any]:
     return Response(status_code=status, content_type="application/json", body=json.dumps(body))
+
+
+def view_response(status: int, view: View) -> Response[Any]:
+    """A view model (views.py) as the JSON body: what clients see is what OpenAPI documents."""
+    return json_response(status, view.to_json())
 
 
 class EchoingCORSConfig(CORSConfig):
@@ -186,6 +192,12 @@ def new_resolver() -> APIGatewayRestResolver:
 
     @app.not_found
     def _not_found(_: Exception) -> Response[Any]:
+        allowed = _methods_for(app, app.current_event.path)
+        if allowed:  # RFC 9110: a known resource asked with another method is 405, with Allow
+            body = {"error": "This method is not allowed here", "code": "method_not_allowed"}
+            response = json_response(405, body)
+            response.headers["Allow"] = ", ".join(allowed)
+            return response
         return json_response(404, {"error": "No such route", "code": "not_found"})
 
     @app.exception_handler(Exception)  # type: ignore[untyped-decorator]
@@ -194,6 +206,14 @@ def new_resolver() -> APIGatewayRestResolver:
         return json_response(500, {"error": "Internal error", "code": "internal_error"})
 
     return app
+
+
+def _methods_for(app: APIGatewayRestResolver, path: str) -> list[str]:
+    """The methods the resolver serves at `path` (and OPTIONS, the preflight); none if it
+    serves nothing there."""
+    routes = app._static_routes + app._dynamic_routes
+    methods = {route.method for route in routes if route.rule.match(path)}
+    return sorted(methods | {"OPTIONS"}) if methods else []
 
 
 def identity(app: APIGatewayRestResolver) -> Identity:

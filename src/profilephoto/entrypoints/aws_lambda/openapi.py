@@ -1,5 +1,5 @@
-"""The OpenAPI 3.1 document of the REST API, generated from the resolvers' routes and the models
-each handler declares with `documented` (committed as docs/openapi.json)."""
+"""The OpenAPI 3.1 document of the REST API, generated from the resolvers' routes, the commands
+they parse and the view models they answer with (committed as docs/openapi.json)."""
 
 from __future__ import annotations
 
@@ -14,12 +14,18 @@ from pydantic import BaseModel
 import profilephoto
 
 if TYPE_CHECKING:  # the schema machinery loads when a document is made, never in a Lambda
-    from pydantic.json_schema import JsonSchemaMode
+    from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode
 
 F = TypeVar("F", bound=Callable[..., Any])
-# A model, or the name of one in views.py (those load only when a document is made).
-Model = type[BaseModel] | str
-MODE: JsonSchemaMode = "validation"
+Model = type[BaseModel]
+# Bodies as the handlers read them, answers as they write them.
+READ: JsonSchemaMode = "validation"
+WRITTEN: JsonSchemaMode = "serialization"
+# Statuses whose answers say when to come back (docs/api.md §3).
+RETRY_AFTER = {
+    429: "seconds until the quota day resets, at least 1",
+    503: "seconds to wait: until midnight UTC for capacity_exhausted; absent otherwise",
+}
 ERRORS = {
     400: "The request is not valid (`code` says why; docs/api.md §3)",
     401: "No valid identity",
@@ -68,35 +74,22 @@ def document(resolvers: Iterable[Any]) -> dict[str, Any]:
 
     from profilephoto.entrypoints.aws_lambda import views
 
-    def model(named: Model) -> type[BaseModel]:
-        found = getattr(views, named) if isinstance(named, str) else named
-        assert isinstance(found, type) and issubclass(found, BaseModel), named
-        return found
-
     operations: list[tuple[str, str, Any, Operation]] = []
     for resolver in resolvers:
         for route in resolver._static_routes + resolver._dynamic_routes:
             operation = route.func.__dict__.get("openapi")
             if operation is None:
                 raise LookupError(f"{route.method} {route.path} has no @documented(...)")
-            resolved = Operation(
-                operation.status,
-                model(operation.answer),
-                None if operation.body is None else model(operation.body),
-                None if operation.query is None else model(operation.query),
-                operation.headers,
-                operation.errors,
-            )
-            operations.append((route.openapi_path, route.method.lower(), route.func, resolved))
-    # Validation schemas throughout: the domain models' JSON serializer is untyped (it only
-    # formats timestamps), so their serialization schemas would say nothing about types.
-    models: list[tuple[type[BaseModel], JsonSchemaMode]] = [(views.ErrorBody, MODE)]
+            operations.append((route.openapi_path, route.method.lower(), route.func, operation))
+    models: list[tuple[type[BaseModel], JsonSchemaMode]] = [(views.ErrorBody, WRITTEN)]
     for _, _, _, operation in operations:
-        models.append((model(operation.answer), MODE))
+        models.append((operation.answer, WRITTEN))
         if operation.body is not None:
-            models.append((model(operation.body), MODE))
+            models.append((operation.body, READ))
     refs, definitions = models_json_schema(
-        list(dict.fromkeys(models)), ref_template="#/components/schemas/{model}"
+        list(dict.fromkeys(models)),
+        ref_template="#/components/schemas/{model}",
+        schema_generator=_generator(),
     )
     paths: dict[str, dict[str, Any]] = {}
     for raw_path, method, func, operation in sorted(operations, key=lambda o: (o[0], o[1])):
@@ -114,10 +107,9 @@ def document(resolvers: Iterable[Any]) -> dict[str, Any]:
         "components": {
             "schemas": definitions.get("$defs", {}),
             "responses": {
-                f"Error{status}": {
-                    "description": description,
-                    "content": {"application/json": {"schema": refs[(views.ErrorBody, MODE)]}},
-                }
+                f"Error{status}": _error_response(
+                    status, description, refs[(views.ErrorBody, WRITTEN)]
+                )
                 for status, description in ERRORS.items()
             },
             "securitySchemes": {
@@ -126,6 +118,42 @@ def document(resolvers: Iterable[Any]) -> dict[str, Any]:
         },
         "security": [{"bearerAuth": []}],
     }
+
+
+def _error_response(status: int, description: str, schema: dict[str, Any]) -> dict[str, Any]:
+    response: dict[str, Any] = {
+        "description": description,
+        "content": {"application/json": {"schema": schema}},
+    }
+    if status in RETRY_AFTER:
+        response["headers"] = {
+            "Retry-After": {
+                "description": RETRY_AFTER[status],
+                "required": status == 429,
+                "schema": {"type": "string", "pattern": "^[1-9][0-9]*$"},
+            }
+        }
+    return response
+
+
+def _generator() -> type[GenerateJsonSchema]:
+    from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
+
+    class LeftOutNotNull(GenerateJsonSchema):
+        """An answer leaves a field out rather than send null (views.View.to_json): its
+        schema says the type the field has when present, not "or null"."""
+
+        def default_schema(self, schema: Any) -> JsonSchemaValue:
+            inner = schema["schema"]
+            if (
+                self.mode == WRITTEN
+                and schema.get("default", ...) is None
+                and inner["type"] == "nullable"
+            ):
+                return self.generate_inner(inner["schema"])
+            return super().default_schema(schema)
+
+    return LeftOutNotNull
 
 
 def _operation(
@@ -138,7 +166,7 @@ def _operation(
         {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
         for name in re.findall(r"{(\w+)}", path)
     ]
-    if isinstance(operation.query, type):
+    if operation.query is not None:
         schema = operation.query.model_json_schema(by_alias=True)
         for name, field in schema["properties"].items():
             parameters.append({"name": name, "in": "query", "required": False, "schema": field})
@@ -149,13 +177,13 @@ def _operation(
                 "in": "header",
                 "required": False,
                 "description": description,
-                "schema": {"type": "string", "minLength": 1, "maxLength": 128},
+                "schema": {"type": "string", "pattern": "^[\\x20-\\x7e]{1,128}$"},
             }
         )
     responses: dict[str, Any] = {
         str(operation.status): {
             "description": _phrase(operation.status),
-            "content": content(operation.answer, MODE),
+            "content": content(operation.answer, WRITTEN),
         }
     }
     for status in operation.errors:
@@ -168,7 +196,7 @@ def _operation(
     if parameters:
         spec["parameters"] = parameters
     if operation.body is not None:
-        spec["requestBody"] = {"required": True, "content": content(operation.body, MODE)}
+        spec["requestBody"] = {"required": True, "content": content(operation.body, READ)}
     return spec
 
 

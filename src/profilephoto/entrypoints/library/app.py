@@ -12,6 +12,7 @@ from profilephoto.domain.errors import InvalidImage, InvalidRequest, ProfilePhot
 from profilephoto.domain.image_signature import SIGNATURE_BYTES, image_type
 from profilephoto.domain.models import Identity, UploadRequest
 from profilephoto.domain.ports import ObjectStore
+from profilephoto.entrypoints.aws_lambda import views
 from profilephoto.entrypoints.aws_lambda.runtime import Binding
 from profilephoto.entrypoints.library.views import Job, JobPage, Style, Usage
 
@@ -89,7 +90,8 @@ class ProfilePhoto:
 
     def job(self, user_id: str, job_id: str) -> Job:
         """The user's job as it is now; JobNotFound for another user's job."""
-        return Job.model_validate(self._app.queries.get_job(_who(user_id), job_id))
+        details = self._app.queries.get_job(_who(user_id), job_id)
+        return Job.model_validate(views.job_view(details).to_json())
 
     def wait(self, user_id: str, job_id: str, timeout: float = 120.0, poll: float = 0.1) -> Job:
         """The job once it has finished (completed, failed or canceled); WaitTimedOut when
@@ -125,10 +127,11 @@ class ProfilePhoto:
     def jobs(self, user_id: str, limit: int = 20, next_token: str | None = None) -> JobPage:
         """The user's jobs, newest first, a page at a time."""
         page = self._app.queries.list_jobs(_who(user_id), str(limit), next_token)
-        return JobPage.model_validate(page)
+        return JobPage.model_validate(views.job_page_view(page).to_json())
 
     def styles(self) -> list[Style]:
-        return [Style.model_validate(style) for style in self._app.queries.list_styles()]
+        shown = views.styles_view(self._app.queries.list_styles()).to_json()["styles"]
+        return [Style.model_validate(style) for style in shown]
 
 
 def _who(user_id: str) -> Identity:
