@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -10,7 +11,7 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 
 from profilephoto.entrypoints.aws_lambda import api, file_transfer, runtime
 from profilephoto.entrypoints.library.app import ProfilePhoto
@@ -19,7 +20,8 @@ from profilephoto.entrypoints.local.objects import ObjectRoutes
 
 # The host's verdict on a request: the user's id, or None (the API answers 401).
 Authenticate = Callable[[Request], "Awaitable[str | None] | str | None"]
-ANY_METHOD = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+# Every method goes to the handlers, which answer 405 with Allow for those a path lacks.
+ANY_METHOD = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"]
 API_PATHS = (
     "/generate",
     "/jobs",
@@ -41,7 +43,9 @@ def asgi_app(app: ProfilePhoto, authenticate: Authenticate) -> Starlette:
     routes = api_routes(hosting.binding, user_claims(authenticate))
     if hosting.served_stores:
         routes.append(object_route(hosting.served_stores, hosting.binding.settings.origins))
-    return Starlette(routes=routes, exception_handlers={HTTPException: json_error})
+    return Starlette(
+        routes=[exact(route) for route in routes], exception_handlers={HTTPException: json_error}
+    )
 
 
 def user_claims(authenticate: Authenticate) -> gateway.Claims:
@@ -82,7 +86,17 @@ async def json_error(request: Request, exc: Exception) -> Response:
     status = exc.status_code if isinstance(exc, HTTPException) else 500
     code = {404: "not_found", 405: "method_not_allowed"}.get(status, "http_error")
     detail = exc.detail if isinstance(exc, HTTPException) else "Internal error"
-    return JSONResponse({"error": detail, "code": code}, status_code=status)
+    headers = exc.headers if isinstance(exc, HTTPException) else None  # 405's Allow
+    return JSONResponse({"error": detail, "code": code}, status_code=status, headers=headers)
+
+
+def exact(route: BaseRoute) -> BaseRoute:
+    r"""Starlette ends a route's pattern with `$`, which also matches before a final newline:
+    `DELETE /me%0A` was served as `DELETE /me`. `\Z` matches at the very end only."""
+    if not isinstance(route, Route | WebSocketRoute | Mount):
+        raise TypeError(f"cannot make {route!r} match exactly")
+    route.path_regex = re.compile(route.path_regex.pattern.removesuffix("$") + r"\Z")
+    return route
 
 
 def _bound(handler: gateway.Handler, binding: runtime.Binding) -> gateway.Handler:

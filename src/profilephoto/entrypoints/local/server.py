@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,7 @@ from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
 from profilephoto.containers.local import LocalContainer, build_local_container
-from profilephoto.entrypoints.asgi import api_routes, json_error, object_route
+from profilephoto.entrypoints.asgi import api_routes, exact, json_error, object_route
 from profilephoto.entrypoints.aws_lambda import openapi, process, reconcile, runtime, websocket
 from profilephoto.entrypoints.local import gateway
 from profilephoto.entrypoints.local.background import Background
@@ -116,16 +115,7 @@ def _routes(container: LocalContainer, settings: Settings) -> list[BaseRoute]:
         WebSocketRoute("/ws", live.handle),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
-    return [_exact(route) for route in routes]
-
-
-def _exact(route: BaseRoute) -> BaseRoute:
-    r"""Starlette ends a route's pattern with `$`, which also matches before a final newline:
-    `DELETE /me%0A` was served as `DELETE /me`. `\Z` matches at the very end only."""
-    if not isinstance(route, Route | WebSocketRoute | Mount):
-        raise TypeError(f"cannot make {route!r} match exactly")
-    route.path_regex = re.compile(route.path_regex.pattern.removesuffix("$") + r"\Z")
-    return route
+    return [exact(route) for route in routes]
 
 
 def serve(
