@@ -88,6 +88,17 @@ def test_the_api_keeps_its_errors_cors_and_routes_under_the_prefix(host: TestCli
     assert preflight.headers["access-control-allow-origin"] == "https://host.example"
 
 
+def test_the_mounted_api_matches_paths_whole_and_says_which_methods_a_path_allows(
+    host: TestClient,
+) -> None:
+    for method, path in (("GET", "/photos/usage%0A"), ("DELETE", "/photos/me%0A")):
+        response = host.request(method, path, headers=as_alice())
+        assert response.status_code == 404 and response.json()["code"] == "not_found"
+    assert host.get("/photos/usage", headers=as_alice()).status_code == 200  # still there
+    traced = host.request("TRACE", "/photos/usage", headers=as_alice())
+    assert traced.status_code == 405 and traced.headers["allow"] == "GET, OPTIONS"
+
+
 def test_an_async_authenticate_is_awaited(tmp_path: Path) -> None:
     async def token_check(request: Request) -> str | None:
         return "bob" if request.headers.get("authorization") == "Token b" else None
