@@ -90,6 +90,7 @@ def measure() -> list[tuple[str, Counter[str]]]:
         "UPLOAD_BUCKET": "bench-uploads",
         "RESULT_BUCKET": "bench-results",
         "SQS_QUEUE_URL": None,
+        "C2PA_SECRET_ARN": None,
         "WEBSOCKET_ENDPOINT": "https://abc.execute-api.us-east-1.amazonaws.com/prod",
     }
     with _environment(credentials):
@@ -111,7 +112,10 @@ def _run_flows(boto3: Any) -> list[tuple[str, Counter[str]]]:
         s3.create_bucket(Bucket=bucket)
     queue_url = sqs.create_queue(QueueName="bench")["QueueUrl"]
     create_tables(boto3.client("dynamodb"))
+    from tests.e2e.aws_stack import signing_secret
+
     os.environ["SQS_QUEUE_URL"] = queue_url
+    os.environ["C2PA_SECRET_ARN"] = signing_secret(None)  # read once, at the first result
     settings = load_settings()
     # One container per function, as in production: each Lambda warms its own caches.
     functions = {name: build_aws_container(settings) for name in ("upload", "api", "worker")}

@@ -17,6 +17,7 @@ BENCHMARKS = (
     "benchmarks.aws_calls",
     "benchmarks.cold_import",
     "benchmarks.images",
+    "benchmarks.labels",
     "benchmarks.gemini_variants",
     "benchmarks.photo_check",
     "benchmarks.layer_size",

@@ -14,6 +14,7 @@ from profilephoto.adapters.memory import (
     InMemoryPhotoInspector,
     InMemoryUnitOfWork,
     PassthroughImageProcessor,
+    RecordingLabeler,
     RecordingNotifier,
     ScriptedImageGenerator,
 )
@@ -67,6 +68,10 @@ class World:
     @property
     def inspector(self) -> InMemoryPhotoInspector:
         return self.container.inspector()
+
+    @property
+    def labeler(self) -> RecordingLabeler:
+        return self.container.labeler()
 
     @property
     def notifier(self) -> RecordingNotifier:

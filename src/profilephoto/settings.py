@@ -6,7 +6,15 @@ import os
 from datetime import timedelta
 from typing import Literal
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from profilephoto.domain.config import ServiceConfig
 from profilephoto.domain.errors import InvalidRequest
@@ -63,10 +71,16 @@ class Settings(BaseModel):
         None, validation_alias=_env("GEMINI_API_KEY_PARAMETER")
     )
     model_name: str = Field(
-        "gemini-3.1-flash-image", min_length=1, validation_alias=_env("MODEL_NAME")
+        "gemini-nano-banana-2.1", min_length=1, validation_alias=_env("MODEL_NAME")
     )
-    model_fallbacks: str = Field("", validation_alias=_env("MODEL_FALLBACKS"))
-    image_size: Literal["1K", "2K", "4K"] = Field("1K", validation_alias=_env("IMAGE_SIZE"))
+    model_fallbacks: str = Field(
+        "gemini-3.1-flash-image,gemini-3-pro-image", validation_alias=_env("MODEL_FALLBACKS")
+    )
+    # Each model offers its own sizes (adapters/gemini_models.py): checked with the models.
+    image_size: Literal["512", "1K", "2K", "4K"] = Field("1K", validation_alias=_env("IMAGE_SIZE"))
+    # The AI label (docs/api.md, "AI-generated label"): `off` writes XMP only.
+    c2pa_signing: Literal["auto", "off"] = Field("auto", validation_alias=_env("C2PA_SIGNING"))
+    c2pa_secret_arn: str | None = Field(None, validation_alias=_env("C2PA_SECRET_ARN"))
     max_variants: int = Field(4, ge=1, le=10, validation_alias=_env("MAX_VARIANTS"))
     websocket_endpoint: str | None = Field(None, validation_alias=_env("WEBSOCKET_ENDPOINT"))
     allowed_origins: str = Field("*", validation_alias=_env("ALLOWED_ORIGINS"))
@@ -84,7 +98,10 @@ class Settings(BaseModel):
     user_cache_seconds: float = Field(
         300.0, ge=0, le=3600, validation_alias=_env("USER_CACHE_SECONDS")
     )
-    result_format: Literal["png", "jpeg"] = Field("png", validation_alias=_env("RESULT_FORMAT"))
+    # png keeps the model's pixels exactly (its watermark too); jpeg and webp re-encode once.
+    result_format: Literal["png", "jpeg", "webp"] = Field(
+        "png", validation_alias=_env("RESULT_FORMAT")
+    )
     # Each photo's pixel size follows its media resolution (docs/gemini.md, "Input policy").
     photo_media_resolution: MediaResolution = Field(
         MediaResolution.HIGH, validation_alias=_env("PHOTO_MEDIA_RESOLUTION")
@@ -143,6 +160,16 @@ class Settings(BaseModel):
         except InvalidRequest as exc:
             raise ValueError(exc.message) from exc
         return value
+
+    @model_validator(mode="after")
+    def _sizes_offered(self) -> Settings:
+        from profilephoto.adapters.gemini_models import size_refusals
+
+        named = [("MODEL_NAME", self.model_name)] + [("MODEL_FALLBACKS", m) for m in self.fallbacks]
+        refusals = size_refusals(self.image_size, named)
+        if refusals:
+            raise ValueError("; ".join(refusals))
+        return self
 
     @property
     def fallbacks(self) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,6 +13,7 @@ import boto3
 from moto.server import ThreadedMotoServer
 
 from profilephoto.adapters.aws.tables import create_tables
+from profilephoto.adapters.labels.certificates import create_local_chain
 from profilephoto.containers.aws import AwsContainer, build_aws_container
 from profilephoto.entrypoints.aws_lambda import runtime
 from profilephoto.settings import load_settings
@@ -46,6 +48,19 @@ def moto_server() -> Iterator[str]:
         server.stop()
 
 
+def signing_secret(endpoint: str | None) -> str:
+    """The C2PA signing secret an operator stores (docs/deploy.md), with a fresh chain."""
+    made = create_local_chain()
+    secret = {
+        "certificate_chain": made.certificate_chain.decode(),
+        "private_key": made.private_key.decode(),
+    }
+    client = boto3.client("secretsmanager", endpoint_url=endpoint, region_name=REGION)
+    return str(
+        client.create_secret(Name=f"c2pa-{free_port()}", SecretString=json.dumps(secret))["ARN"]
+    )
+
+
 def deploy(endpoint: str, monkeypatch: Any, **env: str) -> Stack:
     """Create the resources of template.yaml on moto and install the AWS runtime over them."""
     for name, value in {
@@ -64,6 +79,7 @@ def deploy(endpoint: str, monkeypatch: Any, **env: str) -> Stack:
     )["QueueUrl"]
     create_tables(boto3.client("dynamodb", endpoint_url=endpoint, region_name=REGION))
     settings_env = {
+        "C2PA_SECRET_ARN": signing_secret(endpoint),
         "UPLOAD_BUCKET": "pp-uploads",
         "RESULT_BUCKET": "pp-results",
         "SQS_QUEUE_URL": queue_url,

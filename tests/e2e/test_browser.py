@@ -11,6 +11,7 @@ import httpx
 import pytest
 from PIL import Image
 
+from profilephoto.adapters.labels.c2pa_labeler import C2paContentLabeler
 from profilephoto.entrypoints.sample_photo import sample_portrait
 from tests.e2e.local_server import LocalServer
 from tests.integration.fake_gemini import FakeGemini, Reply, image_reply
@@ -81,6 +82,11 @@ def test_a_visitor_uploads_a_photo_and_sees_the_completed_result(server, page, t
     assert "completed" in page.inner_text("#history")
     assert page.get_attribute("#download", "href").startswith(f"{server.url}/objects/")
     assert page.inner_text("#quota-count") == "9"
+    assert page.is_visible("#ai-label") and page.inner_text("#ai-label") == "Made with AI"
+    assert "Made with AI" in page.inner_text("#history")
+    downloaded = httpx.get(page.get_attribute("#download", "href")).content
+    label = C2paContentLabeler(None).read(downloaded)  # the download keeps the label
+    assert label is not None and label.signed and label.intact
     assert not errors, errors
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -322,9 +328,16 @@ def test_a_visitor_picks_two_variants_in_4_to_5_and_downloads_each(server, page,
     page.wait_for_selector('#job-card[data-status="completed"] #variants:not([hidden])')
     links = page.eval_on_selector_all("#variants a[download]", "as => as.map(a => a.href)")
     assert len(links) == 2 and len(set(links)) == 2
+    assert (
+        page.eval_on_selector_all(
+            "#variants li", "lis => lis.map(li => li.querySelector('.ai-label').textContent)"
+        )
+        == ["Made with AI"] * 2
+    )
     for link in links:
         answer = httpx.get(link)
         assert answer.status_code == 200 and answer.content[:8] == b"\x89PNG\r\n\x1a\n"
+        assert C2paContentLabeler(None).read(answer.content).intact
     page.wait_for_function("document.getElementById('quota-count').textContent === '8'")
     assert "2 variants" in page.inner_text("#history")
     assert not errors, errors

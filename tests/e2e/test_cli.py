@@ -171,3 +171,37 @@ def test_doctor_exits_non_zero_naming_a_shut_down_model_and_its_fix(tmp_path):
     assert run.returncode == 1
     assert "was shut down by Google on 2026-10-02" in run.stdout
     assert "fix: set MODEL_NAME to a live image model" in run.stdout
+
+
+def test_inspect_reads_the_demos_label_and_signer_and_refuses_a_tampered_or_plain_file(tmp_path):
+    out, data = tmp_path / "result.png", tmp_path / "run"
+    demo = subprocess.run(
+        command("demo", "--out", str(out), "--data-dir", str(data)),
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert demo.returncode == 0, demo.stderr
+
+    def inspect(path) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            command("inspect", str(path), "--data-dir", str(data)), capture_output=True, text=True
+        )
+
+    labelled = inspect(out)
+    assert labelled.returncode == 0, labelled.stdout + labelled.stderr
+    assert "made by AI (algorithmicMedia)" in labelled.stdout  # the offline stylizer
+    assert "model:  offline-stylizer" in labelled.stdout
+    assert "signer: profilephoto local signer" in labelled.stdout
+    assert "valid signed manifest" in labelled.stdout
+
+    tampered = bytearray(out.read_bytes())
+    tampered[-40] ^= 0x01
+    (tmp_path / "tampered.png").write_bytes(bytes(tampered))
+    changed = inspect(tmp_path / "tampered.png")
+    assert changed.returncode == 1 and "INVALID" in changed.stdout
+
+    Image.new("RGB", (8, 8)).save(tmp_path / "plain.png")
+    plain = inspect(tmp_path / "plain.png")
+    assert plain.returncode == 1 and "no AI label" in plain.stdout

@@ -1,6 +1,10 @@
 """A local HTTP server that speaks Gemini's REST generateContent and models.get, for the real SDK.
 
-The answers are shaped like Gemini 3 image responses. Sources, read 2026-11-30:
+The answers are shaped like Gemini 3 image responses; the default model is
+`gemini-nano-banana-2.1`, which Google's changelog (ai.google.dev/gemini-api/docs/changelog,
+2026-10-06 entry, read 2026-12-03) calls an update of Nano Banana 2 with the same request
+and answer, 1K/2K/4K only, so its answers keep 3.1's shape; its 1K image is 1,120 output
+tokens, as 3.1's ($0.0336 at $30 per million, docs/gemini.md). Sources, read 2026-11-30:
 - the google-genai SDK's own types (google/genai/types.py in googleapis/python-genai):
   `Part.thought`, `Part.thought_signature` (bytes, base64 on the wire), `FinishReason`
   (`IMAGE_SAFETY`, `IMAGE_PROHIBITED_CONTENT`, `IMAGE_OTHER`, `NO_IMAGE`...),
@@ -69,7 +73,7 @@ def image_reply(
     usage: dict[str, Any] | None = None,
     *,
     drafts: int = 0,
-    model_version: str = "gemini-3.1-flash-image",
+    model_version: str = "gemini-nano-banana-2.1",
 ) -> Reply:
     """A Gemini 3 answer: a thought summary and `drafts` thought images first (as the model
     shows its thinking), then optional text, then the final image with its signature."""
@@ -119,7 +123,18 @@ def finished_without_image(finish_reason: str, text: str | None = None) -> Reply
     candidate: dict[str, Any] = {"finishReason": finish_reason, "index": 0}
     if text:
         candidate["content"] = {"role": "model", "parts": [{"text": text}]}
-    return Reply(body={"candidates": [candidate], "modelVersion": "gemini-3.1-flash-image"})
+    return Reply(body={"candidates": [candidate], "modelVersion": "gemini-nano-banana-2.1"})
+
+
+# The names Google's changelog gives each image model (2026-05-28, 2026-10-06 entries).
+DISPLAY_NAMES = {
+    "gemini-nano-banana-2.1": "Nano Banana 2.1",
+    "gemini-3.1-flash-image": "Nano Banana 2",
+    "gemini-3-pro-image": "Nano Banana Pro",
+}
+# Sizes a model refuses with 400 (2.1 offers 1K, 2K and 4K; resellers' docs report the
+# 400 for "512").
+REFUSED_SIZES = {"gemini-nano-banana-2.1": {"512"}}
 
 
 def model_reply(name: str) -> Reply:
@@ -127,7 +142,7 @@ def model_reply(name: str) -> Reply:
     return Reply(
         body={
             "name": f"models/{name}",
-            "displayName": "Nano Banana 2",
+            "displayName": DISPLAY_NAMES.get(name, name),
             "supportedGenerationMethods": ["generateContent", "countTokens"],
         }
     )
@@ -158,6 +173,12 @@ def bad_key() -> Reply:
         }
     ]
     return reply
+
+
+def _size(body: dict[str, Any]) -> str | None:
+    config = body.get("generationConfig") or {}
+    image = config.get("imageConfig") or {}
+    return image.get("imageSize")
 
 
 class FakeGemini:
@@ -235,6 +256,12 @@ class FakeGemini:
                     reply = error_reply(404, f"no route {self.path}", "NOT_FOUND")
                 elif fake.models is not None and found["model"] not in fake.models:
                     reply = not_found(found["model"])
+                elif _size(body) in REFUSED_SIZES.get(found["model"], ()):
+                    reply = error_reply(
+                        400,
+                        f"imageSize {_size(body)} is not supported by this model",
+                        "INVALID_ARGUMENT",
+                    )
                 else:
                     reply = fake._next()
                 self._send(reply)

@@ -18,12 +18,14 @@ GEMINI_SETTINGS = (
     "MODEL_FALLBACKS",
     "MODEL_PRICES",
     "IMAGE_SIZE",
+    "C2PA_SIGNING",
 )
+MODELS = ("gemini-nano-banana-2.1", "gemini-3.1-flash-image", "gemini-3-pro-image")
 
 
 @pytest.fixture
 def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeGemini]:
-    server = FakeGemini(models={"gemini-3.1-flash-image", "gemini-3-pro-image"}).start()
+    server = FakeGemini(models=set(MODELS)).start()
     for name in GEMINI_SETTINGS:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("GOOGLE_GEMINI_BASE_URL", server.url)
@@ -48,9 +50,10 @@ def test_with_a_key_and_a_live_model_all_is_well(fake, monkeypatch, capsys, serv
     monkeypatch.setenv("GEMINI_API_KEY", KEY)
     status, out = doctor(capsys, served)
     assert status == 0
-    assert "MODEL_NAME=gemini-3.1-flash-image exists for this key" in out
+    assert "MODEL_NAME=gemini-nano-banana-2.1 exists for this key" in out
+    assert "MODEL_FALLBACKS=gemini-3.1-flash-image exists for this key" in out
     assert out.rstrip().endswith("all is well")
-    assert [r.path for r in fake.received] == ["/v1beta/models/gemini-3.1-flash-image"]
+    assert [r.path for r in fake.received] == [f"/v1beta/models/{m}" for m in MODELS]
     assert fake.received[0].headers["x-goog-api-key"] == KEY
     assert KEY not in out
 
@@ -62,7 +65,7 @@ def test_a_model_the_key_cannot_find_is_a_problem_with_its_fix(fake, monkeypatch
     status, out = doctor(capsys, served)
     assert status == 1
     assert "MODEL_NAME=gemini-9-imaginary does not exist for this key" in out
-    assert "fix: set MODEL_NAME to a live image model, e.g. gemini-3.1-flash-image" in out
+    assert "fix: set MODEL_NAME to a live image model, e.g. gemini-nano-banana-2.1" in out
     assert "MODEL_FALLBACKS=gemini-3-pro-image exists for this key" in out
 
 
@@ -95,7 +98,7 @@ def test_gemini_out_of_reach_is_a_problem_not_a_crash(fake, monkeypatch, capsys,
     fake.then(error_reply(503, "overloaded", "UNAVAILABLE"))
     status, out = doctor(capsys, served)
     assert status == 1
-    assert "could not be asked whether gemini-3.1-flash-image exists" in out
+    assert "could not be asked whether gemini-nano-banana-2.1 exists" in out
 
 
 def test_a_malformed_variable_is_named_with_its_fix(fake, monkeypatch, capsys, served):
@@ -119,3 +122,31 @@ def test_a_model_without_a_price_is_a_note_naming_model_prices(fake, monkeypatch
     status, out = doctor(capsys, served)
     assert status == 0
     assert "MODEL_NAME=my-tuned-image has no price" in out and "MODEL_PRICES" in out
+
+
+def test_a_size_the_model_does_not_offer_is_a_problem_naming_size_and_model(
+    fake, capsys, served, monkeypatch
+):
+    monkeypatch.setenv("IMAGE_SIZE", "512")
+    status, out = doctor(capsys, served)
+    assert status == 1
+    assert "IMAGE_SIZE=512 is not offered by MODEL_NAME=gemini-nano-banana-2.1" in out
+
+
+def test_the_deprecated_3_1_as_main_model_is_a_note_naming_its_successor(
+    fake, capsys, served, monkeypatch
+):
+    monkeypatch.setenv("MODEL_NAME", "gemini-3.1-flash-image")
+    status, out = doctor(capsys, served)
+    assert status == 0
+    assert "deprecated by Google on 2026-10-06" in out
+    assert "set MODEL_NAME=gemini-nano-banana-2.1" in out
+
+
+def test_signing_off_is_a_warning_that_says_how_to_turn_it_on(fake, capsys, served, monkeypatch):
+    monkeypatch.setenv("C2PA_SIGNING", "off")
+    status, out = doctor(capsys, served)
+    assert status == 0
+    (line,) = [line for line in out.splitlines() if line.startswith("WARNING")]
+    assert "XMP only" in line and "C2PA" in line
+    assert "set C2PA_SIGNING=auto" in out

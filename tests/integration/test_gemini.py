@@ -33,7 +33,7 @@ from tests.integration.fake_gemini import (
 )
 
 KEY = "AIzaSy-test-key-0123456789abcdef"
-MODEL = "gemini-3.1-flash-image"
+MODEL = "gemini-nano-banana-2.1"
 PHOTO = ImageData(data=b"\xff\xd8\xff\xe0normalized-selfie", content_type="image/jpeg")
 RESULT = b"\x89PNG\r\n\x1a\nstyled-portrait"
 STYLE = StyleCatalog().get("professional")

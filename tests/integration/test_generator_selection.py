@@ -26,7 +26,7 @@ def test_without_a_key_the_offline_stylizer_is_used(aws_env):
 
 def test_a_plain_key_selects_gemini_without_touching_ssm(aws_env):
     generator = image_generator(load_settings(GEMINI_API_KEY="k-123"))
-    assert generator.model_name == "gemini-3.1-flash-image"
+    assert generator.model_name == "gemini-nano-banana-2.1"
 
 
 def test_the_key_is_read_from_an_ssm_secure_string(aws_env):
@@ -36,7 +36,7 @@ def test_the_key_is_read_from_an_ssm_secure_string(aws_env):
         )
         settings = load_settings(GEMINI_API_KEY_PARAMETER="/profilephoto/gemini-api-key")
         assert gemini_api_key(settings) == "from-ssm"
-        assert image_generator(settings).model_name == "gemini-3.1-flash-image"
+        assert image_generator(settings).model_name == "gemini-nano-banana-2.1"
 
 
 def test_a_missing_parameter_fails_naming_the_variable(aws_env):

@@ -18,6 +18,7 @@ from profilephoto.adapters.local.worker import QueueWorker
 from profilephoto.adapters.memory import (
     InMemoryPhotoInspector,
     PassthroughImageProcessor,
+    RecordingLabeler,
     ScriptedImageGenerator,
 )
 from profilephoto.adapters.system import SystemClock, UuidIds
@@ -49,6 +50,7 @@ class Local:
             generator=generator,
             images=PassthroughImageProcessor(),
             inspector=InMemoryPhotoInspector(),
+            labeler=RecordingLabeler(),
             notifier=self.hub,
             clock=SystemClock(),
             ids=UuidIds(),

@@ -65,6 +65,9 @@ SECRET_SETTINGS = {"GEMINI_API_KEY"}
 RUNTIME_SETTINGS = {"AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "DECODE_MEMORY_MB"}
 ONLY_ON = {
     "GEMINI_API_KEY_PARAMETER": {"ProcessFunction"},
+    # Only the worker labels results (docs/api.md, "AI-generated label").
+    "C2PA_SIGNING": {"ProcessFunction"},
+    "C2PA_SECRET_ARN": {"ProcessFunction"},
     "COGNITO_ISSUER": {"WsAuthorizerFunction"},
     "COGNITO_APP_CLIENT_IDS": {"WsAuthorizerFunction"},
 }

@@ -77,6 +77,8 @@ def test_every_aws_provider_builds_without_reaching_aws(monkeypatch: pytest.Monk
         "SQS_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/jobs",
         "WEBSOCKET_ENDPOINT": "https://ws123.execute-api.us-east-1.amazonaws.com/prod",
         "GEMINI_API_KEY": "fake-key",
+        # Read at the first result, never while the container is built.
+        "C2PA_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:c2pa-AbCdEf",
     }
     for name, value in fake.items():
         monkeypatch.setenv(name, value)

@@ -8,13 +8,35 @@ from profilephoto.domain.input_policy import MediaResolution
 from profilephoto.settings import ConfigurationError, load_settings
 
 
-def test_the_defaults_are_the_live_model_at_1k_with_no_fallbacks():
+def test_the_defaults_are_nano_banana_2_1_at_1k_falling_back_to_3_1_then_pro():
     settings = load_settings()
     assert (settings.model_name, settings.image_size, settings.fallbacks) == (
-        "gemini-3.1-flash-image",
+        "gemini-nano-banana-2.1",
         "1K",
-        [],
+        ["gemini-3.1-flash-image", "gemini-3-pro-image"],
     )
+
+
+def test_a_size_the_default_model_does_not_offer_is_refused_at_start_naming_both():
+    with pytest.raises(ConfigurationError, match=r"IMAGE_SIZE=512 .* MODEL_NAME=gemini-nano"):
+        load_settings(IMAGE_SIZE="512")
+
+
+def test_a_size_a_fallback_does_not_offer_is_refused_too():
+    with pytest.raises(ConfigurationError, match="MODEL_FALLBACKS=gemini-3-pro-image"):
+        load_settings(
+            IMAGE_SIZE="512",
+            MODEL_NAME="gemini-3.1-flash-image",
+            MODEL_FALLBACKS="gemini-3-pro-image",
+        )
+
+
+def test_512_is_fine_on_a_model_that_offers_it_and_unknown_models_are_not_checked():
+    only_3_1 = load_settings(
+        IMAGE_SIZE="512", MODEL_NAME="gemini-3.1-flash-image", MODEL_FALLBACKS=""
+    )
+    assert only_3_1.image_size == "512"
+    assert load_settings(IMAGE_SIZE="512", MODEL_NAME="my-model", MODEL_FALLBACKS="").image_size
 
 
 def test_fallbacks_keep_their_order_without_blanks_repeats_or_the_main_model():

@@ -9,6 +9,7 @@ from PIL import Image, ImageChops, ImageStat
 
 from profilephoto.adapters.local.offline_stylizer import OfflineStylizer
 from profilephoto.domain.errors import InvalidImage
+from profilephoto.domain.labels import DigitalSourceType
 from profilephoto.domain.models import ImageData, Style
 from profilephoto.domain.styles import StyleCatalog
 
@@ -35,6 +36,11 @@ def test_it_is_labelled_as_the_offline_stylizer(stylizer):
     assert stylizer.model_name == "offline-stylizer"
     assert result.model == "offline-stylizer"
     assert result.content_type == "image/png"
+
+
+def test_its_results_are_algorithmic_not_made_by_a_trained_model(stylizer):
+    result = stylizer.generate([selfie()], STYLES.get("professional"))
+    assert result.source_type is DigitalSourceType.ALGORITHMIC_MEDIA
 
 
 @pytest.mark.parametrize("size", [(480, 640), (640, 480), (300, 300), (97, 203)])

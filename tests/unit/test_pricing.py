@@ -68,3 +68,20 @@ def test_a_deployment_overrides_a_price_and_adds_a_model():
 def test_a_malformed_override_is_refused_saying_what_it_should_be(text):
     with pytest.raises(InvalidRequest, match="MODEL_PRICES"):
         PriceTable().with_overrides(text)
+
+
+def test_nano_banana_2_1_costs_about_half_of_3_1_for_a_1k_portrait():
+    """docs/gemini.md, "Cost per job": $30 per million image tokens, 1,120 per 1K image."""
+    usage = {
+        "promptTokens": 1390,
+        "outputTokens": 1120,
+        "thoughtsTokens": 233,
+        "outputImageTokens": 1120,
+    }
+    table = PriceTable()
+    new, old = (
+        table.cost("gemini-nano-banana-2.1", usage),
+        table.cost("gemini-3.1-flash-image", usage),
+    )
+    assert new == pytest.approx(0.0013900 * 1.5 + 0.000233 * 7.5 + 0.00112 * 30, abs=1e-6)
+    assert 0.5 < new / old < 0.6

@@ -26,7 +26,7 @@ from profilephoto.domain.models import GeneratedImage, ImageData, Style
 
 log = logging.getLogger(__name__)
 
-DEFAULT_MODEL = "gemini-3.1-flash-image"
+DEFAULT_MODEL = "gemini-nano-banana-2.1"
 # Throttling, request timeout and server-side trouble: the same request may succeed later.
 TRANSIENT_STATUS = frozenset({408, 429})
 # What the Gemini API says when the key itself is wrong (it answers 400, not 401, for that).

@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 # The JPEG opener also yields "MPO", the multi-picture JPEGs many phones write.
 UPLOAD_FORMATS = ("JPEG", "PNG", "WEBP", "HEIF")
 RESULT_FORMATS = ("PNG", "JPEG", "WEBP")
-CONTENT_TYPES = {"png": "image/png", "jpeg": "image/jpeg"}
+CONTENT_TYPES = {"png": "image/png", "jpeg": "image/jpeg", "webp": "image/webp"}
 # A 48-megapixel phone sensor fits; anything larger is refused before a pixel is decoded.
 DEFAULT_MAX_PIXELS = ShapeLimits().max_pixels
 DEFAULT_BUDGET = 614 * MB  # DECODE_SHARE of a 1,024 MB function
@@ -64,7 +64,7 @@ class PillowImageProcessor:
         budget: DecodeBudget | None = None,
     ) -> None:
         if result_format not in CONTENT_TYPES:
-            raise ValueError(f"result_format must be png or jpeg, not {result_format!r}")
+            raise ValueError(f"result_format must be png, jpeg or webp, not {result_format!r}")
         self.max_side = max_side
         self.result_format = result_format
         self.limits = ShapeLimits(max_pixels=max_pixels)
@@ -153,6 +153,8 @@ class PillowImageProcessor:
         out = io.BytesIO()
         if fmt == "jpeg":
             image.save(out, "JPEG", quality=self.jpeg_quality, optimize=True)
+        elif fmt == "webp":
+            image.save(out, "WEBP", quality=self.jpeg_quality)
         else:
             image.save(out, "PNG", optimize=False, compress_level=6)
         return out.getvalue()

@@ -8,7 +8,12 @@ from dependency_injector import containers, providers
 
 from profilephoto.adapters.system import SilentNotifier, SystemClock, UuidIds
 from profilephoto.containers.core import Application, connections_of, services_from
-from profilephoto.containers.generators import image_generator, image_processor, photo_inspector
+from profilephoto.containers.generators import (
+    content_labeler,
+    image_generator,
+    image_processor,
+    photo_inspector,
+)
 from profilephoto.domain.ports import ConnectionRepository, Notifier
 from profilephoto.services.admin import AdminService
 from profilephoto.settings import Settings
@@ -77,6 +82,7 @@ class AwsContainer(containers.DeclarativeContainer):
     generator = providers.Singleton(image_generator, settings)
     images = providers.Singleton(image_processor, settings)
     inspector = providers.Singleton(photo_inspector, settings)
+    labeler = providers.Singleton(content_labeler, settings, None)
     notifier = providers.Singleton(_notifier, settings, connections)
     clock = providers.Singleton(SystemClock)
     ids = providers.Singleton(UuidIds)

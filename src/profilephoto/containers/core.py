@@ -11,6 +11,7 @@ from profilephoto.domain.config import ServiceConfig
 from profilephoto.domain.ports import (
     Clock,
     ConnectionRepository,
+    ContentLabeler,
     IdGenerator,
     ImageGenerator,
     ImageProcessor,
@@ -47,6 +48,7 @@ class Services(containers.DeclarativeContainer):
     generator: providers.Dependency[ImageGenerator] = providers.Dependency()
     images: providers.Dependency[ImageProcessor] = providers.Dependency()
     inspector: providers.Dependency[PhotoInspector] = providers.Dependency()
+    labeler: providers.Dependency[ContentLabeler] = providers.Dependency()
     notifier: providers.Dependency[Notifier] = providers.Dependency()
     clock: providers.Dependency[Clock] = providers.Dependency()
     ids: providers.Dependency[IdGenerator] = providers.Dependency()
@@ -70,6 +72,7 @@ class Services(containers.DeclarativeContainer):
         clock,
         config,
         inspector,
+        labeler=labeler,
     )
     query_service = providers.Singleton(QueryService, uow, results, style_list, clock, config)
     deletion_service = providers.Singleton(DeletionService, uow, uploads, results)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from profilephoto.domain.ports import ImageGenerator, ImageProcessor, PhotoInspector
+from pathlib import Path
+
+from profilephoto.domain.ports import ContentLabeler, ImageGenerator, ImageProcessor, PhotoInspector
 from profilephoto.settings import Settings
 
 
@@ -73,3 +75,30 @@ def photo_inspector(settings: Settings) -> PhotoInspector:
             "install them or set QUALITY_CHECK=off"
         ) from missing
     return LiteRtPhotoInspector()
+
+
+def content_labeler(settings: Settings, data_dir: Path | None) -> ContentLabeler:
+    """XMP and C2PA on every result (docs/api.md, "AI-generated label"). Signing keys come
+    from the data directory's own chain (local) or the C2PA_SECRET_ARN secret (AWS); they
+    are read at the first result, so the API functions never load c2pa at all."""
+    from profilephoto.adapters.labels.c2pa_labeler import C2paContentLabeler
+
+    if settings.c2pa_signing == "off":
+        return C2paContentLabeler(None)
+    if data_dir is not None:
+        from profilephoto.adapters.labels.certificates import load_or_create_local
+
+        return C2paContentLabeler(lambda: load_or_create_local(data_dir))
+    if not settings.c2pa_secret_arn:
+        from profilephoto.settings import ConfigurationError
+
+        raise ConfigurationError(
+            "C2PA_SECRET_ARN: required on AWS while C2PA_SIGNING=auto (the Secrets Manager "
+            "secret with the signing certificate chain and key; docs/deploy.md)"
+        )
+    import boto3
+
+    from profilephoto.adapters.aws.signing_secret import secret_credentials
+
+    arn = settings.c2pa_secret_arn
+    return C2paContentLabeler(lambda: secret_credentials(boto3.client("secretsmanager"), arn))

@@ -9,7 +9,12 @@ from dependency_injector import containers, providers
 
 from profilephoto.adapters.system import SystemClock, UuidIds
 from profilephoto.containers.core import Application, connections_of, services_from
-from profilephoto.containers.generators import image_generator, image_processor, photo_inspector
+from profilephoto.containers.generators import (
+    content_labeler,
+    image_generator,
+    image_processor,
+    photo_inspector,
+)
 from profilephoto.settings import Settings
 
 if TYPE_CHECKING:  # the adapters are imported when first built, not with the container
@@ -95,6 +100,7 @@ class LocalContainer(containers.DeclarativeContainer):
     generator = providers.Singleton(image_generator, settings)
     images = providers.Singleton(image_processor, settings)
     inspector = providers.Singleton(photo_inspector, settings)
+    labeler = providers.Singleton(content_labeler, settings, data_dir)
     hub = providers.Singleton(_hub)
     notifier = hub
     clock = providers.Singleton(SystemClock)

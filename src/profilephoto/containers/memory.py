@@ -11,6 +11,7 @@ from profilephoto.adapters.memory import (
     InMemoryPhotoInspector,
     InMemoryUnitOfWork,
     PassthroughImageProcessor,
+    RecordingLabeler,
     RecordingNotifier,
     ScriptedImageGenerator,
     SequentialIds,
@@ -29,6 +30,7 @@ class MemoryContainer(containers.DeclarativeContainer):
     generator = providers.Singleton(ScriptedImageGenerator)
     images = providers.Singleton(PassthroughImageProcessor)
     inspector = providers.Singleton(InMemoryPhotoInspector)
+    labeler = providers.Singleton(RecordingLabeler)
     notifier = providers.Singleton(RecordingNotifier)
     clock = providers.Singleton(FixedClock)
     ids = providers.Singleton(SequentialIds)

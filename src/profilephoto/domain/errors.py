@@ -252,3 +252,15 @@ class ImageTooLarge(GenerationError):
 
     code = "image_too_large"
     default_message = "The photo needs more memory to decode than we have; you were not charged"
+
+
+class LabelingFailed(GenerationError):
+    """A result could not be marked as made by AI (its C2PA manifest could not be signed).
+
+    Never delivered unlabelled: our failure, so refunded, and retried (the signer may be
+    back: a secret that could not be read, a throttled Secrets Manager).
+    """
+
+    code = "labeling_failed"
+    default_message = "The result could not be labelled as made by AI; you were not charged"
+    transient = True

@@ -10,6 +10,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_serializer
 from pydantic.alias_generators import to_camel
 
+from profilephoto.domain.labels import DigitalSourceType
+
 
 def iso_z(moment: datetime) -> str:
     """ISO-8601 UTC with milliseconds and `Z`, so timestamps sort as strings (docs/api.md §4.1)."""
@@ -27,7 +29,10 @@ class Model(BaseModel):
     """Base: camelCase on the wire, snake_case in Python, immutable values."""
 
     model_config = ConfigDict(
-        alias_generator=to_camel, populate_by_name=True, frozen=True, extra="ignore",
+        alias_generator=to_camel,
+        populate_by_name=True,
+        frozen=True,
+        extra="ignore",
         defer_build=True,
     )
 
@@ -223,6 +228,8 @@ class GeneratedImage(Model):
     content_type: str
     model: str
     usage: dict[str, int] = Field(default_factory=dict)
+    # What made it, as its AI label says (domain/labels.py): a trained model unless told.
+    source_type: DigitalSourceType = DigitalSourceType.TRAINED_ALGORITHMIC_MEDIA
 
 
 JOB_ID_PATTERN = r"^job_([0-9a-f]{32}|[0-9A-HJKMNP-TV-Z]{26})$"

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from profilephoto.domain.job_lifecycle import JobChange
+from profilephoto.domain.labels import FoundLabel
 from profilephoto.domain.models import (
     CapacityReservation,
     Connection,
@@ -222,6 +223,21 @@ class ImageProcessor(Protocol):
 
     def encode_result(self, image: GeneratedImage) -> ImageData:
         """The result as stored (no metadata); GenerationFailed (refunded) for model garbage."""
+
+
+class ContentLabeler(Protocol):
+    """Marks a result as made by AI (docs/api.md, "AI-generated label"): XMP and C2PA."""
+
+    def label(self, image: ImageData, origin: GeneratedImage) -> ImageData:
+        """`image` (the result as stored, in its own format) with an XMP
+        `Iptc4xmpExt:DigitalSourceType` and, when signing is on, a signed C2PA manifest
+        naming `origin`'s model and source type; a manifest `origin` carried is kept as
+        its parent. The pixels are not touched. LabelingFailed (transient, refunded) when
+        it cannot be labelled: a result never leaves unlabelled. Thread-safe."""
+
+    def read(self, data: bytes) -> FoundLabel | None:
+        """The label `data` carries (whoever wrote it), or None when it carries none;
+        `intact` is False when its signed manifest no longer matches the bytes."""
 
 
 class PhotoInspector(Protocol):

@@ -18,9 +18,11 @@ class ModelPrice:
     image_output: float
 
 
-# Gemini Developer API, paid tier, standard (not batch) prices, read 2026-11-30; sources and
-# the per-image figures they give are in docs/gemini.md ("Cost per job").
+# Gemini Developer API, paid tier, standard (not batch) prices, read 2026-11-30 (2.1:
+# 2026-12-03); sources and the per-image figures they give are in docs/gemini.md ("Cost
+# per job").
 DEFAULT_PRICES: Mapping[str, ModelPrice] = {
+    "gemini-nano-banana-2.1": ModelPrice(input=1.50, text_output=7.50, image_output=30.00),
     "gemini-3.1-flash-image": ModelPrice(input=0.50, text_output=3.00, image_output=60.00),
     "gemini-3-pro-image": ModelPrice(input=2.00, text_output=12.00, image_output=120.00),
     "gemini-2.5-flash-image": ModelPrice(input=0.30, text_output=2.50, image_output=30.00),

@@ -252,7 +252,7 @@ def doctor(data_dir: Path) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     from profilephoto.domain.job_options import ASPECT_RATIOS
     from profilephoto.domain.styles import StyleCatalog
-    from profilephoto.entrypoints import admin_cli
+    from profilephoto.entrypoints import admin_cli, inspect_cli
 
     data_dir_help = "where the local state lives (default: %(default)s, or $PROFILEPHOTO_DATA_DIR)"
     parser = argparse.ArgumentParser(prog="profilephoto", description=__doc__)
@@ -312,12 +312,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     run_doctor.add_argument("--data-dir", type=Path, default=default_data_dir(), help=data_dir_help)
     admin_cli.add_parser(commands, data_dir_help, default_data_dir())
+    inspect_cli.add_parser(commands, data_dir_help, default_data_dir())
 
     args = parser.parse_args(argv)
     if args.command == "doctor":
         return doctor(args.data_dir)
     if args.command == "admin":
         return admin_cli.run(args)
+    if args.command == "inspect":
+        return inspect_cli.run(args)
     if args.command == "serve":
         return serve(args.host, args.port, args.data_dir, args.public_url)
     if args.command == "token":

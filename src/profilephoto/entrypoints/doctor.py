@@ -17,6 +17,7 @@ class ModelCatalog(Protocol):
     def model_exists(self, name: str) -> bool:
         """Whether the key may call `name`; ModelAccessDenied / TransientGenerationError."""
 
+
 # Image models Google has shut down (docs/gemini.md, "Models"): a deployment naming one
 # fails every job, so doctor says so before any job does.
 SHUT_DOWN = {
@@ -25,7 +26,7 @@ SHUT_DOWN = {
     "gemini-3-pro-image-preview": "2026-06-25",
     "gemini-3.1-flash-image-preview": "2026-06-25",
 }
-LIVE_MODEL = "gemini-3.1-flash-image"
+LIVE_MODEL = "gemini-nano-banana-2.1"
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,7 @@ class Finding:
     message: str
     fix: str = ""
     problem: bool = True
+    warning: bool = False  # not a problem, but what an operator must decide knowingly
 
 
 def diagnose(
@@ -58,6 +60,8 @@ def diagnose(
                 problem=False,
             )
         )
+    findings += _deprecated(settings.model_name)
+    findings += _labels(settings.c2pa_signing)
     findings += _quality_check(settings.quality_check)
     findings += _data_dir(data_dir)
     try:
@@ -82,7 +86,8 @@ def report(findings: list[Finding]) -> tuple[str, int]:
     """The printed report and the exit status: 0 only when no finding is a problem."""
     lines = []
     for finding in findings:
-        lines.append(f"{'PROBLEM' if finding.problem else 'note':<8}{finding.message}")
+        level = "PROBLEM" if finding.problem else "WARNING" if finding.warning else "note"
+        lines.append(f"{level:<8}{finding.message}")
         if finding.fix:
             lines.append(f"{'':<8}fix: {finding.fix}")
     problems = sum(f.problem for f in findings)
@@ -100,6 +105,46 @@ def _retired(model: str, fallbacks: list[str]) -> list[Finding]:
         for variable, name in named
         if name in SHUT_DOWN
     ]
+
+
+def _deprecated(model: str) -> list[Finding]:
+    from profilephoto.adapters.gemini_models import DEPRECATED, SUCCESSOR
+
+    if model not in DEPRECATED:
+        return []
+    return [
+        Finding(
+            f"MODEL_NAME={model} was deprecated by Google on {DEPRECATED[model]} "
+            "(no shutdown date yet): it may be shut down with little notice",
+            f"set MODEL_NAME={SUCCESSOR} and keep {model} in MODEL_FALLBACKS",
+            problem=False,
+        )
+    ]
+
+
+def _labels(signing: str) -> list[Finding]:
+    """The AI label: off is a choice to make knowingly; on needs c2pa-python."""
+    if signing == "off":
+        return [
+            Finding(
+                "C2PA_SIGNING=off: results are labelled as AI-made in XMP only, with no signed "
+                "C2PA manifest (EU AI Act Art. 50(2) asks for machine-readable marking)",
+                'set C2PA_SIGNING=auto (docs/deploy.md, "Signing certificate")',
+                problem=False,
+                warning=True,
+            )
+        ]
+    try:
+        import c2pa  # noqa: F401
+    except ImportError:
+        return [
+            Finding(
+                "C2PA_SIGNING=auto but c2pa-python is not installed: every job would fail",
+                "pip install c2pa-python (it is a dependency of profilephoto), or set "
+                "C2PA_SIGNING=off",
+            )
+        ]
+    return []
 
 
 def _quality_check(mode: str) -> list[Finding]:

@@ -36,6 +36,7 @@ from profilephoto.domain.object_keys import object_key
 from profilephoto.domain.photo_check import check_photos
 from profilephoto.domain.ports import (
     Clock,
+    ContentLabeler,
     ImageGenerator,
     ImageProcessor,
     Notifier,
@@ -83,12 +84,13 @@ class ProcessingService:
         clock: Clock,
         config: ServiceConfig,
         inspector: PhotoInspector,
+        labeler: ContentLabeler,
         throttle: Throttle | None = None,
     ) -> None:
         self._uow, self._uploads, self._results = uow, uploads, results
         self._images, self._notifier = images, notifier
         self._styles, self._clock, self._config = styles, clock, config
-        self._inspector = inspector
+        self._inspector, self._labeler = inspector, labeler
         self._throttle = throttle or Throttle()
         self._generator = self._throttle.guard(generator, clock)
 
@@ -210,9 +212,10 @@ class ProcessingService:
     def _make(
         self, photos: list[ImageData], style: Style, aspect_ratio: str
     ) -> tuple[GeneratedImage, ImageData]:
-        """One variant: one model call, and its answer as it will be stored."""
+        """One variant: one model call, and its answer as it will be stored: labelled as
+        made by AI (invariant 9), or not at all."""
         generated = self._generator.generate(photos, style, aspect_ratio=aspect_ratio)
-        return generated, self._images.encode_result(generated)
+        return generated, self._labeler.label(self._images.encode_result(generated), generated)
 
     def _store(self, job: Job, n: int, image: ImageData) -> str:
         """Variant `n` under the job's own key for it: a duplicate run overwrites, never adds."""

@@ -28,6 +28,11 @@ class JobDetails:
     expires_at: datetime | None = None
 
     @property
+    def ai_generated(self) -> bool:
+        """Every result a completed job delivers carries the AI label (invariant 9)."""
+        return self.job.status is JobStatus.COMPLETED
+
+    @property
     def charged(self) -> bool:
         """Whether the job used one of the day's generations (said by the refund rule, so no
         client has to know which codes refund)."""

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from PIL import Image, ImageChops, ImageDraw, ImageEnhance, ImageFilter, ImageOps
 
 from profilephoto.domain.errors import InvalidImage
+from profilephoto.domain.labels import DigitalSourceType
 from profilephoto.domain.models import GeneratedImage, ImageData, Style
 
 log = logging.getLogger(__name__)
@@ -135,7 +136,13 @@ class OfflineStylizer:
             result = _vignette(result, look.vignette)
         out = io.BytesIO()
         result.save(out, "PNG")
-        return GeneratedImage(data=out.getvalue(), content_type="image/png", model=self.model_name)
+        return GeneratedImage(
+            data=out.getvalue(),
+            content_type="image/png",
+            model=self.model_name,
+            # Filters, not a trained model: IPTC's algorithmicMedia (docs/api.md).
+            source_type=DigitalSourceType.ALGORITHMIC_MEDIA,
+        )
 
     def _background(self, portrait: Image.Image, look: Look) -> Image.Image:
         background = _grade(portrait, look)

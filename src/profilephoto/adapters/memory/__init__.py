@@ -2,6 +2,7 @@
 
 from profilephoto.adapters.memory.basics import FixedClock, SequentialIds
 from profilephoto.adapters.memory.generator import PassthroughImageProcessor, ScriptedImageGenerator
+from profilephoto.adapters.memory.labels import RecordingLabeler
 from profilephoto.adapters.memory.messaging import InMemoryJobQueue, RecordingNotifier
 from profilephoto.adapters.memory.objects import InMemoryObjectStore
 from profilephoto.adapters.memory.photos import InMemoryPhotoInspector
@@ -14,6 +15,7 @@ __all__ = [
     "InMemoryPhotoInspector",
     "InMemoryUnitOfWork",
     "PassthroughImageProcessor",
+    "RecordingLabeler",
     "RecordingNotifier",
     "ScriptedImageGenerator",
     "SequentialIds",

@@ -77,7 +77,8 @@ class JobView(View):
         default=None, description="when the job and its results are deleted (retention on)"
     )
     ai_generated: bool | None = Field(
-        default=None, description="completed only: true, the results are labelled as AI-made"
+        default=None, description="completed only: true, every result is labelled as made by AI "
+        "(XMP and a signed C2PA manifest, docs/api.md §4.7)"
     )
 
 
@@ -161,6 +162,7 @@ def job_view(details: JobDetails) -> JobView:
         result_url=details.result_urls[0] if details.result_urls else None,
         result_urls=list(details.result_urls) or None,
         expires_at=iso_z(details.expires_at) if details.expires_at else None,
+        ai_generated=True if details.ai_generated else None,
     )
 
 

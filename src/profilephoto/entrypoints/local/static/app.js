@@ -254,6 +254,7 @@ function showJob(jobId, originalUrl, status = "queued") {
   $("original-missing").hidden = Boolean(originalUrl);
   if (originalUrl) $("original").src = originalUrl; else $("original").removeAttribute("src");
   $("result").hidden = true;
+  $("ai-label").hidden = true;
   $("result").removeAttribute("src");
   $("spinner").hidden = false;
   $("download").hidden = true;
@@ -289,6 +290,7 @@ function update(message) {
     const urls = message.resultUrls || [message.resultUrl];
     showVariant(urls[0]);
     paintVariants(urls);
+    $("ai-label").hidden = false;
     $("result-caption").textContent = urls.length > 1 ? `${urls.length} variants: pick your favourite` : "Your new profile photo";
     announce(urls.length > 1 ? `${urls.length} variants are ready.` : "Your new profile photo is ready.");
     const failed = message.metadata && message.metadata.failedVariants;
@@ -335,6 +337,14 @@ function showVariant(url) {
   for (const li of document.querySelectorAll("#variants li")) li.classList.toggle("selected", li.dataset.url === url);
 }
 
+// Every result is marked as made by AI in its file (XMP and C2PA); the page says so beside it.
+function aiLabel() {
+  const tag = document.createElement("span");
+  tag.className = "ai-label";
+  tag.textContent = "Made with AI";
+  return tag;
+}
+
 // Every variant with a download of its own; choosing one shows it large.
 function paintVariants(urls) {
   const list = $("variants");
@@ -357,7 +367,7 @@ function paintVariants(urls) {
     link.href = url;
     link.download = `profilephoto-${state.job.jobId}-${n + 1}.png`;
     link.textContent = `Download ${n + 1}`;
-    li.append(show, link);
+    li.append(show, aiLabel(), link);
     list.appendChild(li);
   });
 }
@@ -493,6 +503,7 @@ function historyRow(job) {
   const badge = document.createElement("span");
   badge.className = `badge ${job.status}`;
   badge.textContent = job.status;
+  if (job.aiGenerated) meta.append(aiLabel());
   li.append(thumb, meta, badge);
   if (job.resultUrl) {
     const link = document.createElement("a");

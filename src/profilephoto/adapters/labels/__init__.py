@@ -1,0 +1,1 @@
+"""The ContentLabeler adapter: XMP and a signed C2PA manifest on every result."""
