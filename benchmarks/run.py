@@ -21,6 +21,7 @@ BENCHMARKS = (
     "benchmarks.gemini_variants",
     "benchmarks.photo_check",
     "benchmarks.layer_size",
+    "benchmarks.worker_image",
     "benchmarks.load_model",
     "benchmarks.batch",
 )

@@ -31,6 +31,9 @@ DOCUMENTED_HANDLERS = {
     "ReconcileFunction": "profilephoto.entrypoints.aws_lambda.reconcile.handler",
 }
 AUTHORIZER = {"WsAuthorizerFunction": "profilephoto.entrypoints.aws_lambda.ws_authorizer.handler"}
+# Functions shipped as container images (worker/Dockerfile), the others as zips on the layer.
+IMAGE_FUNCTIONS = {"ProcessFunction": ROOT / "worker" / "Dockerfile"}
+ECR = "123456789012.dkr.ecr.us-east-1.amazonaws.com"
 
 # docs/api.md §5: table -> (key, {index: (hash, range)}, ttl attribute or None).
 # ImageJobs has a ttl too: idempotency records ("idem#..." keys) expire through it.
@@ -158,6 +161,8 @@ def test_the_sam_transform_succeeds_offline_and_its_output_lints_clean(tmp_path,
     # What `sam package` does: local code paths become S3 locations.
     sam["Globals"]["Function"]["CodeUri"] = "s3://artifacts/code.zip"
     sam["Resources"]["DependenciesLayer"]["Properties"]["ContentUri"] = "s3://artifacts/layer.zip"
+    for name in IMAGE_FUNCTIONS:  # and images become repository URIs
+        sam["Resources"][name]["Properties"]["ImageUri"] = f"{ECR}/profilephoto:{name}"
     translated = tmp_path / "translated.json"
     translated.write_text(json.dumps(transform(sam, {}, NoManagedPolicies())))
 
@@ -167,8 +172,16 @@ def test_the_sam_transform_succeeds_offline_and_its_output_lints_clean(tmp_path,
 # ------------------------------------------------------------------ handlers
 
 
+def handler_of(props: dict[str, Any]) -> str:
+    """A zip function's Handler, or the command an image function's ImageConfig runs."""
+    if props.get("PackageType") == "Image":
+        (command,) = props["ImageConfig"]["Command"]
+        return str(command)
+    return str(props["Handler"])
+
+
 def test_the_template_runs_the_five_contract_handlers_and_the_authorizer(template):
-    handlers = {name: props["Handler"] for name, props in functions(template).items()}
+    handlers = {name: handler_of(props) for name, props in functions(template).items()}
 
     assert handlers == {**DOCUMENTED_HANDLERS, **AUTHORIZER}
 
@@ -182,28 +195,74 @@ def test_every_handler_path_imports_and_is_callable(path):
     assert callable(getattr(module, function, None)), path
 
 
-def test_functions_are_arm64_on_a_supported_python_runtime(template):
+def test_functions_are_arm64_on_one_supported_python_runtime(template):
     shared = template["Globals"]["Function"]
     assert shared["Architectures"] == ["arm64"]
-    assert shared["Runtime"] in {"python3.11", "python3.12", "python3.13"}
-    for props in functions(template).values():
-        assert "Runtime" not in props and "Architectures" not in props
+    runtimes = set()
+    for name, props in functions(template).items():
+        assert "Architectures" not in props
+        if name in IMAGE_FUNCTIONS:
+            # The image's Python is its base image's: the Lambda Python base at that version.
+            base = re.search(
+                r"^FROM public\.ecr\.aws/lambda/python:(3\.\d+)\s*$",
+                IMAGE_FUNCTIONS[name].read_text(),
+                re.MULTILINE,
+            )
+            assert base is not None, f"{IMAGE_FUNCTIONS[name]} is not on the Lambda Python base"
+            runtimes.add(f"python{base.group(1)}")
+        else:
+            runtimes.add(props["Runtime"])
+    assert len(runtimes) == 1 and runtimes <= {"python3.11", "python3.12", "python3.13"}
 
 
-def test_third_party_code_is_built_once_into_a_layer_that_covers_pyproject():
+def test_the_worker_is_a_container_image_built_from_its_dockerfile(template):
+    resource = template["Resources"]["ProcessFunction"]
+    assert resource["Properties"]["PackageType"] == "Image"
+    assert "Layers" not in resource["Properties"]
+    metadata = resource["Metadata"]
+    assert (ROOT / metadata["DockerContext"] / metadata["Dockerfile"]).is_file()
+    dockerfile = IMAGE_FUNCTIONS["ProcessFunction"].read_text()
+    assert "-r /tmp/worker-requirements.txt" in dockerfile
+    assert "COPY worker/requirements.txt" in dockerfile and "COPY src/profilephoto" in dockerfile
+    for name, props in functions(template).items():
+        if name not in IMAGE_FUNCTIONS:
+            assert props["Layers"] == [{"Ref": "DependenciesLayer"}], name
+
+
+# What only the worker imports (the model, images, the photo check, the AI label): in its
+# image, kept out of the zip functions' layer. boto3 comes with both Lambda runtimes;
+# starlette and uvicorn only serve the local host; PyJWT only the WebSocket authorizer.
+WORKER_ONLY = {
+    "google-genai",
+    "httpx",
+    "pillow",
+    "pillow-heif",
+    "ai-edge-litert",
+    "numpy",
+    "c2pa-python",
+    "cryptography",
+}
+PROVIDED_OR_LOCAL = {"boto3", "starlette", "uvicorn"}
+
+
+def requirement_names(lines: list[str]) -> set[str]:
+    found = (re.match(r"\s*([A-Za-z0-9_.\-]+)", ln) for ln in lines if not ln.startswith("#"))
+    return {m.group(1).lower().replace("_", "-") for m in found if m}
+
+
+def test_third_party_code_is_built_once_into_a_layer_that_covers_the_zip_functions():
     # sam build installs layer/requirements.txt into the layer (template DependenciesLayer).
     requirements = ROOT / "layer" / "requirements.txt"
     assert requirements.is_file(), "layer/requirements.txt is missing; see docs/deploy.md"
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
-
-    def names(lines: list[str]) -> set[str]:
-        found = (re.match(r"\s*([A-Za-z0-9_.\-]+)", line) for line in lines)
-        return {m.group(1).lower().replace("_", "-") for m in found if m}
-
-    # boto3 comes with the Lambda runtime; starlette and uvicorn only serve the local host.
-    wanted = names(pyproject["project"]["dependencies"]) - {"boto3", "starlette", "uvicorn"}
-    listed = names([ln for ln in requirements.read_text().splitlines() if not ln.startswith("#")])
-    assert wanted - listed == set()
+    runtime = requirement_names(pyproject["project"]["dependencies"]) - PROVIDED_OR_LOCAL
+    layer = requirement_names(requirements.read_text().splitlines())
+    assert runtime - WORKER_ONLY - layer == set()
+    assert layer & WORKER_ONLY == set()  # the API functions stay slim
+    # The worker's image installs worker/requirements.txt alone: every runtime dependency
+    # but the WebSocket authorizer's JWT library.
+    worker = requirement_names((ROOT / "worker" / "requirements.txt").read_text().splitlines())
+    assert runtime - {"pyjwt"} - worker == set()
 
 
 # ------------------------------------------------------------------ configuration
