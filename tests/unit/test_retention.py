@@ -2,6 +2,9 @@
 
 from datetime import timedelta
 
+import pytest
+
+from profilephoto.domain.models import JobStatus
 from tests.conftest import ALICE, make_world
 
 
@@ -55,3 +58,16 @@ def test_with_retention_off_nothing_expires():
     world.clock.advance(timedelta(days=3650))
     assert sweep(world) == 0
     assert world.uow.jobs.get(accepted.job_id) is not None
+
+
+@pytest.mark.parametrize("status", list(JobStatus), ids=str)
+def test_the_sweep_takes_every_terminal_state_and_no_other(status):
+    """A state added to TERMINAL_STATUSES is swept with no change to retention; a job in any
+    other state is never deleted by it, however old."""
+    world = make_world(result_retention_days=30)
+    accepted = world.generate()
+    job = world.uow.jobs.get(accepted.job_id)
+    world.uow.job_records[job.job_id] = job.model_copy(update={"status": status})
+    world.clock.advance(timedelta(days=31))
+    assert sweep(world) == (1 if status.is_terminal else 0)
+    assert (world.uow.jobs.get(accepted.job_id) is None) is status.is_terminal

@@ -140,6 +140,11 @@ class Job(Model):
             return list(self.output_image_urls)
         return [self.output_image_url] if self.output_image_url else []
 
+    @property
+    def images_made(self) -> int:
+        """How many images the job delivered (and was charged for, before any refund)."""
+        return len(self.result_urls) if self.status is JobStatus.COMPLETED else 0
+
 
 def usage_key(user_id: str, date: str) -> str:
     """The UsageLog key of a user's quota day: `userId#YYYY-MM-DD`."""

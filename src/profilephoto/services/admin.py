@@ -48,17 +48,13 @@ class AdminService:
         return {
             "date": start_day.isoformat(),
             "jobs": {status.value: len(found) for status, found in jobs.items()},
-            "images": sum(_images(job) for job in completed),
+            "images": sum(job.images_made for job in completed),
             "failures": dict(
                 Counter(j.error.code for j in jobs[JobStatus.FAILED] if j.error).most_common()
             ),
             "tokens": sum(_tokens(job) for job in everything),
             "costUsd": round(sum(_cost(job) for job in everything), 6),
         }
-
-
-def _images(job: Job) -> int:
-    return max(0, job.count - int(_number(job.metadata.get("failedVariants"))))
 
 
 def _tokens(job: Job) -> int:

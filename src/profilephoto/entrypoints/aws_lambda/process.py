@@ -71,9 +71,7 @@ def _record_metrics(result: Processed) -> None:
             name="GenerationLatency", unit=MetricUnit.Milliseconds, value=job.processing_time or 0
         )
         # Images per hour and cost per hour on the operator's dashboard.
-        failed = job.metadata.get("failedVariants", 0)
-        images = job.count - (failed if isinstance(failed, int) else 0)
-        metrics.add_metric(name="ImagesGenerated", unit=MetricUnit.Count, value=images)
+        metrics.add_metric(name="ImagesGenerated", unit=MetricUnit.Count, value=job.images_made)
         cost = job.metadata.get("costUsd")
         if isinstance(cost, int | float):
             metrics.add_metric(name="EstimatedCostUsd", unit=MetricUnit.NoUnit, value=cost)
