@@ -21,8 +21,8 @@ from profilephoto.domain.job_lifecycle import (
     complete,
     fail,
     give_up,
-    hand_back,
     mark_queued,
+    release_lease,
 )
 from profilephoto.domain.models import (
     CapacityReservation,
@@ -215,7 +215,7 @@ def test_a_claim_for_a_message_that_disagrees_with_the_record_writes_nothing(uow
 
 def test_a_job_is_handed_back_only_while_the_lease_is_still_the_workers_own(uow):
     first = claimed(uow)
-    handed = uow.apply(hand_back(first, NOW + timedelta(seconds=1)))
+    handed = uow.apply(release_lease(first, NOW + timedelta(seconds=1)))
     assert (handed.status, handed.lease_expires_at) == (
         JobStatus.PROCESSING,
         NOW + timedelta(seconds=1),
@@ -223,7 +223,7 @@ def test_a_job_is_handed_back_only_while_the_lease_is_still_the_workers_own(uow)
     late = LEASE + timedelta(minutes=1)
     successor = uow.apply(claim_of(job(1), late, late + timedelta(minutes=5)))
     with pytest.raises(ConditionFailed):  # the first worker outlived its lease
-        uow.apply(hand_back(first, late))
+        uow.apply(release_lease(first, late))
     assert uow.jobs.get(job(1).job_id) == successor
 
 
@@ -263,7 +263,7 @@ def test_a_finished_job_never_moves_again(uow, terminal):
     for stale in (
         mark_queued(job(1), NOW),
         claim_of(job(1), LEASE, LEASE),
-        hand_back(processing, NOW),
+        release_lease(processing, NOW),
         complete(processing, ["s3://results/r.png"], 1, {}, NOW),
         fail(processing, REFUNDED, NOW),
         fail(job(1), REFUNDED, NOW),

@@ -35,7 +35,7 @@ WORKER_STEPS = [
     "results.write",
     "uow.apply:complete",
     "uow.apply:fail",
-    "uow.apply:hand_back",
+    "uow.apply:release_lease",
     "notifier.notify",
 ]
 # Where a worker may be slow while the world moves on.

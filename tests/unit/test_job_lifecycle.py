@@ -14,10 +14,10 @@ from profilephoto.domain.job_lifecycle import (
     cancel,
     complete,
     fail,
-    hand_back,
     is_refunded,
     lease_is_live,
     mark_queued,
+    release_lease,
     sources_of,
 )
 from profilephoto.domain.models import JobError, JobStatus
@@ -70,7 +70,7 @@ def test_no_change_can_be_decided_from_a_finished_job(terminal):
         lambda: mark_queued(finished, NOW),
         lambda: complete(finished, ["s3://r/x.png"], 1, {}, NOW),
         lambda: fail(finished, REFUNDED, NOW),
-        lambda: hand_back(finished, NOW),
+        lambda: release_lease(finished, NOW),
     ):
         with pytest.raises(ConditionFailed):
             decide()
@@ -127,7 +127,7 @@ def test_guards_hold_exactly_when_their_rule_does():
 
 def test_a_hand_back_holds_only_while_the_lease_is_the_workers_own():
     mine = job(JobStatus.PROCESSING, lease=LEASE)
-    change = hand_back(mine, NOW)
+    change = release_lease(mine, NOW)
     assert change.applied_to(mine).lease_expires_at == NOW
     with pytest.raises(ConditionFailed):
         change.applied_to(job(JobStatus.PROCESSING, lease=LEASE + timedelta(minutes=1)))

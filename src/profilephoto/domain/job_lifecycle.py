@@ -117,7 +117,7 @@ class JobChange:
     expected: frozenset[JobStatus]  # the stored status must be one of these
     updates: Mapping[str, Any]  # Job fields and their new values; None removes the field
     guards: tuple[Guard, ...] = ()
-    attempts: int = 0  # added to the stored job's `attempts`
+    attempts_added: int = 0  # an increment to the stored job's `attempts`, not a value
     # The job the change was decided from; ledger changes need its owner and quota day.
     job: Job | None = field(default=None, repr=False, compare=False)
     refund: int = 0  # units given back to the job's quota day (never below zero)
@@ -161,14 +161,16 @@ class JobChange:
         if not self.holds(stored):
             raise ConditionFailed(f"{self.name}: job {self.job_id} is {stored.status}")
         return stored.model_copy(
-            update={**self.updates, "attempts": stored.attempts + self.attempts}
+            update={**self.updates, "attempts": stored.attempts + self.attempts_added}
         )
 
     def predicted(self) -> Job:
         """The job after the change, from the job it was decided from (for a store that
         cannot read the item back in the same call)."""
         job = self._known()
-        return job.model_copy(update={**self.updates, "attempts": job.attempts + self.attempts})
+        return job.model_copy(
+            update={**self.updates, "attempts": job.attempts + self.attempts_added}
+        )
 
     def _known(self) -> Job:
         if self.job is None:
@@ -197,7 +199,7 @@ def claim(
         expected=sources_of(PROCESSING),
         updates={"status": PROCESSING, "updated_at": now, "lease_expires_at": lease_expires_at},
         guards=(LeaseFree(now), describes),
-        attempts=1,
+        attempts_added=1,
     )
 
 
@@ -259,18 +261,16 @@ def give_up(job: Job, error: JobError, now: datetime) -> JobChange:
     """The sweep fails a job that went quiet, but only while no worker has claimed it since
     the sweep read it: conditioned on the lease as read, which every claim rewrites (a
     re-claim keeps the status `processing`, so the status alone cannot tell)."""
-    return replace(
-        fail(job, error, now), name="give_up", guards=(LeaseHeld(job.lease_expires_at),)
-    )
+    return replace(fail(job, error, now), name="give_up", guards=(LeaseHeld(job.lease_expires_at),))
 
 
-def hand_back(job: Job, now: datetime) -> JobChange:
+def release_lease(job: Job, now: datetime) -> JobChange:
     """A worker ends its lease early so a redelivered message can claim the job at once,
     but only while the lease is still its own: a worker that outlived its lease must not
     cut short the lease of the worker that took over."""
     guards: tuple[Guard, ...] = (LeaseHeld(job.lease_expires_at),) if job.lease_expires_at else ()
     return JobChange(
-        name="hand_back",
+        name="release_lease",
         job_id=job.job_id,
         expected=_from(job, PROCESSING),
         updates={"status": PROCESSING, "updated_at": now, "lease_expires_at": now},

@@ -191,7 +191,7 @@ class UnitOfWork(Protocol):
 
     def apply(self, change: JobChange) -> Job:
         """One atomic commit of a change the domain decided: write `change.updates` (and
-        add `change.attempts`) to the job only if the stored job satisfies the change's
+        add `change.attempts_added`) to the job only if the stored job satisfies the change's
         guard (`change.holds`), give `change.refund` units back to each of
         `change.refund_keys` (never below zero) and add `change.images` to the owner's
         totalImagesGenerated when the owner has a Users record (none is created). Returns

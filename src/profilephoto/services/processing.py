@@ -22,7 +22,7 @@ from profilephoto.domain.errors import (
     TransientGenerationError,
     UploadNotFound,
 )
-from profilephoto.domain.job_lifecycle import Describes, claim, complete, fail, hand_back
+from profilephoto.domain.job_lifecycle import Describes, claim, complete, fail, release_lease
 from profilephoto.domain.models import (
     GeneratedImage,
     ImageData,
@@ -252,7 +252,7 @@ class ProcessingService:
             )
         # Hand the job back at once so the redelivered message can claim it.
         try:
-            self._uow.apply(hand_back(job, self._clock.now()))
+            self._uow.apply(release_lease(job, self._clock.now()))
         except ConditionFailed:
             return Processed(Outcome.SKIPPED)
         hint = error.retry_after if isinstance(error, TransientGenerationError) else None

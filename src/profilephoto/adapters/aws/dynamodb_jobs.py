@@ -107,8 +107,8 @@ def change_update(table: str, change: JobChange) -> dict[str, Any]:
     update = "SET " + ", ".join(sets)
     if removes:
         update += " REMOVE " + ", ".join(removes)
-    if change.attempts:
-        update += f" ADD {x.field('attempts')} {x.value(change.attempts)}"
+    if change.attempts_added:
+        update += f" ADD {x.field('attempts')} {x.value(change.attempts_added)}"
     return {
         "TableName": table,
         "Key": {"jobId": av(change.job_id)},
