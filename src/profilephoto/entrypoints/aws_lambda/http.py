@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from collections.abc import Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -122,6 +123,8 @@ class ThreadSafeRestResolver(APIGatewayRestResolver):
 
     def __init__(self, **options: Any) -> None:
         self._request: ContextVar[_Request] = ContextVar("profilephoto_request")
+        self._building = threading.Lock()
+        self._stacks_built = 0  # how many routes have their stack (routes may be added)
         self._idle = _Request()  # what Powertools sets up outside a request (at __init__)
         super().__init__(**options)
 
@@ -163,7 +166,22 @@ class ThreadSafeRestResolver(APIGatewayRestResolver):
     def processed_stack_frames(self, value: list[str]) -> None:
         self._now().processed_stack_frames = value
 
+    def _build_stacks(self) -> None:
+        """Build every route's middleware stack once, under a lock. Powertools builds a
+        route's stack on its first call, and two threads doing that at once chain their
+        frames into each other: that route then answers 500 for the life of the process."""
+        with self._building:
+            routes = self._static_routes + self._dynamic_routes
+            for route in routes:
+                if not route._middleware_stack_built:
+                    route._build_middleware_stack(
+                        router_middlewares=self._router_middlewares, app=self
+                    )
+            self._stacks_built = len(routes)
+
     def resolve(self, event: Mapping[str, Any], context: LambdaContext) -> dict[str, Any]:
+        if self._stacks_built != len(self._static_routes) + len(self._dynamic_routes):
+            self._build_stacks()
         token = self._request.set(
             _Request(event=APIGatewayProxyEvent(dict(event)), lambda_context=context)
         )
