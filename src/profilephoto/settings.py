@@ -19,6 +19,7 @@ from pydantic import (
 from profilephoto.domain.config import ServiceConfig
 from profilephoto.domain.errors import InvalidRequest
 from profilephoto.domain.input_policy import InputPolicy, MediaResolution
+from profilephoto.domain.likeness import DEFAULT_MIN, LikenessPolicy
 from profilephoto.domain.photo_check import PhotoThresholds
 from profilephoto.domain.pricing import PriceTable
 from profilephoto.domain.quota import load_zone
@@ -143,6 +144,11 @@ class Settings(BaseModel):
         0.04, ge=0, validation_alias=_env("PHOTO_CHECK_MIN_SHARPNESS")
     )
 
+    # The likeness check after the model (docs/api.md, "Likeness").
+    likeness_check: Literal["on", "off"] = Field("on", validation_alias=_env("LIKENESS_CHECK"))
+    likeness_min: float = Field(DEFAULT_MIN, ge=-1, le=1, validation_alias=_env("LIKENESS_MIN"))
+    likeness_retries: int = Field(1, ge=0, le=3, validation_alias=_env("LIKENESS_RETRIES"))
+
     @field_validator("quota_timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
@@ -203,6 +209,11 @@ class Settings(BaseModel):
             max_attempts=self.max_attempts,
             stuck_after=timedelta(seconds=self.stuck_after_seconds),
             photo_check=self.photo_thresholds(),
+            likeness=(
+                None
+                if self.likeness_check == "off"
+                else LikenessPolicy(min_score=self.likeness_min, retries=self.likeness_retries)
+            ),
             input_policy=InputPolicy(
                 main=self.photo_media_resolution,
                 references=self.reference_media_resolution,

@@ -1,4 +1,5 @@
-"""API handlers stay light at cold start: no google.genai, Pillow, numpy or face detector."""
+"""API handlers stay light at cold start: no google.genai, Pillow, numpy, face detector or
+face matcher."""
 
 from __future__ import annotations
 
@@ -24,11 +25,15 @@ print(json.dumps({
         m for m in sys.modules
         if m.split(".")[0] in ("numpy", "ai_edge_litert") or m.endswith("photo_check.litert")
     ),
+    "matcher": sorted(
+        m for m in sys.modules
+        if m.split(".")[0] == "onnxruntime" or m.startswith("profilephoto.adapters.likeness")
+    ),
 }))
 """
 
 
-def test_the_api_handlers_import_neither_genai_nor_pillow_nor_the_face_detector():
+def test_the_api_handlers_import_neither_genai_nor_pillow_nor_the_face_models():
     env = {
         "PATH": "/usr/bin:/bin",
         "AWS_ACCESS_KEY_ID": "x",
@@ -50,4 +55,4 @@ def test_the_api_handlers_import_neither_genai_nor_pillow_nor_the_face_detector(
         timeout=60,
     )
     report = json.loads(done.stdout.strip().splitlines()[-1])
-    assert report == {"status": 200, "genai": [], "pillow": [], "detector": []}
+    assert report == {"status": 200, "genai": [], "pillow": [], "detector": [], "matcher": []}

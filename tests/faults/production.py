@@ -183,13 +183,14 @@ def images_made(job: Job) -> int:
 
 
 def units_owed(job: Job) -> int:
-    """What the job keeps charged: its images, a user-caused failure's units, or (while it
-    is unfinished) every unit it reserved."""
+    """What the job keeps charged: its images but those delivered below the likeness bar,
+    a user-caused failure's units, or (while it is unfinished) every unit it reserved."""
     if not job.status.is_terminal:
         return job.count
     if job.status is JobStatus.FAILED and job.error and job.error.code in USER_CAUSED_CODES:
         return job.count
-    return images_made(job)
+    unmatched = job.metadata.get("lowLikenessImages", 0) if job.status is JobStatus.COMPLETED else 0
+    return images_made(job) - (unmatched if isinstance(unmatched, int) else 0)
 
 
 def jobs_of(world: World, user_id: str) -> list[Job]:

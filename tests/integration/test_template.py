@@ -73,6 +73,9 @@ ONLY_ON = {
     "C2PA_SECRET_ARN": {"ProcessFunction"},
     "COGNITO_ISSUER": {"WsAuthorizerFunction"},
     "COGNITO_APP_CLIENT_IDS": {"WsAuthorizerFunction"},
+    # The likeness check's bar and retries: only the worker compares results.
+    "LIKENESS_MIN": {"ProcessFunction"},
+    "LIKENESS_RETRIES": {"ProcessFunction"},
 }
 WORKER_ONLY_PREFIX = "PHOTO_CHECK_"  # the photo check's limits: only the worker checks photos
 
@@ -585,9 +588,15 @@ def dashboard_metrics(template: dict[str, Any]) -> list[tuple[str, str]]:
 def test_the_dashboard_shows_only_metrics_that_exist(template):
     emitted = emitted_metrics()
     shown = dashboard_metrics(template)
-    assert {"ImagesGenerated", "EstimatedCostUsd", "JobsFailed", "PhotosRejected"} <= {
-        metric for _, metric in shown
-    }
+    assert {
+        "ImagesGenerated",
+        "EstimatedCostUsd",
+        "JobsFailed",
+        "PhotosRejected",
+        "LikenessScore",
+        "LowLikeness",
+        "LikenessRetries",
+    } <= {metric for _, metric in shown}
     for namespace, metric in shown:
         assert namespace in AWS_NAMESPACES or (
             namespace == METRICS_NAMESPACE and metric in emitted

@@ -32,3 +32,10 @@ class UncheckedPhotos:
 
     def inspect(self, image: object) -> NoReturn:
         raise RuntimeError("QUALITY_CHECK is off: no photo inspector is loaded")
+
+
+class UnmatchedFaces:
+    """The face matcher when LIKENESS_CHECK=off: the service never asks it anything."""
+
+    def embed(self, image: object) -> NoReturn:
+        raise RuntimeError("LIKENESS_CHECK is off: no face matcher is loaded")

@@ -10,6 +10,7 @@ from profilephoto.adapters.system import SilentNotifier, SystemClock, UuidIds
 from profilephoto.containers.core import Application, connections_of, services_from
 from profilephoto.containers.generators import (
     content_labeler,
+    face_matcher,
     image_generator,
     image_processor,
     photo_inspector,
@@ -83,6 +84,7 @@ class AwsContainer(containers.DeclarativeContainer):
     images = providers.Singleton(image_processor, settings)
     inspector = providers.Singleton(photo_inspector, settings)
     labeler = providers.Singleton(content_labeler, settings, None)
+    matcher = providers.Singleton(face_matcher, settings)
     notifier = providers.Singleton(_notifier, settings, connections)
     clock = providers.Singleton(SystemClock)
     ids = providers.Singleton(UuidIds)

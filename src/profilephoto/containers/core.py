@@ -12,6 +12,7 @@ from profilephoto.domain.ports import (
     Clock,
     ConnectionRepository,
     ContentLabeler,
+    FaceMatcher,
     IdGenerator,
     ImageGenerator,
     ImageProcessor,
@@ -49,6 +50,7 @@ class Services(containers.DeclarativeContainer):
     images: providers.Dependency[ImageProcessor] = providers.Dependency()
     inspector: providers.Dependency[PhotoInspector] = providers.Dependency()
     labeler: providers.Dependency[ContentLabeler] = providers.Dependency()
+    matcher: providers.Dependency[FaceMatcher] = providers.Dependency()
     notifier: providers.Dependency[Notifier] = providers.Dependency()
     clock: providers.Dependency[Clock] = providers.Dependency()
     ids: providers.Dependency[IdGenerator] = providers.Dependency()
@@ -73,6 +75,7 @@ class Services(containers.DeclarativeContainer):
         config,
         inspector,
         labeler=labeler,
+        matcher=matcher,
     )
     query_service = providers.Singleton(QueryService, uow, results, style_list, clock, config)
     deletion_service = providers.Singleton(DeletionService, uow, uploads, results)

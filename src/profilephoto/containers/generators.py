@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from profilephoto.domain.ports import ContentLabeler, ImageGenerator, ImageProcessor, PhotoInspector
+from profilephoto.domain.ports import FaceMatcher, ImageGenerator, ImageProcessor, PhotoInspector
 from profilephoto.settings import Settings
 
 
@@ -102,3 +103,19 @@ def content_labeler(settings: Settings, data_dir: Path | None) -> ContentLabeler
 
     arn = settings.c2pa_secret_arn
     return C2paContentLabeler(lambda: secret_credentials(boto3.client("secretsmanager"), arn))
+def face_matcher(settings: Settings) -> FaceMatcher:
+    """YuNet + SFace on onnxruntime when LIKENESS_CHECK=on; otherwise nothing is loaded."""
+    if settings.likeness_check == "off":
+        from profilephoto.adapters.system import UnmatchedFaces
+
+        return UnmatchedFaces()
+    try:
+        from profilephoto.adapters.likeness.onnx import OnnxFaceMatcher
+    except ImportError as missing:
+        from profilephoto.settings import ConfigurationError
+
+        raise ConfigurationError(
+            f"LIKENESS_CHECK=on needs onnxruntime and numpy ({missing.name} is missing); "
+            "install them or set LIKENESS_CHECK=off"
+        ) from missing
+    return OnnxFaceMatcher()

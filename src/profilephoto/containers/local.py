@@ -11,6 +11,7 @@ from profilephoto.adapters.system import SystemClock, UuidIds
 from profilephoto.containers.core import Application, connections_of, services_from
 from profilephoto.containers.generators import (
     content_labeler,
+    face_matcher,
     image_generator,
     image_processor,
     photo_inspector,
@@ -101,6 +102,7 @@ class LocalContainer(containers.DeclarativeContainer):
     images = providers.Singleton(image_processor, settings)
     inspector = providers.Singleton(photo_inspector, settings)
     labeler = providers.Singleton(content_labeler, settings, data_dir)
+    matcher = providers.Singleton(face_matcher, settings)
     hub = providers.Singleton(_hub)
     notifier = hub
     clock = providers.Singleton(SystemClock)

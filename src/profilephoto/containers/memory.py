@@ -6,6 +6,7 @@ from dependency_injector import containers, providers
 
 from profilephoto.adapters.memory import (
     FixedClock,
+    InMemoryFaceMatcher,
     InMemoryJobQueue,
     InMemoryObjectStore,
     InMemoryPhotoInspector,
@@ -31,6 +32,7 @@ class MemoryContainer(containers.DeclarativeContainer):
     images = providers.Singleton(PassthroughImageProcessor)
     inspector = providers.Singleton(InMemoryPhotoInspector)
     labeler = providers.Singleton(RecordingLabeler)
+    matcher = providers.Singleton(InMemoryFaceMatcher)
     notifier = providers.Singleton(RecordingNotifier)
     clock = providers.Singleton(FixedClock)
     ids = providers.Singleton(SequentialIds)

@@ -7,6 +7,7 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from profilephoto.domain.input_policy import InputPolicy
+from profilephoto.domain.likeness import LikenessPolicy
 from profilephoto.domain.photo_check import PhotoThresholds
 from profilephoto.domain.pricing import PriceTable
 
@@ -35,6 +36,9 @@ class ServiceConfig:
     stuck_after: timedelta = timedelta(minutes=15)
     # The photo check's limits (QUALITY_CHECK=on); None when photos are not checked.
     photo_check: PhotoThresholds | None = field(default_factory=PhotoThresholds)
+    # The likeness check's bar and retries (LIKENESS_CHECK=on); None when results are not
+    # compared with the user's photos.
+    likeness: LikenessPolicy | None = field(default_factory=LikenessPolicy)
     # What each photo is sent to the model as, and what the model's tokens cost.
     input_policy: InputPolicy = field(default_factory=InputPolicy)
     prices: PriceTable = field(default_factory=PriceTable)

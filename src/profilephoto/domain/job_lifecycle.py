@@ -220,11 +220,16 @@ def complete(
     processing_time: int,
     metadata: dict[str, object],
     now: datetime,
+    *,
+    unmatched: int = 0,
 ) -> JobChange:
     """The results are stored: the job completes, its owner's image count grows by the
-    images made, and the units of the variants that failed go back (docs/api.md §4.1)."""
+    images made, and the units of the variants that failed go back (docs/api.md §4.1), as
+    do those of the `unmatched` images delivered below the likeness bar (§8, "Likeness")."""
     if not 1 <= len(output_image_urls) <= job.count:
         raise ValueError(f"job {job.job_id} asked for {job.count} images, not {output_image_urls}")
+    if not 0 <= unmatched <= len(output_image_urls):
+        raise ValueError(f"job {job.job_id}: {unmatched} unmatched of {output_image_urls}")
     failed = job.count - len(output_image_urls)
     return JobChange(
         name="complete",
@@ -241,7 +246,7 @@ def complete(
         },
         job=job,
         images=len(output_image_urls),
-        refund=failed,
+        refund=failed + unmatched,
     )
 
 

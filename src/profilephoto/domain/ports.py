@@ -6,6 +6,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from profilephoto.domain.face_embedding import FaceEmbedding
 from profilephoto.domain.job_lifecycle import JobChange
 from profilephoto.domain.labels import FoundLabel
 from profilephoto.domain.models import (
@@ -247,6 +248,14 @@ class PhotoInspector(Protocol):
         """The faces (largest first, in pixels of the image scaled to at most 768 px) and the
         light of the image and of the main face; InvalidImage when the bytes are not one.
         Safe to call from several threads at once."""
+
+
+class FaceMatcher(Protocol):
+    """Finds the main face of an image and says who it looks like, as an embedding."""
+
+    def embed(self, image: ImageData) -> FaceEmbedding | None:
+        """The embedding of the image's largest face, None when it shows no face;
+        InvalidImage when the bytes are not an image. Safe to call from several threads."""
 
 
 class Notifier(Protocol):

@@ -23,6 +23,7 @@ from profilephoto.domain.errors import (
     UploadNotFound,
 )
 from profilephoto.domain.job_lifecycle import Describes, claim, complete, fail, release_lease
+from profilephoto.domain.likeness import LikenessCheck
 from profilephoto.domain.models import (
     GeneratedImage,
     ImageData,
@@ -37,6 +38,7 @@ from profilephoto.domain.photo_check import check_photos
 from profilephoto.domain.ports import (
     Clock,
     ContentLabeler,
+    FaceMatcher,
     ImageGenerator,
     ImageProcessor,
     Notifier,
@@ -85,12 +87,15 @@ class ProcessingService:
         config: ServiceConfig,
         inspector: PhotoInspector,
         labeler: ContentLabeler,
+        matcher: FaceMatcher,
         throttle: Throttle | None = None,
     ) -> None:
         self._uow, self._uploads, self._results = uow, uploads, results
         self._images, self._notifier = images, notifier
         self._styles, self._clock, self._config = styles, clock, config
         self._inspector, self._labeler = inspector, labeler
+        self._inspector = inspector
+        self._likeness = LikenessCheck(matcher, config.likeness)
         self._throttle = throttle or Throttle()
         self._generator = self._throttle.guard(generator, clock)
 
@@ -161,31 +166,44 @@ class ProcessingService:
         if photos.error is not None:
             raise photos.error
         originals, prepared = photos.originals, photos.prepared
+        with _step("likeness", job):  # who the results must look like (docs/api.md, "Likeness")
+            reference = self._likeness.reference(prepared)
         with _step("generate", job):
-            # `count` concurrent model calls, each with every photo (main first).
+            # `count` concurrent model calls, each with every photo (main first); an image
+            # short of the likeness bar is made again at once.
             variants = produce_variants(
-                job.count, lambda _: self._make(prepared, style, job.aspect_ratio)
+                job.count,
+                lambda _: self._likeness.best_of(
+                    lambda: self._make(prepared, style, job.aspect_ratio), reference
+                ),
             )
+        images, likeness, unmatched = self._likeness.summary(variants.produced)
         # A cancel that lands from here on is found by the conditional completion, which
         # then deletes what was stored (_lost_completion).
         with _step("store", job):
-            keys = [self._store(job, n, image) for n, (_, image) in enumerate(variants.produced)]
+            keys = [self._store(job, n, made.image) for n, made in enumerate(images)]
         elapsed = self._clock.now() - started
-        generated = [made for made, _ in variants.produced]
+        calls = [call for made in images for call in made.calls]  # every answer paid for
         metadata: dict[str, object] = {
             **job.metadata,
-            "model": generated[0].model,
+            "model": images[0].made.model,
             "inputBytes": sum(len(o) for o in originals),
             "sentBytes": sum(len(p.data) for p in prepared),
+            **likeness,
         }
-        if usage := total_usage(generated):
+        if usage := total_usage(calls):
             metadata["usage"] = usage
-        costs = [self._config.prices.cost(made.model, made.usage) for made in generated]
+        costs = [self._config.prices.cost(made.model, made.usage) for made in calls]
         if any(cost is not None for cost in costs):
             metadata["costUsd"] = round(sum(cost or 0.0 for cost in costs), 6)
         stored = [self._results.uri(key) for key in keys]
         change = complete(
-            job, stored, int(elapsed.total_seconds() * 1000), metadata, self._clock.now()
+            job,
+            stored,
+            int(elapsed.total_seconds() * 1000),
+            metadata,
+            self._clock.now(),
+            unmatched=unmatched,
         )
         try:
             done = apply_or_read_back(self._uow, change)

@@ -1,6 +1,7 @@
 """In-memory fakes of every port: small, thread-safe, inspectable, and told when to fail."""
 
 from profilephoto.adapters.memory.basics import FixedClock, SequentialIds
+from profilephoto.adapters.memory.faces import InMemoryFaceMatcher
 from profilephoto.adapters.memory.generator import PassthroughImageProcessor, ScriptedImageGenerator
 from profilephoto.adapters.memory.labels import RecordingLabeler
 from profilephoto.adapters.memory.messaging import InMemoryJobQueue, RecordingNotifier
@@ -10,6 +11,7 @@ from profilephoto.adapters.memory.store import InMemoryUnitOfWork
 
 __all__ = [
     "FixedClock",
+    "InMemoryFaceMatcher",
     "InMemoryJobQueue",
     "InMemoryObjectStore",
     "InMemoryPhotoInspector",

@@ -38,12 +38,14 @@ class GeneratorCall:
     aspect_ratio: str
 
 
-class ScriptedImageGenerator:
-    """Plays its script in order (an exception is raised, None succeeds), then succeeds."""
+Outcome = Exception | GeneratedImage | None
 
-    def __init__(
-        self, script: list[Exception | None] | None = None, model: str = "scripted-fake"
-    ) -> None:
+
+class ScriptedImageGenerator:
+    """Plays its script in order (an exception is raised, an image is returned as it is,
+    None succeeds), then succeeds."""
+
+    def __init__(self, script: list[Outcome] | None = None, model: str = "scripted-fake") -> None:
         self.script = list(script or [])
         self.calls: list[GeneratorCall] = []
         self._model = model
@@ -53,7 +55,7 @@ class ScriptedImageGenerator:
     def model_name(self) -> str:
         return self._model
 
-    def then(self, *outcomes: Exception | None) -> ScriptedImageGenerator:
+    def then(self, *outcomes: Outcome) -> ScriptedImageGenerator:
         with self._lock:
             self.script.extend(outcomes)
         return self
@@ -66,6 +68,8 @@ class ScriptedImageGenerator:
         with self._lock:
             self.calls.append(GeneratorCall(tuple(images), style, aspect_ratio))
             outcome = self.script.pop(0) if self.script else None
+        if isinstance(outcome, GeneratedImage):
+            return outcome
         if outcome is not None:
             raise outcome
         seed = b"".join(image.data for image in images) + style.id.encode() + aspect_ratio.encode()

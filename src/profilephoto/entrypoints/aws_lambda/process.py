@@ -75,6 +75,7 @@ def _record_metrics(result: Processed) -> None:
         cost = job.metadata.get("costUsd")
         if isinstance(cost, int | float):
             metrics.add_metric(name="EstimatedCostUsd", unit=MetricUnit.NoUnit, value=cost)
+        _record_likeness(job.metadata)
     elif result.outcome is Outcome.FAILED and job is not None and job.error is not None:
         count("JobsFailed", code=job.error.code)
         if job.error.reason:  # the photo check's rejections, by reason, for the dashboard
@@ -83,6 +84,21 @@ def _record_metrics(result: Processed) -> None:
             count("GenerationFailed")
         if job.error.code in OPERATOR_ERRORS:  # an outage to page about, with its own alarm
             count(OPERATOR_ERRORS[job.error.code])
+
+
+def _record_likeness(metadata: dict[str, Any]) -> None:
+    """Each delivered image's likeness (p50/p10 on the dashboard), the extra model calls
+    it took, and the images delivered below the bar, refunded (docs/api.md, "Likeness")."""
+    scores = metadata.get("likeness")
+    if not isinstance(scores, list):
+        return  # the check was off, or the photos showed no face
+    for score in scores:  # an image with no face is scored -1: as unlike as can be
+        value = score if isinstance(score, int | float) else -1.0
+        metrics.add_metric(name="LikenessScore", unit=MetricUnit.NoUnit, value=value)
+    retries = metadata.get("likenessRetries", 0)
+    metrics.add_metric(name="LikenessRetries", unit=MetricUnit.Count, value=retries or 0)
+    low = metadata.get("lowLikenessImages", 0)
+    metrics.add_metric(name="LowLikeness", unit=MetricUnit.Count, value=low or 0)
 
 
 # SQS hands a function at most 10 records without a batching window. Each record spends
