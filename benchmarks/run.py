@@ -20,6 +20,7 @@ BENCHMARKS = (
     "benchmarks.labels",
     "benchmarks.gemini_variants",
     "benchmarks.photo_check",
+    "benchmarks.likeness",
     "benchmarks.layer_size",
     "benchmarks.worker_image",
     "benchmarks.load_model",

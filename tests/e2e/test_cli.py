@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 
@@ -36,6 +37,8 @@ def test_demo_without_an_image_writes_a_styled_sample_and_shows_each_stage(tmp_p
     ]
     assert "offline-stylizer" in run.stdout
     assert "public-domain portrait of Eileen Collins" in run.stdout  # a real photo, not a drawing
+    # The likeness check compared the result with the photo: the stylizer keeps the face.
+    assert re.search(r"likeness 0\.\d{3} \(bar 0\.363\): looks like you", run.stdout)
     with Image.open(out) as image:
         assert image.format == "PNG" and image.size[0] >= 256
 

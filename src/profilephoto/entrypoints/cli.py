@@ -12,6 +12,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 DEFAULT_USER = "local-user"
@@ -235,9 +236,29 @@ def _demo(request: DemoRequest, data_dir: Path) -> int:
         5,
         f"wrote {', '.join(str(p) for p in paths)} ({sum(len(r) for r in results):,} bytes, "
         f"style {style}, {request.aspect_ratio}, model {job['metadata']['model']}, "
-        f"{job.get('processingTime', 0)} ms)" + (f"; {failed} variant(s) failed" if failed else ""),
+        f"{job.get('processingTime', 0)} ms)"
+        + (f"; {failed} variant(s) failed" if failed else "")
+        + (f"; {line}" if (line := likeness_line(job["metadata"])) else ""),
     )
     return 0
+
+
+def likeness_line(metadata: dict[str, Any]) -> str | None:
+    """What the likeness check said of each result (docs/api.md §4.8), or None when it
+    did not run (LIKENESS_CHECK=off, or no face in the photo)."""
+    scores = metadata.get("likeness")
+    if not isinstance(scores, list):
+        return None
+    bar = metadata.get("likenessMin")
+    shown = ", ".join("no face" if s is None else f"{s:.3f}" for s in scores)
+    verdict = (
+        f"{metadata.get('lowLikenessImages', 0)} below the bar: delivered, not charged"
+        if metadata.get("lowLikeness")
+        else "looks like you"
+    )
+    retries = metadata.get("likenessRetries", 0)
+    again = f", {retries} made again" if retries else ""
+    return f"likeness {shown} (bar {bar}{again}): {verdict}"
 
 
 def doctor(data_dir: Path) -> int:

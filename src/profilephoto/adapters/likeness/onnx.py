@@ -7,7 +7,7 @@ import io
 from PIL import Image
 
 from profilephoto.adapters.likeness.sface import SFace
-from profilephoto.adapters.likeness.yunet import CANVAS, YuNet
+from profilephoto.adapters.likeness.yunet import WIDE_SIDE, YuNet
 from profilephoto.domain.errors import InvalidImage
 from profilephoto.domain.face_embedding import FaceEmbedding
 from profilephoto.domain.models import ImageData
@@ -29,7 +29,7 @@ class OnnxFaceMatcher:
         rgb = _decode(image.data)
         faces = self._detector.detect(rgb)
         if not len(faces):  # a face too small at a portrait's scale: look at the full canvas
-            faces = self._detector.detect(rgb, side=CANVAS)
+            faces = self._detector.detect(rgb, side=WIDE_SIDE)
         if not len(faces):
             return None
         features = self._recognizer.embed(rgb, faces[0, 4:14].reshape(5, 2))

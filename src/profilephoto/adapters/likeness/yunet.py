@@ -9,14 +9,15 @@ from PIL import Image
 from profilephoto.adapters.likeness.runtime import session
 
 FILE = "face_detection_yunet_2023mar_int8bq.onnx"
-CANVAS = 640  # the file's fixed input, pixels a side
 STRIDES = (8, 16, 32)
+DIVISOR = 32  # the input's sides are padded to multiples of this, as OpenCV pads
 # OpenCV Zoo's demo defaults (models/face_detection_yunet/demo.py).
 MIN_SCORE = 0.6
 NMS_IOU = 0.3
 # The model finds faces of about 10 to 300 pixels: a portrait's face at this long side is
-# well inside that range, and the rest of the canvas stays black (as OpenCV pads).
+# well inside that range; a small face in a wide shot needs the larger one.
 PORTRAIT_SIDE = 320
+WIDE_SIDE = 640
 
 # Rows of 15: x0, y0, x1, y1, then (x, y) of the right eye, left eye, nose tip, right and
 # left mouth corners, then the score; in pixels of the image given to `detect`.
@@ -29,7 +30,7 @@ class YuNet:
     def __init__(self) -> None:
         self._session = session(FILE)
         (tensor,) = self._session.get_inputs()
-        if list(tensor.shape) != [1, 3, CANVAS, CANVAS]:
+        if list(tensor.shape) != [1, 3, "height", "width"]:
             raise RuntimeError(f"{FILE}: unexpected input shape {tensor.shape}")
         self._input = tensor.name
         self._outputs = [f"{kind}_{s}" for kind in ("cls", "obj", "bbox", "kps") for s in STRIDES]
@@ -38,19 +39,25 @@ class YuNet:
         """Faces in an RGB image, largest first, once it is scaled to `side` on its long side."""
         scale = side / max(image.size)
         size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
-        canvas = Image.new("RGB", (CANVAS, CANVAS))
-        canvas.paste(image.resize(size, Image.Resampling.BILINEAR), (0, 0))
+        padded = (_padded(size[0]), _padded(size[1]))
+        canvas = Image.new("RGB", padded)
+        # reducing_gap: a cheap box shrink first, then the filter over far fewer pixels.
+        canvas.paste(image.resize(size, Image.Resampling.BILINEAR, reducing_gap=2.0), (0, 0))
         # OpenCV hands the model BGR pixels, 0-255, channels first.
         pixels = np.asarray(canvas, dtype=np.float32)[:, :, ::-1]
         tensor = np.ascontiguousarray(pixels.transpose(2, 0, 1)[np.newaxis])
         outputs = self._session.run(self._outputs, {self._input: tensor})
-        faces = _decode([o[0] for o in outputs])
+        faces = _decode([o[0] for o in outputs], width=padded[0])
         faces[:, :14] /= scale
         areas = (faces[:, 2] - faces[:, 0]) * (faces[:, 3] - faces[:, 1])
         return faces[np.argsort(-areas)]
 
 
-def _decode(outputs: list[NDArray[np.float32]]) -> Faces:
+def _padded(side: int) -> int:
+    return -(-side // DIVISOR) * DIVISOR
+
+
+def _decode(outputs: list[NDArray[np.float32]], width: int) -> Faces:
     """Every grid cell above MIN_SCORE as a face, then non-maximum suppression (as OpenCV's
     FaceDetectorYN does: score = sqrt(cls * obj), offsets in cells, sizes as exp)."""
     found = []
@@ -60,7 +67,7 @@ def _decode(outputs: list[NDArray[np.float32]]) -> Faces:
         keep = np.nonzero(score >= MIN_SCORE)[0]
         if not len(keep):
             continue
-        cells = CANVAS // stride
+        cells = width // stride
         col = (keep % cells).astype(np.float32)
         row = (keep // cells).astype(np.float32)
         cx, cy = (col + box[keep, 0]) * stride, (row + box[keep, 1]) * stride

@@ -14,6 +14,7 @@ const state = {
   aspectRatio: "1:1",
   remaining: null, // today's remaining quota, as last reported
   job: null, // {jobId, status}
+  likeness: null, // {urls, metadata} of the job shown: its results' likeness badges
   socket: null,
   connectionId: null,
   pollTimer: null,
@@ -260,6 +261,8 @@ function showJob(jobId, originalUrl, status = "queued") {
   $("download").hidden = true;
   $("variants").hidden = true;
   $("variants").textContent = "";
+  $("result-likeness").hidden = true;
+  state.likeness = null;
   $("cancel").hidden = false;
   $("cancel").disabled = false;
   $("result-caption").textContent = "Working on it…";
@@ -288,9 +291,11 @@ function update(message) {
   $("cancel").hidden = TERMINAL.has(message.status);
   if (message.status === "completed" && message.resultUrl) {
     const urls = message.resultUrls || [message.resultUrl];
+    state.likeness = { urls, metadata: message.metadata };
     showVariant(urls[0]);
     paintVariants(urls);
     $("ai-label").hidden = false;
+    if (!message.metadata) showLikeness(message.jobId); // a push carries no metadata
     $("result-caption").textContent = urls.length > 1 ? `${urls.length} variants: pick your favourite` : "Your new profile photo";
     announce(urls.length > 1 ? `${urls.length} variants are ready.` : "Your new profile photo is ready.");
     const failed = message.metadata && message.metadata.failedVariants;
@@ -335,6 +340,34 @@ function showVariant(url) {
   $("download").href = url;
   $("download").hidden = false;
   for (const li of document.querySelectorAll("#variants li")) li.classList.toggle("selected", li.dataset.url === url);
+  const seen = state.likeness ? state.likeness.urls.indexOf(url) : -1;
+  paintLikeness($("result-likeness"), seen >= 0 ? likenessOf(seen) : null);
+}
+
+// The likeness check's verdict on result n (docs/api.md §4.8): null when it did not run.
+function likenessOf(n) {
+  const metadata = state.likeness && state.likeness.metadata;
+  const scores = metadata && metadata.likeness;
+  if (!Array.isArray(scores) || n >= scores.length) return null;
+  const score = scores[n];
+  return { score, close: typeof score === "number" && score >= metadata.likenessMin };
+}
+
+async function showLikeness(jobId) {
+  let view;
+  try { view = await api(`/jobs/${encodeURIComponent(jobId)}`); } catch (_) { return; }
+  if (!state.likeness || !state.job || state.job.jobId !== jobId) return;
+  state.likeness.metadata = view.metadata;
+  showVariant($("result").src || state.likeness.urls[0]);
+  paintVariants(state.likeness.urls);
+}
+
+function paintLikeness(badge, verdict) {
+  badge.hidden = !verdict;
+  if (!verdict) return;
+  badge.className = verdict.close ? "likeness close" : "likeness far";
+  badge.textContent = verdict.close ? "Looks like you" : "Not a close match — not charged";
+  badge.title = typeof verdict.score === "number" ? `Likeness ${verdict.score.toFixed(2)} of 1` : "No face found in this result";
 }
 
 // Every result is marked as made by AI in its file (XMP and C2PA); the page says so beside it.
@@ -367,7 +400,9 @@ function paintVariants(urls) {
     link.href = url;
     link.download = `profilephoto-${state.job.jobId}-${n + 1}.png`;
     link.textContent = `Download ${n + 1}`;
-    li.append(show, aiLabel(), link);
+    const badge = document.createElement("span");
+    paintLikeness(badge, likenessOf(n));
+    li.append(show, aiLabel(), badge, link);
     list.appendChild(li);
   });
 }
