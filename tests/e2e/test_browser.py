@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 
 from profilephoto.adapters.labels.c2pa_labeler import C2paContentLabeler
-from profilephoto.entrypoints.sample_photo import sample_portrait
+from profilephoto.entrypoints.sample_photo import public_domain_portrait, sample_portrait
 from tests.e2e.local_server import LocalServer
 from tests.integration.fake_gemini import FakeGemini, Reply, image_reply
 from tests.photos import faceless_jpeg
@@ -61,7 +61,9 @@ def page(tmp_path: Path) -> Iterator[object]:
 
 def test_a_visitor_uploads_a_photo_and_sees_the_completed_result(server, page, tmp_path):
     photo = tmp_path / "me.jpg"
-    photo.write_bytes(sample_portrait())
+    # A real face: the likeness check compares people, and a drawn figure is nobody (its
+    # black-and-white result scores 0.29 against it).
+    photo.write_bytes(public_domain_portrait())
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
 
@@ -87,6 +89,9 @@ def test_a_visitor_uploads_a_photo_and_sees_the_completed_result(server, page, t
     downloaded = httpx.get(page.get_attribute("#download", "href")).content
     label = C2paContentLabeler(None).read(downloaded)  # the download keeps the label
     assert label is not None and label.signed and label.intact
+    # The offline stylizer keeps the face: the likeness check says so under the result.
+    page.wait_for_selector("#result-likeness.close:not([hidden])")
+    assert page.inner_text("#result-likeness") == "Looks like you"
     assert not errors, errors
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
