@@ -9,6 +9,7 @@ from profilephoto.adapters.aws.sqs import SqsJobQueue
 from profilephoto.adapters.aws.websocket import ApiGatewayNotifier
 from profilephoto.adapters.gemini import GeminiImageGenerator
 from profilephoto.adapters.images import PillowImageProcessor
+from profilephoto.adapters.likeness.onnx import OnnxFaceMatcher
 from profilephoto.adapters.local.filesystem import FilesystemObjectStore
 from profilephoto.adapters.local.hub import WebSocketHub
 from profilephoto.adapters.local.offline_stylizer import OfflineStylizer
@@ -16,6 +17,7 @@ from profilephoto.adapters.local.sqlite_queue import SqliteJobQueue
 from profilephoto.adapters.local.sqlite_store import SqliteUnitOfWork
 from profilephoto.adapters.memory import (
     FixedClock,
+    InMemoryFaceMatcher,
     InMemoryJobQueue,
     InMemoryObjectStore,
     InMemoryPhotoInspector,
@@ -26,10 +28,17 @@ from profilephoto.adapters.memory import (
 )
 from profilephoto.adapters.memory.basics import SequentialIds
 from profilephoto.adapters.photo_check.litert import LiteRtPhotoInspector
-from profilephoto.adapters.system import SilentNotifier, SystemClock, UncheckedPhotos, UuidIds
+from profilephoto.adapters.system import (
+    SilentNotifier,
+    SystemClock,
+    UncheckedPhotos,
+    UnmatchedFaces,
+    UuidIds,
+)
 from profilephoto.domain.ports import (
     Clock,
     ConnectionRepository,
+    FaceMatcher,
     IdGenerator,
     ImageGenerator,
     ImageProcessor,
@@ -86,6 +95,12 @@ def photo_inspectors(
     litert: LiteRtPhotoInspector, unchecked: UncheckedPhotos, memory: InMemoryPhotoInspector
 ) -> list[PhotoInspector]:
     return [litert, unchecked, memory]
+
+
+def face_matchers(
+    onnx: OnnxFaceMatcher, unmatched: UnmatchedFaces, memory: InMemoryFaceMatcher
+) -> list[FaceMatcher]:
+    return [onnx, unmatched, memory]
 
 
 def notifiers(
