@@ -11,7 +11,7 @@ from dependency_injector import providers
 from profilephoto.adapters.local.offline_stylizer import OfflineStylizer
 from profilephoto.domain.models import GeneratedImage, JobStatus
 from profilephoto.domain.ports import FaceMatcher
-from profilephoto.domain.processing import Outcome
+from profilephoto.services.processing import Outcome
 from tests.conftest import ALICE
 from tests.faults.production import StepPlan, faulty_world, invariant_violations
 from tests.photos import photo, portrait_jpeg

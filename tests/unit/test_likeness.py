@@ -12,7 +12,7 @@ from profilephoto.domain.likeness import LikenessPolicy
 from profilephoto.domain.models import GeneratedImage, JobStatus
 from profilephoto.domain.object_keys import object_key
 from profilephoto.domain.pricing import ModelPrice, PriceTable
-from profilephoto.domain.processing import Outcome
+from profilephoto.services.processing import Outcome
 from tests.conftest import ALICE, JPEG, make_world
 
 PNG = b"\x89PNG\r\n\x1a\n"

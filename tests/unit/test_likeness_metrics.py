@@ -7,9 +7,9 @@ import json
 import pytest
 
 from profilephoto.domain.models import JobStatus
-from profilephoto.domain.processing import Outcome, Processed
 from profilephoto.entrypoints.aws_lambda import process
 from profilephoto.entrypoints.aws_lambda.observability import metrics
+from profilephoto.services.processing import Outcome, Processed
 from tests.jobs import make_job
 
 
