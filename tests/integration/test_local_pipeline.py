@@ -16,6 +16,7 @@ from profilephoto.adapters.local.sqlite_queue import SqliteJobQueue
 from profilephoto.adapters.local.sqlite_store import SqliteUnitOfWork
 from profilephoto.adapters.local.worker import QueueWorker
 from profilephoto.adapters.memory import (
+    InMemoryFaceMatcher,
     InMemoryPhotoInspector,
     PassthroughImageProcessor,
     RecordingLabeler,
@@ -51,6 +52,7 @@ class Local:
             images=PassthroughImageProcessor(),
             inspector=InMemoryPhotoInspector(),
             labeler=RecordingLabeler(),
+            matcher=InMemoryFaceMatcher(),
             notifier=self.hub,
             clock=SystemClock(),
             ids=UuidIds(),
