@@ -244,6 +244,7 @@ WORKER_ONLY = {
     "numpy",
     "c2pa-python",
     "cryptography",
+    "onnxruntime",
 }
 PROVIDED_OR_LOCAL = {"boto3", "starlette", "uvicorn"}
 

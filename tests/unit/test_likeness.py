@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from profilephoto.adapters.memory.faces import A_LOOKALIKE, A_STRANGER
+from profilephoto.adapters.memory.labels import MARK
 from profilephoto.domain.errors import TransientGenerationError
 from profilephoto.domain.face_embedding import FaceEmbedding, centroid
 from profilephoto.domain.likeness import LikenessPolicy
@@ -53,7 +54,10 @@ def used(world) -> int:
 
 
 def stored(world, job) -> list[bytes]:
-    return [world.results.objects[object_key(url)][0] for url in job.output_image_urls]
+    """The stored images' pixels, without the AI label the memory labeler appends."""
+    return [
+        world.results.objects[object_key(url)][0].split(MARK)[0] for url in job.output_image_urls
+    ]
 
 
 def test_a_result_that_looks_like_the_user_is_delivered_after_one_call_and_charged():

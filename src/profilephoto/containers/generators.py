@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from profilephoto.domain.ports import ContentLabeler, ImageGenerator, ImageProcessor, PhotoInspector
-from profilephoto.domain.ports import FaceMatcher, ImageGenerator, ImageProcessor, PhotoInspector
+from profilephoto.domain.ports import (
+    ContentLabeler,
+    FaceMatcher,
+    ImageGenerator,
+    ImageProcessor,
+    PhotoInspector,
+)
 from profilephoto.settings import Settings
 
 

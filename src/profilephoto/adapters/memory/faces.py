@@ -25,7 +25,8 @@ class InMemoryFaceMatcher:
         self._lock = threading.Lock()
 
     def see(self, data: bytes, face: FaceEmbedding | None) -> InMemoryFaceMatcher:
-        """Report `face` whenever these exact bytes are embedded."""
+        """Report `face` whenever an image starting with these bytes is embedded (a result
+        is stored with its AI label after the pixels)."""
         with self._lock:
             self._known[data] = face
         return self
@@ -35,4 +36,5 @@ class InMemoryFaceMatcher:
             raise InvalidImage("The image is not a JPEG, PNG, WebP or HEIC image")
         with self._lock:
             self.embedded.append(image)
-            return self._known.get(image.data, THE_USER)
+            seen = [known for known in self._known if image.data.startswith(known)]
+            return self._known[max(seen, key=len)] if seen else THE_USER
