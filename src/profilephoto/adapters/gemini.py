@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
-import httpx
+import httpx2
 from google import genai
 from google.genai import errors as genai_errors
 from google.genai import types
@@ -48,18 +49,16 @@ RETRY_INFO = "type.googleapis.com/google.rpc.RetryInfo"
 
 
 def _network_errors() -> tuple[tuple[type[Exception], ...], tuple[type[Exception], ...]]:
-    """(every transport failure, the timeouts among them) of the HTTP stacks the SDK may
-    use: httpx, and httpx2 when it is installed."""
-    transport: list[type[Exception]] = [httpx.TransportError]
-    timeouts: list[type[Exception]] = [httpx.TimeoutException]
-    try:
-        import httpx2
+    """(every transport failure, the timeouts among them) of the HTTP stacks the SDK uses.
 
-        transport.append(httpx2.TransportError)
-        timeouts.append(httpx2.TimeoutException)
-    except ImportError:
-        pass
-    return tuple(transport), tuple(timeouts)
+    google-genai 3.x sends with httpx2, a declared dependency. It falls back to httpx when
+    told to (GOOGLE_GENAI_HTTP_CLIENT=httpx) and httpx is there: that stack's errors count
+    too, taken from the module the SDK itself loaded, since nothing here may import what the
+    installs that ship do not declare (docs/deploy.md)."""
+    stacks = [httpx2, *filter(None, [sys.modules.get("httpx")])]
+    transport = tuple(stack.TransportError for stack in stacks)
+    timeouts = tuple(stack.TimeoutException for stack in stacks)
+    return transport, timeouts
 
 
 class GeminiImageGenerator:

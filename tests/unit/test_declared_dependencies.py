@@ -1,0 +1,27 @@
+"""Nothing is imported at run time that `pip install .` does not declare.
+
+Test tools never hide a missing runtime dependency: every import in src/ (lazy ones
+included, TYPE_CHECKING left out) maps to the distribution that provides it here, and that
+distribution must be one of pyproject's runtime dependencies.
+"""
+
+from __future__ import annotations
+
+from tests import shipping
+
+
+def test_every_import_in_src_is_a_declared_runtime_dependency():
+    imports = [i for path in shipping.src_files() for i in shipping.imports_of(path)]
+    declared = shipping.names(shipping.runtime_requirements())
+    assert shipping.undeclared(imports, declared) == {}
+
+
+def test_the_walk_sees_lazy_imports_and_maps_them_to_their_distribution():
+    module = shipping.PACKAGE / "adapters" / "gemini.py"
+    found = {i.module for i in shipping.imports_of(module)}
+    assert {"google.genai", "google.genai.types"} <= found
+    assert shipping.distribution_of("google.genai.types") == "google-genai"
+    assert shipping.distribution_of("PIL.Image") == "pillow"
+    assert shipping.distribution_of("pytest") == "pytest"
+    late = [shipping.Import("pytest", "x.py:3"), shipping.Import("json", "x.py:1")]
+    assert shipping.undeclared(late, {"pillow"}) == {"pytest (x.py:3)": "pytest"}
