@@ -233,11 +233,11 @@ def test_the_worker_is_a_container_image_built_from_its_dockerfile(template):
 
 
 # What only the worker imports (the model, images, the photo check, the AI label): in its
-# image, kept out of the zip functions' layer. boto3 comes with both Lambda runtimes;
+# image, kept out of the zip functions' layer. boto3 and botocore come with both Lambda runtimes;
 # starlette and uvicorn only serve the local host; PyJWT only the WebSocket authorizer.
 WORKER_ONLY = {
     "google-genai",
-    "httpx",
+    "httpx2",
     "pillow",
     "pillow-heif",
     "ai-edge-litert",
@@ -246,7 +246,7 @@ WORKER_ONLY = {
     "cryptography",
     "onnxruntime",
 }
-PROVIDED_OR_LOCAL = {"boto3", "starlette", "uvicorn"}
+PROVIDED_OR_LOCAL = {"boto3", "botocore", "starlette", "uvicorn"}
 
 
 def requirement_names(lines: list[str]) -> set[str]:
