@@ -172,7 +172,7 @@ class Simulation:
         self.draws.seed(key)
         self.receive_times.setdefault(message.body.job_id, []).append(self.loop.now)
         try:
-            outcome = self.workers[slot].process(message.body, message.receive_count).outcome
+            outcome = self.workers[slot].process(message.body).outcome
         except RetryLater as retry:
             if retry.delay is not None:
                 self.queue.postpone(message.message_id, retry.delay)

@@ -126,8 +126,8 @@ class World:
     ) -> GenerationAccepted:
         return self.generation.request_generation(who, self.upload(who), style, **kwargs)
 
-    def process_all(self, receive_count: int = 1) -> list[Outcome]:
-        return [self.processing.process(m, receive_count).outcome for m in self.queue.drain()]
+    def process_all(self) -> list[Outcome]:
+        return [self.processing.process(m).outcome for m in self.queue.drain()]
 
 
 def make_world(**config: object) -> World:

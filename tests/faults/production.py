@@ -137,7 +137,7 @@ def receive(world: World, message: JobMessage, receives: int) -> BaseException |
     or the worker's death (a Lambda timeout) when SQS will deliver it again; None when it
     is done with (acknowledged, or out of receives: the dead-letter queue has it)."""
     try:
-        world.processing.process(message, receives)
+        world.processing.process(message)
     except (Exception, WorkerCrash) as error:
         return error if receives < world.config.max_attempts else None
     return None
@@ -226,7 +226,7 @@ def invariant_violations(
     accounted: set[str] = set()  # result keys a completed job points at
     in_flight: list[str] = []  # result folders of unfinished jobs: a worker may be writing
     final_pushes = Counter(
-        m.job_id for _, m, _ in world.notifier.notifications if m.status.is_terminal
+        m.job_id for _, m in world.notifier.notifications if m.status.is_terminal
     )
     for who in users:
         jobs = jobs_of(world, who.user_id)

@@ -136,7 +136,7 @@ def test_a_photo_over_the_whole_budget_fails_at_once_refunded_as_image_too_large
     )
     (message,) = world.queue.drain()
 
-    assert world.processing.process(message, receive_count=1).outcome is Outcome.FAILED
+    assert world.processing.process(message).outcome is Outcome.FAILED
 
     job = world.uow.jobs.get(accepted.job_id)
     assert job.status is JobStatus.FAILED and job.error is not None

@@ -38,17 +38,6 @@ def test_a_notification_reaches_every_connection_of_the_user_only():
     assert b1.received == []
 
 
-def test_the_extra_connection_is_reached_once_and_only_when_it_is_the_owners():
-    hub, mine, stranger = WebSocketHub(), Socket(), Socket()
-    hub.register("alice", "c1", mine.send)
-    hub.register("mallory", "c9", stranger.send)
-    hub.notify("alice", DONE, extra="c1")
-    hub.notify("alice", DONE, extra="c9")
-    hub.notify("alice", DONE, extra="unknown")
-    assert len(mine.received) == 3
-    assert stranger.received == []
-
-
 def test_a_failed_error_is_pushed_with_its_code():
     hub, socket = WebSocketHub(), Socket()
     hub.register("alice", "c1", socket.send)

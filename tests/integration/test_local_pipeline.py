@@ -63,9 +63,8 @@ class Local:
         failures = []
         for record in event["Records"]:
             message = JobMessage.model_validate_json(record["body"])
-            count = int(record["attributes"]["ApproximateReceiveCount"])
             try:
-                self.services.processing_service().process(message, count)
+                self.services.processing_service().process(message)
             except RetryLater:
                 failures.append({"itemIdentifier": record["messageId"]})
         return {"batchItemFailures": failures}

@@ -46,11 +46,11 @@ def test_the_status_is_pushed_once_to_every_connection_of_the_user(world):
     notifier, stubber, _ = world
     for cid in ("c1", "c2"):
         expect_post(stubber, cid, DONE)
-    notifier.notify("alice", DONE, extra="c1")
+    notifier.notify("alice", DONE)
     stubber.assert_no_pending_responses()
 
 
-def test_another_users_connection_named_at_generate_gets_nothing(world):
+def test_another_users_connection_gets_nothing(world):
     notifier, stubber, _ = world
     attempted: list[str] = []
     notifier._client.meta.events.register(
@@ -59,7 +59,7 @@ def test_another_users_connection_named_at_generate_gets_nothing(world):
     )
     for cid in ("c1", "c2"):
         expect_post(stubber, cid, DONE)
-    notifier.notify("alice", DONE, extra="c3")  # bob's socket
+    notifier.notify("alice", DONE)  # c3 is bob's socket
     assert sorted(attempted) == ["c1", "c2"]
 
 

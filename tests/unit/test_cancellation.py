@@ -37,7 +37,7 @@ def test_a_queued_job_is_canceled_refunded_and_the_owner_told(world):
     assert cancel(world, accepted.job_id) == {"jobId": accepted.job_id, "status": "canceled"}
     assert world.uow.jobs.get(accepted.job_id).status is JobStatus.CANCELED
     assert used(world) == 0
-    ((user, note, _),) = world.notifier.notifications
+    ((user, note),) = world.notifier.notifications
     assert (user, note.job_id, note.status) == ("alice", accepted.job_id, JobStatus.CANCELED)
     assert world.job_json(ALICE, accepted.job_id)["status"] == "canceled"
 
@@ -103,7 +103,7 @@ def test_a_cancel_while_the_worker_reads_or_checks_the_photos_saves_the_model_ca
     assert world.results.objects == {}
     assert world.uow.jobs.get(accepted.job_id).status is JobStatus.CANCELED
     assert used(world) == 0
-    assert [n.status for _, n, _ in world.notifier.notifications] == [JobStatus.CANCELED]
+    assert [n.status for _, n in world.notifier.notifications] == [JobStatus.CANCELED]
 
 
 def test_a_worker_whose_job_is_canceled_mid_call_stores_counts_and_pushes_nothing():
@@ -118,7 +118,7 @@ def test_a_worker_whose_job_is_canceled_mid_call_stores_counts_and_pushes_nothin
     assert world.uow.jobs.get(accepted.job_id).status is JobStatus.CANCELED
     assert world.uow.users.get("alice").total_images_generated == 0
     assert used(world) == 0
-    assert [n.status for _, n, _ in world.notifier.notifications] == [JobStatus.CANCELED]
+    assert [n.status for _, n in world.notifier.notifications] == [JobStatus.CANCELED]
 
 
 def test_a_worker_that_loses_the_completing_write_to_a_cancel_deletes_what_it_stored():

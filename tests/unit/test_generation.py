@@ -1,3 +1,5 @@
+import hashlib
+import json
 import threading
 from datetime import timedelta
 
@@ -188,6 +190,37 @@ def test_the_same_idempotency_key_with_another_body_is_a_conflict(world):
     world.generation.request_generation(ALICE, key, "professional", idempotency_key="k1")
     with pytest.raises(IdempotencyConflict):
         world.generation.request_generation(ALICE, key, "casual", idempotency_key="k1")
+
+
+def written_before_connection_ids_left_the_hash(world, key: str, connection_id: str) -> None:
+    """The record as a request with a connectionId wrote it before 2026-12-04."""
+    (record_key,) = world.uow.idempotency_records
+    legacy = json.dumps([key, "professional", connection_id], separators=(",", ":"))
+    world.uow.idempotency_records[record_key] = world.uow.idempotency_records[
+        record_key
+    ].model_copy(update={"request_hash": hashlib.sha256(legacy.encode()).hexdigest()})
+
+
+def test_a_record_written_with_a_connection_id_still_replays_its_request(world):
+    key = world.upload()
+    first = world.generation.request_generation(ALICE, key, "professional", idempotency_key="k1")
+    written_before_connection_ids_left_the_hash(world, key, "conn-1")
+    again = world.generation.request_generation(ALICE, key, "professional", idempotency_key="k1")
+    assert again.job_id == first.job_id
+    assert used_today(world) == 1
+    assert len(world.queue.sent) == 1
+
+
+def test_a_record_written_with_a_connection_id_still_refuses_another_body(world):
+    key = world.upload()
+    world.generation.request_generation(ALICE, key, "professional", idempotency_key="k1")
+    written_before_connection_ids_left_the_hash(world, key, "conn-1")
+    with pytest.raises(IdempotencyConflict):
+        world.generation.request_generation(ALICE, key, "casual", idempotency_key="k1")
+    with pytest.raises(IdempotencyConflict):
+        world.generation.request_generation(
+            ALICE, key, "professional", idempotency_key="k1", count=2
+        )
 
 
 def test_idempotency_keys_are_per_user_and_expire_after_a_day(world):

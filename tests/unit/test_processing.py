@@ -33,7 +33,7 @@ def used(world) -> int:
 
 
 def finals(world):
-    return [m for _, m, _ in world.notifier.notifications if m.status.is_terminal]
+    return [m for _, m in world.notifier.notifications if m.status.is_terminal]
 
 
 def test_a_job_is_processed_to_one_stored_result_and_one_notification(world):
@@ -45,7 +45,7 @@ def test_a_job_is_processed_to_one_stored_result_and_one_notification(world):
     assert job.metadata["usage"] == {"promptTokens": 10, "outputTokens": 20}
     assert list(world.results.objects) == [f"results/alice/{job_id}/0.png"]
     assert world.uow.users.get("alice").total_images_generated == 1
-    ((user, note, _),) = world.notifier.notifications
+    ((user, note),) = world.notifier.notifications
     assert (user, note.status, note.job_id) == ("alice", JobStatus.COMPLETED, job_id)
     assert note.result_url
     assert used(world) == 1
@@ -55,7 +55,7 @@ def test_duplicate_processing_of_one_job_does_nothing_the_second_time(world):
     _job_id, message = queued(world)
     world.processing.process(message)
     assert world.processing.process(message).outcome is Outcome.SKIPPED
-    assert world.processing.process(message, receive_count=2).outcome is Outcome.SKIPPED
+    assert world.processing.process(message).outcome is Outcome.SKIPPED
     assert len(world.results.objects) == 1
     assert world.uow.users.get("alice").total_images_generated == 1
     assert len(finals(world)) == 1
@@ -73,7 +73,7 @@ def test_a_job_whose_worker_died_is_taken_over_after_the_lease(world):
     job_id, message = queued(world)
     another_worker_claims(world, job_id, lease=timedelta(minutes=5))
     world.clock.advance(timedelta(minutes=5))
-    assert world.processing.process(message, receive_count=2).outcome is Outcome.COMPLETED
+    assert world.processing.process(message).outcome is Outcome.COMPLETED
 
 
 def test_a_message_that_arrives_before_the_job_is_marked_queued_is_processed(world):
@@ -119,9 +119,9 @@ def test_a_transient_failure_is_retried_and_then_succeeds(world):
     job_id, message = queued(world)
     world.generator.then(TransientGenerationError("429"))
     with pytest.raises(RetryLater):
-        world.processing.process(message, receive_count=1)
+        world.processing.process(message)
     assert world.uow.jobs.get(job_id).status is JobStatus.PROCESSING
-    assert world.processing.process(message, receive_count=2).outcome is Outcome.COMPLETED
+    assert world.processing.process(message).outcome is Outcome.COMPLETED
     assert used(world) == 1
     assert world.uow.jobs.get(job_id).attempts == 2
 
@@ -131,16 +131,16 @@ def test_storage_outages_are_transient_too(world):
     world.results.fail_next(ServiceUnavailable("S3 503"), operation="write")
     with pytest.raises(RetryLater):
         world.processing.process(message)
-    assert world.processing.process(message, receive_count=2).outcome is Outcome.COMPLETED
+    assert world.processing.process(message).outcome is Outcome.COMPLETED
 
 
 def test_the_last_attempt_fails_and_refunds_instead_of_going_to_the_dead_letter_queue(world):
     job_id, message = queued(world)
     world.generator.then(*[TransientGenerationError("503")] * 3)
-    for attempt in (1, 2):
+    for _ in (1, 2):
         with pytest.raises(RetryLater):
-            world.processing.process(message, receive_count=attempt)
-    assert world.processing.process(message, receive_count=3).outcome is Outcome.FAILED
+            world.processing.process(message)
+    assert world.processing.process(message).outcome is Outcome.FAILED
     job = world.uow.jobs.get(job_id)
     assert job.error.code == "generation_failed"
     assert "3 attempts" in job.error.message
@@ -152,7 +152,7 @@ def test_an_unexpected_bug_does_not_lose_the_job(world):
     world.generator.then(ZeroDivisionError("oops"))
     with pytest.raises(RetryLater):
         world.processing.process(message)
-    assert world.processing.process(message, receive_count=2).outcome is Outcome.COMPLETED
+    assert world.processing.process(message).outcome is Outcome.COMPLETED
 
 
 def test_a_vanished_upload_fails_with_a_refund(world):
@@ -178,14 +178,6 @@ def test_a_message_that_disagrees_with_its_job_is_dropped(world, field):
     assert world.processing.process(forged).outcome is Outcome.SKIPPED
     assert world.generator.calls == []
     assert world.uow.jobs.get(job_id).status is JobStatus.QUEUED
-
-
-def test_the_connection_given_at_generate_is_notified(world):
-    world.generation.request_generation(
-        ALICE, world.upload(), "professional", connection_id="conn-1"
-    )
-    world.process_all()
-    assert [extra for _, _, extra in world.notifier.notifications] == ["conn-1"]
 
 
 def test_a_message_for_an_unknown_job_is_dropped(world):

@@ -37,7 +37,7 @@ def test_every_variant_is_stored_counted_shown_and_pushed(world):
     assert len(view["resultUrls"]) == 3 and view["resultUrl"] == view["resultUrls"][0]
     assert "failedVariants" not in view["metadata"]
     assert view["metadata"]["usage"] == {"promptTokens": 30, "outputTokens": 60}
-    ((_, note, _),) = world.notifier.notifications
+    ((_, note),) = world.notifier.notifications
     assert note.status is JobStatus.COMPLETED and len(note.result_urls) == 3
     assert note.result_url == note.result_urls[0]
 
@@ -67,7 +67,7 @@ def test_when_every_variant_fails_for_a_while_the_job_is_retried_as_one(world):
     except RetryLater:
         pass
     assert world.results.objects == {} and used(world) == 2
-    assert world.processing.process(message, receive_count=2).outcome is Outcome.COMPLETED
+    assert world.processing.process(message).outcome is Outcome.COMPLETED
     assert len(world.uow.jobs.get(accepted.job_id).output_image_urls) == 2
 
 

@@ -21,7 +21,7 @@ def crashed_after_storing(count: int = 1):
     plan.add("uow.apply:complete", Mode.CRASH)
     (message,) = world.queue.drain()
     with pytest.raises(WorkerCrash):
-        world.processing.process(message, 1)
+        world.processing.process(message)
     assert len(world.results.objects) == count  # what the crash left behind
     # The lease of the dead worker runs out before SQS delivers the message again.
     world.clock.advance(world.config.processing_lease * 2)
@@ -31,7 +31,7 @@ def crashed_after_storing(count: int = 1):
 def test_a_job_that_fails_after_a_crashed_attempt_keeps_no_result_object():
     world, job_id, message = crashed_after_storing()
     world.generator.then(GenerationFailed("the model is down for good"))
-    assert world.processing.process(message, 2).outcome is Outcome.FAILED
+    assert world.processing.process(message).outcome is Outcome.FAILED
     assert world.uow.jobs.get(job_id).status is JobStatus.FAILED
     assert world.results.objects == {}
 
@@ -54,7 +54,7 @@ def test_a_job_canceled_after_a_crashed_attempt_keeps_no_result_object():
 def test_a_retry_that_makes_fewer_variants_leaves_only_the_images_it_completed_with():
     world, job_id, message = crashed_after_storing(count=3)
     world.generator.then(None, ContentBlocked("no"), ContentBlocked("no"))
-    assert world.processing.process(message, 2).outcome is Outcome.COMPLETED
+    assert world.processing.process(message).outcome is Outcome.COMPLETED
     job = world.uow.jobs.get(job_id)
     assert len(job.result_urls) == 1
     assert set(world.results.objects) == {object_key(url) for url in job.result_urls}

@@ -149,9 +149,9 @@ def test_the_second_retry_waits_longer_than_the_first(world):
     world.generator.then(*[TransientGenerationError("503")] * 2)
     service = service_with(world, Throttle(breaker=None, draw=lambda: 0.0))
     delays = []
-    for delivery in (1, 2):
+    for _ in (1, 2):
         with pytest.raises(RetryLater) as raised:
-            service.process(message, receive_count=delivery)
+            service.process(message)
         delays.append(raised.value.delay)
     assert delays == [5 * S, 30 * S]
 
@@ -163,11 +163,11 @@ def test_a_job_refused_by_the_breaker_keeps_its_whole_attempt_budget(world):
     service = service_with(world, Throttle(draw=lambda: 0.0))
     with pytest.raises(RetryLater):
         service.process(blocker)
-    for delivery in range(1, 6):  # five refused deliveries, more than MAX_ATTEMPTS
+    for _ in range(1, 6):  # five refused deliveries, more than MAX_ATTEMPTS
         with pytest.raises(RetryLater):
-            service.process(message, receive_count=delivery)
+            service.process(message)
     world.clock.advance(30 * S)
-    assert service.process(message, receive_count=6).outcome is Outcome.COMPLETED
+    assert service.process(message).outcome is Outcome.COMPLETED
     assert world.uow.jobs.get(job_id).attempts == 1
 
 
@@ -179,7 +179,7 @@ def test_without_backoff_or_breaker_the_queue_timeout_decides_as_before(world):
         service.process(message)
     assert raised.value.delay is None
     with pytest.raises(RetryLater):
-        service.process(message, receive_count=2)  # no pause: the model is called again
+        service.process(message)  # no pause: the model is called again
     assert len(world.generator.calls) == 2
 
 
@@ -193,12 +193,12 @@ def test_a_job_throttled_on_its_last_attempt_is_handed_back_not_failed(world):
     _, message = queued(world)
     world.generator.then(*[throttled(S)] * 3)
     service = service_with(world, Throttle(draw=lambda: 0.0))
-    for delivery in (1, 2, 3):
+    for _ in (1, 2, 3):
         world.clock.advance(timedelta(minutes=1))  # past each pause
         with pytest.raises(RetryLater):
-            service.process(message, receive_count=delivery)
+            service.process(message)
     world.clock.advance(timedelta(minutes=1))
-    assert service.process(message, receive_count=4).outcome is Outcome.COMPLETED
+    assert service.process(message).outcome is Outcome.COMPLETED
     assert used(world) == 1
 
 
@@ -206,10 +206,10 @@ def test_a_503_on_the_last_attempt_still_fails_and_refunds(world):
     job_id, message = queued(world)
     world.generator.then(*[TransientGenerationError("503")] * 3)
     service = service_with(world, Throttle(draw=lambda: 0.0))
-    for delivery in (1, 2):
+    for _ in (1, 2):
         with pytest.raises(RetryLater):
-            service.process(message, receive_count=delivery)
-    assert service.process(message, receive_count=3).outcome is Outcome.FAILED
+            service.process(message)
+    assert service.process(message).outcome is Outcome.FAILED
     assert (world.uow.jobs.get(job_id).error.code, used(world)) == ("generation_failed", 0)
 
 
@@ -217,10 +217,10 @@ def test_before_throttling_was_spared_a_third_429_failed_the_job(world):
     _, message = queued(world)
     world.generator.then(*[throttled(S)] * 3)
     service = service_with(world, Throttle(breaker=None, throttling_spares_last_attempt=False))
-    for delivery in (1, 2):
+    for _ in (1, 2):
         with pytest.raises(RetryLater):
-            service.process(message, receive_count=delivery)
-    assert service.process(message, receive_count=3).outcome is Outcome.FAILED
+            service.process(message)
+    assert service.process(message).outcome is Outcome.FAILED
 
 
 def used(world: World) -> int:

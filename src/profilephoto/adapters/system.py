@@ -23,7 +23,7 @@ class UuidIds:
 class SilentNotifier:
     """Used when no push channel is configured (WEBSOCKET_ENDPOINT unset): clients poll."""
 
-    def notify(self, user_id: str, message: object, extra: str | None = None) -> None:
+    def notify(self, user_id: str, message: object) -> None:
         return None
 
 

@@ -121,7 +121,6 @@ class Job(Model):
     )
     attempts: int = 0
     lease_expires_at: datetime | None = None
-    connection_id: str | None = None
     ttl: int | None = Field(
         default=None,
         description="epoch seconds after which the job and its results are deleted "

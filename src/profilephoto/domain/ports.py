@@ -259,9 +259,9 @@ class FaceMatcher(Protocol):
 
 
 class Notifier(Protocol):
-    def notify(self, user_id: str, message: JobStatusMessage, extra: str | None = None) -> None:
-        """Push to every connection of the user (`extra` too, only if it is the user's own);
-        never raises. A stranger's connection must never receive another user's result URL."""
+    def notify(self, user_id: str, message: JobStatusMessage) -> None:
+        """Push to every connection of the user and no other; never raises. A stranger's
+        connection must never receive another user's result URL."""
 
 
 class Clock(Protocol):

@@ -199,7 +199,7 @@ def _demo(request: DemoRequest, data_dir: Path) -> int:
         generator = container.generator().model_name
         step(4, f"processing with {generator} ...")
         for message in container.queue().receive(10):
-            services.processing_service().process(message.body, message.receive_count)
+            services.processing_service().process(message.body)
             container.queue().delete(message.message_id)
         job = job_view(services.query_service().get_job(who, accepted.job_id)).to_json()
         stored = container.uow().jobs.get(accepted.job_id)

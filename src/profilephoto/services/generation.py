@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from dataclasses import dataclass
 
 from profilephoto.domain.config import ServiceConfig
 from profilephoto.domain.errors import (
@@ -39,12 +40,13 @@ from profilephoto.domain.styles import StyleCatalog
 log = logging.getLogger(__name__)
 
 MAX_IDEMPOTENCY_KEY = 128
-MAX_CONNECTION_ID = 128
 
 
-def request_hash(options: JobOptions, style: str, connection_id: str | None) -> str:
+def request_hash(options: JobOptions, style: str) -> str:
     """What makes two requests under one Idempotency-Key "the same request"."""
-    fields: list[object] = [options.main_key, style, connection_id]
+    # The third field once held the request's connectionId, which changes nothing: it stays
+    # null so that a record written before still matches the request that wrote it.
+    fields: list[object] = [options.main_key, style, None]
     if not options.is_default:  # a plain request hashes as it did before variants existed
         fields += [list(options.file_keys), options.count, options.aspect_ratio]
     canonical = json.dumps(fields, separators=(",", ":"))
@@ -62,6 +64,26 @@ def check_idempotency_key(key: object) -> str | None:
     ):
         raise InvalidRequest("Idempotency-Key must be 1-128 printable characters")
     return key
+
+
+@dataclass(frozen=True)
+class _Asked:
+    """What a request asks for, to compare with the job an idempotency record names."""
+
+    style: str
+    photo_urls: list[str]
+    options: JobOptions
+
+    def made(self, job: Job | None) -> bool:
+        """Whether `job` is what this request asks for. A record written before the
+        fingerprint dropped the connectionId (2026-12-04) has another hash for the same
+        request; records live 24 h, so this fallback may go once they have expired."""
+        return job is not None and (
+            job.style,
+            job.photo_urls,
+            job.count,
+            job.aspect_ratio,
+        ) == (self.style, self.photo_urls, self.options.count, self.options.aspect_ratio)
 
 
 class GenerationService:
@@ -83,7 +105,6 @@ class GenerationService:
         identity: Identity,
         file_key: object,
         style_id: object,
-        connection_id: object = None,
         idempotency_key: object = None,
         *,
         file_keys: object = None,
@@ -100,14 +121,11 @@ class GenerationService:
             aspect_ratio,
             max_variants=self._config.max_variants,
         )
-        if connection_id is not None and (
-            not isinstance(connection_id, str) or not 0 < len(connection_id) <= MAX_CONNECTION_ID
-        ):
-            raise InvalidRequest("connectionId must be a string")
         idem_key = check_idempotency_key(idempotency_key)
-        fingerprint = request_hash(options, style.id, connection_id)
+        fingerprint = request_hash(options, style.id)
         record_key = f"{identity.user_id}#{idem_key}"
-        earlier = self._earlier(record_key, fingerprint) if idem_key is not None else None
+        asked = _Asked(style.id, [self._uploads.uri(k) for k in options.file_keys], options)
+        earlier = self._earlier(record_key, fingerprint, asked) if idem_key is not None else None
         if earlier is not None and (replay := self._replayed(earlier)):
             return replay
 
@@ -136,7 +154,6 @@ class GenerationService:
             quota_date=day.date,
             capacity_date=capacity_reset.date if capacity is not None else None,
             ttl=retention_deadline(now, self._config.result_retention_days),
-            connection_id=connection_id,
         )
         record = None
         if idem_key is not None:
@@ -169,7 +186,7 @@ class GenerationService:
             # Only a concurrent twin holding the same Idempotency-Key gets here.
             if idem_key is None:
                 raise
-            twin = self._earlier(record_key, fingerprint)
+            twin = self._earlier(record_key, fingerprint, asked)
             if twin is not None and (replay := self._replayed(twin)):
                 return replay
             raise QueueUnavailable() from None  # the twin's attempt failed too: retry again
@@ -217,10 +234,16 @@ class GenerationService:
                 extra={"jobId": job.job_id, "userId": job.user_id, "code": error.code},
             )
 
-    def _earlier(self, record_key: str, fingerprint: str) -> IdempotencyRecord | None:
+    def _earlier(
+        self, record_key: str, fingerprint: str, asked: _Asked
+    ) -> IdempotencyRecord | None:
         """The live record of a reused Idempotency-Key; 409 when the body differs."""
         record = self._uow.idempotency.get(record_key, self._clock.now())
-        if record is not None and record.request_hash != fingerprint:
+        if (
+            record is not None
+            and record.request_hash != fingerprint
+            and not asked.made(self._uow.jobs.get(record.job_id))
+        ):
             raise IdempotencyConflict()
         return record
 

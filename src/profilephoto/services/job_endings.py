@@ -35,7 +35,7 @@ def push_final(notifier: Notifier, job: Job, result_urls: list[str] | None = Non
         error=job.error,
     )
     try:
-        notifier.notify(job.user_id, message, job.connection_id)
+        notifier.notify(job.user_id, message)
     except Exception:
         log.exception("final push failed", extra={"jobId": job.job_id})
 

@@ -99,7 +99,7 @@ class ProcessingService:
         self._throttle = throttle or Throttle()
         self._generator = self._throttle.guard(generator, clock)
 
-    def process(self, message: JobMessage, receive_count: int = 1) -> Processed:
+    def process(self, message: JobMessage) -> Processed:
         """Claim, generate, store and complete one job; raise RetryLater to be redelivered."""
         if (later := self._throttle.paused(self._clock.now())) is not None:
             # Before the claim, so a job held back uncalled spends none of its attempts.

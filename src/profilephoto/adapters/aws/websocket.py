@@ -30,7 +30,7 @@ class ApiGatewayNotifier:
         self._client = client
         self._connections = connections
 
-    def notify(self, user_id: str, message: JobStatusMessage, extra: str | None = None) -> None:
+    def notify(self, user_id: str, message: JobStatusMessage) -> None:
         payload = json.dumps(message.to_json_dict(), separators=(",", ":")).encode()
         targets: list[str] = []
         try:
@@ -41,8 +41,8 @@ class ApiGatewayNotifier:
                 "connections unavailable",
                 extra={"userId": user_id, "jobId": message.job_id, "errorCode": error.code},
             )
-        # `extra` (the connectionId named at /generate) is already among them when it is the
-        # owner's; anyone else's socket must never receive this user's result URL.
+        # Only the owner's sockets: a connectionId named at /generate may be anyone's, and
+        # their socket must never receive this user's result URL.
         for connection_id in targets:
             self._post(connection_id, payload, user_id, message.job_id)
 

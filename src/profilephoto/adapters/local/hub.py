@@ -39,8 +39,8 @@ class WebSocketHub:
         with self._lock:
             return [cid for cid, (owner, _) in self._connections.items() if owner == user_id]
 
-    def notify(self, user_id: str, message: JobStatusMessage, extra: str | None = None) -> None:
-        """Push to every connection of the user; `extra` only if it is theirs. Never raises."""
+    def notify(self, user_id: str, message: JobStatusMessage) -> None:
+        """Push to every connection of the user and no other. Never raises."""
         text = json.dumps(message.to_json_dict(), separators=(",", ":"))
         with self._lock:
             # A connectionId named at /generate may be anyone's: pushing a result URL to a

@@ -90,9 +90,9 @@ class InMemoryJobQueue(FaultInjector):
 
 class RecordingNotifier:
     def __init__(self) -> None:
-        self.notifications: list[tuple[str, JobStatusMessage, str | None]] = []
+        self.notifications: list[tuple[str, JobStatusMessage]] = []
         self._lock = threading.Lock()
 
-    def notify(self, user_id: str, message: JobStatusMessage, extra: str | None = None) -> None:
+    def notify(self, user_id: str, message: JobStatusMessage) -> None:
         with self._lock:
-            self.notifications.append((user_id, message, extra))
+            self.notifications.append((user_id, message))

@@ -36,7 +36,6 @@ def _build() -> APIGatewayRestResolver:
             who,
             command.file_key,
             command.style,
-            connection_id=command.connection_id,
             idempotency_key=app.current_event.headers.get(IDEMPOTENCY_KEY),
             file_keys=command.file_keys,
             count=command.count,

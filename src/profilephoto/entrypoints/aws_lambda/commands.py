@@ -125,7 +125,11 @@ class GenerateCommand(Command):
         max_length=64,
         json_schema_extra={"enum": [s.id for s in STYLES]},
     )
-    connection_id: str | None = Field(default=None, max_length=128)
+    connection_id: str | None = Field(
+        default=None,
+        max_length=128,
+        description="accepted and ignored: every socket of the caller is told of the job",
+    )
     count: int | None = Field(
         default=None,
         description="images to make, 1 to MAX_VARIANTS",

@@ -41,9 +41,8 @@ def process_record(record: SQSRecord) -> Processed | None:
         # A malformed body can never succeed: acknowledge it rather than loop to the DLQ.
         logger.warning("dropping a malformed message", extra={"messageId": record.message_id})
         return None
-    receive_count = int(record.attributes.approximate_receive_count or 1)
     try:
-        result = runtime.application().processing.process(message, receive_count)
+        result = runtime.application().processing.process(message)
     except RetryLater as retry:
         _schedule_retry(record, retry)
         raise

@@ -28,9 +28,8 @@ def process_batch(app: Application) -> Callable[[dict[str, Any]], dict[str, Any]
             except ValueError:  # can never succeed: acknowledged, as the Lambda handler does
                 log.warning("malformed message dropped", extra={"messageId": record["messageId"]})
                 continue
-            receives = int(record["attributes"]["ApproximateReceiveCount"])
             try:
-                app.processing.process(message, receives)
+                app.processing.process(message)
             except RetryLater as retry:
                 if retry.delay is not None:
                     app.redelivery.postpone(record["receiptHandle"], retry.delay)
