@@ -179,7 +179,7 @@ class ProcessingService:
             )
         images, likeness, unmatched = self._likeness.summary(variants.produced)
         # A cancel that lands from here on is found by the conditional completion, which
-        # then deletes what was stored (_lost_completion).
+        # then deletes what was stored (_discard_strays_if_ended).
         with _step("store", job):
             keys = [self._store(job, n, made.image) for n, made in enumerate(images)]
         elapsed = self._clock.now() - started
@@ -208,12 +208,13 @@ class ProcessingService:
         try:
             done = apply_or_read_back(self._uow, change)
         except ConditionFailed:
-            if self._lost_completion(job):
+            current = self._discard_strays_if_ended(job)
+            if current is None or current.status is JobStatus.CANCELED:
                 raise JobCanceled() from None
             return Processed(Outcome.SKIPPED)  # a twin finished first; it counted and notified
         except Exception:
             with suppress(Exception):
-                self._lost_completion(job)
+                self._discard_strays_if_ended(job)
             raise
         urls = [
             self._results.presign_download(key, self._config.result_url_expiration) for key in keys
@@ -241,16 +242,15 @@ class ProcessingService:
         self._results.write(key, image.data, image.content_type)
         return key
 
-    def _lost_completion(self, job: Job) -> bool:
+    def _discard_strays_if_ended(self, job: Job) -> Job | None:
         """After our completing write did not happen: if the job has ended some other way,
         what we stored and it does not point at is deleted (a twin that completed keeps its
         images). A job still unfinished keeps them: its next attempt writes the same keys,
-        and its end tidies the folder. True when the owner canceled it or it is gone."""
+        and its end tidies the folder. Returns the job as it now is (None: deleted)."""
         current = self._uow.jobs.get(job.job_id)
-        if current is not None and not current.status.is_terminal:
-            return False
-        discard_strays(self._results, current or job)
-        return current is None or current.status is JobStatus.CANCELED
+        if current is None or current.status.is_terminal:
+            discard_strays(self._results, current or job)
+        return current
 
     def _prepare(self, original: bytes, index: int) -> ImageData:
         """Photo `index` (0 = the main one) as the model gets it: its pixels shrunk to what
