@@ -8,9 +8,9 @@ import time
 
 from PIL import Image, ImageDraw, ImageFilter
 
+from profilephoto.adapters.gemini_input import InputPolicy, MediaResolution
+from profilephoto.adapters.gemini_pricing import DEFAULT_PRICES
 from profilephoto.adapters.images import PillowImageProcessor
-from profilephoto.domain.input_policy import InputPolicy, MediaResolution
-from profilephoto.domain.pricing import DEFAULT_PRICES
 
 PHOTO_SIZE = (4000, 3000)  # a 12-megapixel phone photo
 TARGET_BYTE_RATIO = 0.05

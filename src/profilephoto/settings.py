@@ -16,12 +16,12 @@ from pydantic import (
     model_validator,
 )
 
+from profilephoto.adapters.gemini_input import InputPolicy, MediaResolution
+from profilephoto.adapters.gemini_pricing import PriceTable
 from profilephoto.domain.config import ServiceConfig
 from profilephoto.domain.errors import InvalidRequest
-from profilephoto.domain.input_policy import InputPolicy, MediaResolution
 from profilephoto.domain.likeness import DEFAULT_MIN, LikenessPolicy
 from profilephoto.domain.photo_check import PhotoThresholds
-from profilephoto.domain.pricing import PriceTable
 from profilephoto.domain.quota import load_zone
 
 
@@ -110,7 +110,7 @@ class Settings(BaseModel):
     reference_media_resolution: MediaResolution = Field(
         MediaResolution.MEDIUM, validation_alias=_env("REFERENCE_MEDIA_RESOLUTION")
     )
-    # JSON laid over the built-in price table (domain/pricing.py), dollars per 1M tokens.
+    # JSON laid over the built-in price table (adapters/gemini_pricing.py), dollars per 1M tokens.
     model_prices: str | None = Field(None, validation_alias=_env("MODEL_PRICES"))
     # Lambda sets its function's memory; locally it stands for the worker's memory.
     function_memory_mb: int = Field(
@@ -214,12 +214,19 @@ class Settings(BaseModel):
                 if self.likeness_check == "off"
                 else LikenessPolicy(min_score=self.likeness_min, retries=self.likeness_retries)
             ),
-            input_policy=InputPolicy(
-                main=self.photo_media_resolution,
-                references=self.reference_media_resolution,
-            ),
-            prices=PriceTable().with_overrides(self.model_prices),
+            main_photo_side=self.input_policy().long_side(0),
+            reference_photo_side=self.input_policy().long_side(1),
         )
+
+    def input_policy(self) -> InputPolicy:
+        """Each photo's media resolution for Gemini, which also sets its pixel size."""
+        return InputPolicy(
+            main=self.photo_media_resolution, references=self.reference_media_resolution
+        )
+
+    def price_table(self) -> PriceTable:
+        """The built-in price table with MODEL_PRICES laid over it."""
+        return PriceTable().with_overrides(self.model_prices)
 
     def photo_thresholds(self) -> PhotoThresholds | None:
         """The photo check's limits, or None when QUALITY_CHECK=off."""

@@ -11,6 +11,7 @@ from datetime import timedelta
 import pytest
 
 from profilephoto.adapters.gemini import GeminiImageGenerator
+from profilephoto.adapters.gemini_pricing import ModelPrice, PriceTable
 from profilephoto.domain.errors import (
     ContentBlocked,
     GenerationError,
@@ -72,6 +73,16 @@ def test_a_generated_image_comes_back_with_the_model_and_its_token_counts(fake):
     assert result.content_type == "image/png"
     assert result.model == MODEL
     assert result.usage == {"promptTokens": 1300, "outputTokens": 1290, "totalTokens": 2590}
+    assert result.cost_usd == PriceTable().cost(MODEL, result.usage)
+
+
+def test_the_cost_comes_from_the_price_table_the_generator_is_given(fake):
+    fake.then(image_reply(RESULT, usage=GEMINI3_USAGE))
+    prices = PriceTable({MODEL: ModelPrice(input=1.0, text_output=2.0, image_output=3.0)})
+
+    result = generator(prices=prices).generate([PHOTO], STYLE)
+
+    assert result.cost_usd == (1390 * 1.0 + 233 * 2.0 + 1120 * 3.0) / 1e6
 
 
 def test_a_gemini_3_answer_gives_its_final_image_and_token_counts_by_modality(fake):
@@ -92,11 +103,9 @@ def test_a_gemini_3_answer_gives_its_final_image_and_token_counts_by_modality(fa
 
 
 def test_the_request_the_sdk_sends_is_exactly_what_the_model_request_calls_for(fake):
-    main = PHOTO.model_copy(update={"media_resolution": "high"})
-    side = ImageData(data=b"\xff\xd8\xffside", content_type="image/jpeg", media_resolution="medium")
-    profile = ImageData(
-        data=b"\x89PNG\r\n\x1a\nprofile", content_type="image/png", media_resolution="medium"
-    )
+    main = PHOTO
+    side = ImageData(data=b"\xff\xd8\xffside", content_type="image/jpeg")
+    profile = ImageData(data=b"\x89PNG\r\n\x1a\nprofile", content_type="image/png")
 
     generator(image_size="2K").generate([main, side, profile], STYLE, aspect_ratio="4:5")
 

@@ -60,3 +60,12 @@ def test_the_checker_would_catch_a_boto3_import(tmp_path):
     bad = tmp_path / "bad.py"
     bad.write_text("import boto3\nfrom PIL import Image\nfrom google import genai\n")
     assert imported_roots(bad) == {"boto3", "PIL", "google"}
+
+
+def test_no_vendor_notion_lives_in_the_domain_or_the_use_cases():
+    """Gemini's media resolutions and token prices live beside its adapter
+    (adapters/gemini_input.py, adapters/gemini_pricing.py); a second generator needs none."""
+    notions = ("media_resolution", "MediaResolution", "PriceTable", "ModelPrice")
+    for path in [*DOMAIN.rglob("*.py"), *SERVICES.rglob("*.py")]:
+        text = path.read_text()
+        assert not [n for n in notions if n in text], path

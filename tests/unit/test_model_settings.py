@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from profilephoto.domain.input_policy import MediaResolution
+from profilephoto.adapters.gemini_input import MediaResolution
 from profilephoto.settings import ConfigurationError, load_settings
 
 
@@ -50,14 +50,11 @@ def test_an_image_size_the_model_does_not_offer_fails_naming_the_variable(size):
         load_settings(IMAGE_SIZE=size)
 
 
-def test_the_media_resolutions_reach_the_input_policy():
-    config = load_settings(
-        PHOTO_MEDIA_RESOLUTION="medium", REFERENCE_MEDIA_RESOLUTION="low"
-    ).service_config()
-    assert (config.input_policy.main, config.input_policy.references) == (
-        MediaResolution.MEDIUM,
-        MediaResolution.LOW,
-    )
+def test_the_media_resolutions_reach_the_input_policy_and_the_photo_sizes():
+    settings = load_settings(PHOTO_MEDIA_RESOLUTION="medium", REFERENCE_MEDIA_RESOLUTION="low")
+    policy, config = settings.input_policy(), settings.service_config()
+    assert (policy.main, policy.references) == (MediaResolution.MEDIUM, MediaResolution.LOW)
+    assert (config.photo_side(0), config.photo_side(1), config.photo_side(2)) == (768, 512, 512)
 
 
 def test_an_unknown_media_resolution_fails_naming_the_variable():
@@ -67,6 +64,6 @@ def test_an_unknown_media_resolution_fails_naming_the_variable():
 
 def test_model_prices_reach_the_price_table_and_a_bad_one_fails_at_cold_start():
     prices = '{"x": {"input": 1, "textOutput": 2, "imageOutput": 3}}'
-    assert "x" in load_settings(MODEL_PRICES=prices).service_config().prices.prices
+    assert "x" in load_settings(MODEL_PRICES=prices).price_table().prices
     with pytest.raises(ConfigurationError, match="MODEL_PRICES"):
         load_settings(MODEL_PRICES="{nope")

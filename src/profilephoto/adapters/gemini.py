@@ -15,6 +15,8 @@ from google import genai
 from google.genai import errors as genai_errors
 from google.genai import types
 
+from profilephoto.adapters.gemini_input import InputPolicy, MediaResolution
+from profilephoto.adapters.gemini_pricing import PriceTable
 from profilephoto.adapters.gemini_response import Answer, NoImageYet, added, interpret
 from profilephoto.domain.errors import (
     GenerationFailed,
@@ -33,9 +35,9 @@ TRANSIENT_STATUS = frozenset({408, 429})
 # What the Gemini API says when the key itself is wrong (it answers 400, not 401, for that).
 BAD_KEY_MARKERS = ("API_KEY_INVALID", "API key not valid", "API key expired")
 PART_RESOLUTIONS = {
-    "low": types.PartMediaResolutionLevel.MEDIA_RESOLUTION_LOW,
-    "medium": types.PartMediaResolutionLevel.MEDIA_RESOLUTION_MEDIUM,
-    "high": types.PartMediaResolutionLevel.MEDIA_RESOLUTION_HIGH,
+    MediaResolution.LOW: types.PartMediaResolutionLevel.MEDIA_RESOLUTION_LOW,
+    MediaResolution.MEDIUM: types.PartMediaResolutionLevel.MEDIA_RESOLUTION_MEDIUM,
+    MediaResolution.HIGH: types.PartMediaResolutionLevel.MEDIA_RESOLUTION_HIGH,
 }
 
 
@@ -74,6 +76,8 @@ class GeminiImageGenerator:
         api_version: str = "v1beta",
         fallbacks: Sequence[str] = (),
         image_size: str = "1K",
+        input_policy: InputPolicy | None = None,
+        prices: PriceTable | None = None,
     ) -> None:
         if not api_key and client is None:
             raise ValueError("GeminiImageGenerator needs an API key (GEMINI_API_KEY)")
@@ -81,6 +85,8 @@ class GeminiImageGenerator:
         self._model = model_name
         self._models = (model_name, *(m for m in fallbacks if m != model_name))
         self._image_size = image_size
+        self._input = input_policy or InputPolicy()
+        self._prices = prices or PriceTable()
         self._timeout_ms = max(1, int(timeout_seconds * 1000))
         self._api_version = api_version
         self._client = client
@@ -102,7 +108,7 @@ class GeminiImageGenerator:
         if not images:
             raise InvalidImage("No photo to generate from")
         client = self._client_or_fail()
-        contents = _contents(images, style)
+        contents = _contents(images, style, self._input)
         config = self._config(aspect_ratio)
         for model in self._models:
             try:
@@ -111,7 +117,11 @@ class GeminiImageGenerator:
                 log.warning("gemini model not found, trying the next", extra={"model": model})
                 continue
             return GeneratedImage(
-                data=answer.data, content_type=answer.content_type, model=model, usage=answer.usage
+                data=answer.data,
+                content_type=answer.content_type,
+                model=model,
+                usage=answer.usage,
+                cost_usd=self._prices.cost(model, answer.usage),
             )
         log.error(
             "no configured gemini model exists: set MODEL_NAME or MODEL_FALLBACKS",
@@ -238,16 +248,16 @@ class GeminiImageGenerator:
         return text.replace(self._api_key, "[redacted]") if self._api_key else text
 
 
-def _contents(images: Sequence[ImageData], style: Style) -> types.Content:
+def _contents(images: Sequence[ImageData], style: Style, policy: InputPolicy) -> types.Content:
     """The photos first, main one first, then the instruction, as the image-editing docs
     lay a request out; each photo carries its media resolution."""
     parts = [
         types.Part.from_bytes(
             data=image.data,
             mime_type=image.content_type,
-            media_resolution=PART_RESOLUTIONS.get(image.media_resolution or ""),
+            media_resolution=PART_RESOLUTIONS[policy.resolution(index)],
         )
-        for image in images
+        for index, image in enumerate(images)
     ]
     return types.Content(
         role="user", parts=[*parts, types.Part.from_text(text=_instruction(style, len(images)))]

@@ -46,6 +46,8 @@ def image_generator(settings: Settings) -> ImageGenerator:
             timeout_seconds=settings.gemini_timeout_seconds,
             fallbacks=settings.fallbacks,
             image_size=settings.image_size,
+            input_policy=settings.input_policy(),
+            prices=settings.price_table(),
         )
         return generator
     from profilephoto.adapters.local.offline_stylizer import OfflineStylizer
@@ -58,7 +60,7 @@ def image_processor(settings: Settings) -> ImageProcessor:
     from profilephoto.adapters.decode_budget import DecodeBudget, budget_bytes
     from profilephoto.adapters.images import PillowImageProcessor
 
-    side = settings.service_config().input_policy.long_side(0)
+    side = settings.service_config().main_photo_side
     budget = budget_bytes(settings.function_memory_mb, settings.decode_memory_mb)
     return PillowImageProcessor(
         max_side=side, result_format=settings.result_format, budget=DecodeBudget(budget)

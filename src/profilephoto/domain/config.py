@@ -6,10 +6,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from profilephoto.domain.input_policy import InputPolicy
 from profilephoto.domain.likeness import LikenessPolicy
 from profilephoto.domain.photo_check import PhotoThresholds
-from profilephoto.domain.pricing import PriceTable
 
 
 @dataclass(frozen=True)
@@ -39,6 +37,11 @@ class ServiceConfig:
     # The likeness check's bar and retries (LIKENESS_CHECK=on); None when results are not
     # compared with the user's photos.
     likeness: LikenessPolicy | None = field(default_factory=LikenessPolicy)
-    # What each photo is sent to the model as, and what the model's tokens cost.
-    input_policy: InputPolicy = field(default_factory=InputPolicy)
-    prices: PriceTable = field(default_factory=PriceTable)
+    # The longest side, in pixels, of the main photo and of each further photo as the model
+    # gets them (what Gemini's media resolutions can use: adapters/gemini_input.py).
+    main_photo_side: int = 1024
+    reference_photo_side: int = 768
+
+    def photo_side(self, index: int) -> int:
+        """The longest side photo `index` (0 = the main photo) is shrunk to."""
+        return self.main_photo_side if index == 0 else self.reference_photo_side

@@ -222,9 +222,6 @@ class ObjectInfo(Model):
 class ImageData(Model):
     data: bytes = Field(repr=False)
     content_type: str
-    # The model's per-image token budget for this photo (input_policy.MediaResolution);
-    # None lets the model choose.
-    media_resolution: str | None = None
 
 
 class GeneratedImage(Model):
@@ -232,6 +229,8 @@ class GeneratedImage(Model):
     content_type: str
     model: str
     usage: dict[str, int] = Field(default_factory=dict)
+    # The estimated dollars of this call, when the generator knows its prices.
+    cost_usd: float | None = None
     # What made it, as its AI label says (domain/labels.py): a trained model unless told.
     source_type: DigitalSourceType = DigitalSourceType.TRAINED_ALGORITHMIC_MEDIA
 

@@ -51,7 +51,7 @@ def diagnose(
     except ConfigurationError as error:
         return [Finding(str(error), "set the variable it names as docs/api.md §1 describes")]
     findings = [*_retired(settings.model_name, settings.fallbacks)]
-    if settings.model_name not in settings.service_config().prices.prices:
+    if settings.model_name not in settings.price_table().prices:
         findings.append(
             Finding(
                 f"MODEL_NAME={settings.model_name} has no price: jobs record no metadata.costUsd",

@@ -193,7 +193,7 @@ class ProcessingService:
         }
         if usage := total_usage(calls):
             metadata["usage"] = usage
-        costs = [self._config.prices.cost(made.model, made.usage) for made in calls]
+        costs = [made.cost_usd for made in calls]
         if any(cost is not None for cost in costs):
             metadata["costUsd"] = round(sum(cost or 0.0 for cost in costs), 6)
         stored = [self._results.uri(key) for key in keys]
@@ -254,10 +254,8 @@ class ProcessingService:
 
     def _prepare(self, original: bytes, index: int) -> ImageData:
         """Photo `index` (0 = the main one) as the model gets it: its pixels shrunk to what
-        its media resolution can use, and that resolution named (docs/gemini.md)."""
-        policy = self._config.input_policy
-        normalized = self._images.normalize_upload(original, max_side=policy.long_side(index))
-        return normalized.model_copy(update={"media_resolution": str(policy.resolution(index))})
+        the model can use of it (docs/gemini.md, "Input policy")."""
+        return self._images.normalize_upload(original, max_side=self._config.photo_side(index))
 
     def _retry_or_fail(self, job: Job, error: ProfilePhotoError) -> Processed:
         # The job's own count of claims, not the queue's receive count: a delivery the

@@ -45,10 +45,16 @@ class ScriptedImageGenerator:
     """Plays its script in order (an exception is raised, an image is returned as it is,
     None succeeds), then succeeds."""
 
-    def __init__(self, script: list[Outcome] | None = None, model: str = "scripted-fake") -> None:
+    def __init__(
+        self,
+        script: list[Outcome] | None = None,
+        model: str = "scripted-fake",
+        cost_usd: float | None = None,
+    ) -> None:
         self.script = list(script or [])
         self.calls: list[GeneratorCall] = []
         self._model = model
+        self.cost_usd = cost_usd  # what each unscripted call reports it cost
         self._lock = threading.Lock()
 
     @property
@@ -79,6 +85,7 @@ class ScriptedImageGenerator:
             content_type="image/png",
             model=self._model,
             usage={"promptTokens": 10, "outputTokens": 20},
+            cost_usd=self.cost_usd,
         )
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from profilephoto.adapters.gemini_pricing import ModelPrice, PriceTable
 from profilephoto.domain.errors import InvalidRequest
-from profilephoto.domain.pricing import ModelPrice, PriceTable
 
 FLASH = "gemini-3.1-flash-image"
 # One 1K portrait from one high-resolution photo, as the fake endpoint reports it.

@@ -1,4 +1,4 @@
-"""How much of each photo the model is sent: its media_resolution and its pixel size."""
+"""How much of each photo Gemini is sent: its media_resolution and its pixel size."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Estimated model cost of a job from its token counts and a per-model price table."""
+"""Gemini's price table: the estimated cost of a call from its token counts."""
 
 from __future__ import annotations
 

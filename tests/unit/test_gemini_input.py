@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from profilephoto.domain.input_policy import InputPolicy, MediaResolution
+from profilephoto.adapters.gemini_input import InputPolicy, MediaResolution
 
 
 def test_the_levels_cost_the_tokens_googles_table_gives():
