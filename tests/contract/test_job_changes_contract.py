@@ -10,6 +10,7 @@ import pytest
 from profilephoto.domain.errors import ConditionFailed, QuotaExceeded
 from profilephoto.domain.job_lifecycle import cancel, complete, fail, mark_queued
 from profilephoto.domain.models import Identity, JobError, JobStatus
+from profilephoto.domain.reservation import Reservation
 from tests.contract.test_unit_of_work_contract import LEASE, NOW, TTL, USAGE, job, used
 from tests.jobs import claim_of
 
@@ -19,7 +20,7 @@ COMPLETED, FAILED, CANCELED = JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.C
 
 def reserve(uow, n: int):
     created = job(n)
-    uow.reserve_and_create_job(created, USAGE, 100, TTL, NOW)
+    uow.reserve_and_create_job(Reservation(created, USAGE, 100, TTL, NOW))
     return created
 
 
@@ -49,7 +50,9 @@ def test_cancelling_a_processing_job_drops_its_lease(uow):
 
 def test_a_cancel_refunds_the_day_the_job_was_charged_to(uow):
     yesterday = reserve(uow, 1)
-    uow.reserve_and_create_job(job(2), "alice#2026-11-30", 10, TTL, NOW + timedelta(days=1))
+    uow.reserve_and_create_job(
+        Reservation(job(2), "alice#2026-11-30", 10, TTL, NOW + timedelta(days=1))
+    )
     uow.apply(cancel(yesterday, NOW + timedelta(days=1)))
     assert (used(uow), used(uow, "alice#2026-11-30")) == (0, 1)
 
@@ -141,7 +144,7 @@ def test_cancel_racing_completion_has_exactly_one_winner_and_exact_ledgers(uow):
 
 def reserve_variants(uow, n: int, count: int, limit: int) -> int:
     wanted = job(n).model_copy(update={"count": count})
-    return uow.reserve_and_create_job(wanted, USAGE, limit, TTL, NOW)
+    return uow.reserve_and_create_job(Reservation(wanted, USAGE, limit, TTL, NOW))
 
 
 def test_a_job_of_several_variants_reserves_all_its_units_or_none(uow):

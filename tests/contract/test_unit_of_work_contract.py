@@ -33,6 +33,7 @@ from profilephoto.domain.models import (
     JobError,
     JobStatus,
 )
+from profilephoto.domain.reservation import Reservation
 from tests.jobs import NOW, claim_of, make_job
 
 USAGE = "alice#2026-11-29"
@@ -48,7 +49,9 @@ def job(n: int, user: str = "alice", at: datetime = NOW) -> Job:
 
 
 def reserve(uow, n: int, limit: int = 10, user: str = "alice", at: datetime = NOW) -> int:
-    return uow.reserve_and_create_job(job(n, user, at), f"{user}#2026-11-29", limit, TTL, at)
+    return uow.reserve_and_create_job(
+        Reservation(job(n, user, at), f"{user}#2026-11-29", limit, TTL, at)
+    )
 
 
 def used(uow, key: str = USAGE) -> int:
@@ -135,11 +138,13 @@ def test_an_idempotency_record_is_stored_with_the_job_and_blocks_a_twin(uow):
     record = IdempotencyRecord(
         key="alice#k", request_hash="h", job_id=job(1).job_id, expires_at=NOW + timedelta(hours=24)
     )
-    uow.reserve_and_create_job(job(1), USAGE, 10, TTL, NOW, record)
+    uow.reserve_and_create_job(Reservation(job(1), USAGE, 10, TTL, NOW, record))
     assert uow.idempotency.get("alice#k", NOW) == record
     with pytest.raises(ConditionFailed):
         uow.reserve_and_create_job(
-            job(2), USAGE, 10, TTL, NOW, record.model_copy(update={"job_id": job(2).job_id})
+            Reservation(
+                job(2), USAGE, 10, TTL, NOW, record.model_copy(update={"job_id": job(2).job_id})
+            )
         )
     assert used(uow) == 1 and uow.jobs.get(job(2).job_id) is None
     assert uow.idempotency.get("alice#k", NOW + timedelta(hours=25)) is None
@@ -150,18 +155,24 @@ def test_a_record_whose_job_failed_is_taken_over_only_by_naming_that_job(uow):
     record = IdempotencyRecord(
         key="alice#k", request_hash="h", job_id=job(1).job_id, expires_at=NOW + timedelta(hours=24)
     )
-    uow.reserve_and_create_job(job(1), USAGE, 10, TTL, NOW, record)
+    uow.reserve_and_create_job(Reservation(job(1), USAGE, 10, TTL, NOW, record))
     retry = record.model_copy(update={"job_id": job(2).job_id})
     with pytest.raises(ConditionFailed):  # it names a job the record does not name
-        uow.reserve_and_create_job(job(2), USAGE, 10, TTL, NOW, retry, replaces=job(9).job_id)
+        uow.reserve_and_create_job(
+            Reservation(job(2), USAGE, 10, TTL, NOW, retry, replaces=job(9).job_id)
+        )
     assert used(uow) == 1 and uow.jobs.get(job(2).job_id) is None
-    uow.reserve_and_create_job(job(2), USAGE, 10, TTL, NOW, retry, replaces=job(1).job_id)
+    uow.reserve_and_create_job(
+        Reservation(job(2), USAGE, 10, TTL, NOW, retry, replaces=job(1).job_id)
+    )
     assert uow.idempotency.get("alice#k", NOW) == retry
     assert used(uow) == 2
     # A twin retrying the same takeover finds the record moved on: nothing written.
     twin = record.model_copy(update={"job_id": job(3).job_id})
     with pytest.raises(ConditionFailed):
-        uow.reserve_and_create_job(job(3), USAGE, 10, TTL, NOW, twin, replaces=job(1).job_id)
+        uow.reserve_and_create_job(
+            Reservation(job(3), USAGE, 10, TTL, NOW, twin, replaces=job(1).job_id)
+        )
     assert used(uow) == 2 and uow.jobs.get(job(3).job_id) is None
 
 
@@ -329,7 +340,9 @@ def test_fail_without_refund_keeps_the_charge(uow):
 
 def test_a_refund_goes_to_the_day_the_job_was_charged(uow):
     reserve(uow, 1)
-    uow.reserve_and_create_job(job(2), "alice#2026-11-30", 10, TTL, NOW + timedelta(days=1))
+    uow.reserve_and_create_job(
+        Reservation(job(2), "alice#2026-11-30", 10, TTL, NOW + timedelta(days=1))
+    )
     timed_out = JobError(code="timed_out", message="late")
     uow.apply(fail(job(1), timed_out, NOW + timedelta(days=1)))
     assert (used(uow), used(uow, "alice#2026-11-30")) == (0, 1)
@@ -337,7 +350,7 @@ def test_a_refund_goes_to_the_day_the_job_was_charged(uow):
 
 def test_a_refund_never_takes_the_count_below_zero_and_the_job_still_fails(uow):
     # Charged under another day's key, so the job's own day has nothing to give back.
-    uow.reserve_and_create_job(job(1), "alice#2026-11-28", 10, TTL, NOW)
+    uow.reserve_and_create_job(Reservation(job(1), "alice#2026-11-28", 10, TTL, NOW))
     failed = uow.apply(fail(job(1), REFUNDED, NOW))
     assert uow.jobs.get(job(1).job_id) == failed and failed.status is JobStatus.FAILED
     assert used(uow) == 0 and used(uow, "alice#2026-11-28") == 1
@@ -445,7 +458,9 @@ def capped(uow, n: int, user: str, limit: int = 10, cap: int = 3) -> Job:
     """Reserve job n for `user` under a service-wide cap of `cap`; returns the job."""
     counted = job(n, user).model_copy(update={"capacity_date": "2026-11-29"})
     reservation = CapacityReservation(key=CAPACITY, limit=cap, expires_at=TTL)
-    uow.reserve_and_create_job(counted, f"{user}#2026-11-29", limit, TTL, NOW, capacity=reservation)
+    uow.reserve_and_create_job(
+        Reservation(counted, f"{user}#2026-11-29", limit, TTL, NOW, capacity=reservation)
+    )
     return counted
 
 

@@ -22,6 +22,7 @@ from profilephoto.domain.errors import (
 )
 from profilephoto.domain.job_lifecycle import mark_queued
 from profilephoto.domain.models import JobMessage
+from profilephoto.domain.reservation import Reservation
 from tests.integration.aws_fixtures import REGION, fake_credentials
 from tests.jobs import make_job
 
@@ -76,14 +77,18 @@ def test_a_cancelled_reservation_is_quota_exceeded_when_only_the_usage_item_fail
     client, stubber = stubbed("dynamodb")
     cancelled(stubber, "ConditionalCheckFailed", "None")
     with stubber, pytest.raises(QuotaExceeded):
-        DynamoDbUnitOfWork(client).reserve_and_create_job(JOB, "alice#2026-11-29", 5, 1, NOW)
+        DynamoDbUnitOfWork(client).reserve_and_create_job(
+            Reservation(JOB, "alice#2026-11-29", 5, 1, NOW)
+        )
 
 
 def test_a_cancelled_reservation_is_condition_failed_when_the_job_item_failed():
     client, stubber = stubbed("dynamodb")
     cancelled(stubber, "ConditionalCheckFailed", "ConditionalCheckFailed")
     with stubber, pytest.raises(ConditionFailed):
-        DynamoDbUnitOfWork(client).reserve_and_create_job(JOB, "alice#2026-11-29", 5, 1, NOW)
+        DynamoDbUnitOfWork(client).reserve_and_create_job(
+            Reservation(JOB, "alice#2026-11-29", 5, 1, NOW)
+        )
 
 
 def test_a_transaction_conflict_is_retried_before_giving_up():
@@ -103,7 +108,9 @@ def test_a_transaction_conflict_is_retried_before_giving_up():
         },
     )
     with stubber:
-        used = DynamoDbUnitOfWork(client).reserve_and_create_job(JOB, "alice#2026-11-29", 5, 1, NOW)
+        used = DynamoDbUnitOfWork(client).reserve_and_create_job(
+            Reservation(JOB, "alice#2026-11-29", 5, 1, NOW)
+        )
     assert used == 3
 
 

@@ -13,6 +13,7 @@ from profilephoto.adapters.aws.dynamodb_jobs import job_item
 from profilephoto.domain.errors import QuotaExceeded
 from profilephoto.domain.job_lifecycle import complete, fail, mark_queued
 from profilephoto.domain.models import IdempotencyRecord, Identity, Job, JobError, JobStatus
+from profilephoto.domain.reservation import Reservation
 from tests.integration.aws_fixtures import dynamodb_unit_of_work
 from tests.jobs import claim_of, make_job
 
@@ -42,7 +43,7 @@ def raw(client, table: str, key: dict[str, str]) -> dict:
 
 def test_the_usage_item_has_the_contract_attributes(aws):
     uow, client, _ = aws
-    uow.reserve_and_create_job(job(1), USAGE, 10, TTL, NOW)
+    uow.reserve_and_create_job(Reservation(job(1), USAGE, 10, TTL, NOW))
     assert raw(client, "UsageLog", {"userIdDate": USAGE}) == {
         "userIdDate": USAGE,
         "userId": "alice",
@@ -55,7 +56,7 @@ def test_the_usage_item_has_the_contract_attributes(aws):
 
 def test_another_host_can_finish_a_job_it_never_saw(aws):
     uow, client, _ = aws
-    uow.reserve_and_create_job(job(1), USAGE, 10, TTL, NOW)
+    uow.reserve_and_create_job(Reservation(job(1), USAGE, 10, TTL, NOW))
     processing = DynamoDbUnitOfWork(client).apply(claim_of(job(1), NOW, LEASE))
     done = DynamoDbUnitOfWork(client).apply(complete(processing, ["s3://r/x.png"], 5, {}, NOW))
     assert uow.jobs.get(job(1).job_id) == done
@@ -64,7 +65,7 @@ def test_another_host_can_finish_a_job_it_never_saw(aws):
 def test_each_job_change_is_one_call_and_the_job_item_is_what_job_item_writes(aws):
     uow, client, calls = aws
     uow.users.record_login(Identity(user_id="alice"), NOW)
-    uow.reserve_and_create_job(job(1), USAGE, 10, TTL, NOW)
+    uow.reserve_and_create_job(Reservation(job(1), USAGE, 10, TTL, NOW))
     calls.clear()
     queued = uow.apply(mark_queued(job(1), NOW))
     processing = uow.apply(claim_of(queued, NOW, LEASE))
@@ -75,7 +76,7 @@ def test_each_job_change_is_one_call_and_the_job_item_is_what_job_item_writes(aw
 
 def test_a_refund_refused_by_the_ledger_is_retried_by_name_with_what_is_left(aws):
     uow, _, calls = aws
-    uow.reserve_and_create_job(job(1), USAGE, 10, TTL, NOW)
+    uow.reserve_and_create_job(Reservation(job(1), USAGE, 10, TTL, NOW))
     calls.clear()
     failed = uow.apply(dataclasses.replace(fail(job(1), REFUNDED, NOW), refund=3))
     assert calls == ["TransactWriteItems", "TransactWriteItems"]
@@ -106,7 +107,9 @@ def test_with_the_user_cache_off_every_login_is_written_and_every_read_reads(aws
 def test_a_page_that_ends_exactly_at_the_last_job_has_no_token(aws):
     uow, _, _ = aws
     for n in range(4):
-        uow.reserve_and_create_job(job(n, NOW + timedelta(seconds=n)), USAGE, 10, TTL, NOW)
+        uow.reserve_and_create_job(
+            Reservation(job(n, NOW + timedelta(seconds=n)), USAGE, 10, TTL, NOW)
+        )
     first = uow.jobs.list_for_user("alice", 2, None)
     second = uow.jobs.list_for_user("alice", 2, first.next_token)
     assert [j.job_id for j in second.items] == [job(1).job_id, job(0).job_id]
@@ -118,7 +121,7 @@ def test_idempotency_records_stay_out_of_the_job_indexes(aws):
     record = IdempotencyRecord(
         key="alice#k", request_hash="h", job_id=job(1).job_id, expires_at=NOW + timedelta(days=1)
     )
-    uow.reserve_and_create_job(job(1), USAGE, 10, TTL, NOW, record)
+    uow.reserve_and_create_job(Reservation(job(1), USAGE, 10, TTL, NOW, record))
     assert [j.job_id for j in uow.jobs.list_for_user("alice", 10, None).items] == [job(1).job_id]
     assert [
         j.job_id
@@ -130,9 +133,9 @@ def test_idempotency_records_stay_out_of_the_job_indexes(aws):
 def test_an_expired_idempotency_record_may_be_taken_over(aws):
     uow, _, _ = aws
     old = IdempotencyRecord(key="alice#k", request_hash="h", job_id=job(1).job_id, expires_at=NOW)
-    uow.reserve_and_create_job(job(1), USAGE, 10, TTL, NOW - timedelta(days=1), old)
+    uow.reserve_and_create_job(Reservation(job(1), USAGE, 10, TTL, NOW - timedelta(days=1), old))
     new = old.model_copy(update={"job_id": job(2).job_id, "expires_at": NOW + timedelta(days=1)})
-    uow.reserve_and_create_job(job(2), USAGE, 10, TTL, NOW, new)
+    uow.reserve_and_create_job(Reservation(job(2), USAGE, 10, TTL, NOW, new))
     assert uow.idempotency.get("alice#k", NOW) == new
 
 
@@ -160,29 +163,31 @@ def test_the_tables_have_the_contract_keys_and_indexes(aws):
 
 def test_a_warm_reservation_is_one_call_and_a_stale_guess_still_counts_exactly(aws):
     uow, client, calls = aws
-    assert uow.reserve_and_create_job(job(1), USAGE, 10, TTL, NOW) == 1
+    assert uow.reserve_and_create_job(Reservation(job(1), USAGE, 10, TTL, NOW)) == 1
     calls.clear()
-    assert uow.reserve_and_create_job(job(2), USAGE, 10, TTL, NOW) == 2
+    assert uow.reserve_and_create_job(Reservation(job(2), USAGE, 10, TTL, NOW)) == 2
     assert calls == ["TransactWriteItems"]
     other = DynamoDbUnitOfWork(client)
-    other.reserve_and_create_job(job(3), USAGE, 10, TTL, NOW)
-    other.reserve_and_create_job(job(4), USAGE, 10, TTL, NOW)
-    assert uow.reserve_and_create_job(job(5), USAGE, 10, TTL, NOW) == 5
+    other.reserve_and_create_job(Reservation(job(3), USAGE, 10, TTL, NOW))
+    other.reserve_and_create_job(Reservation(job(4), USAGE, 10, TTL, NOW))
+    assert uow.reserve_and_create_job(Reservation(job(5), USAGE, 10, TTL, NOW)) == 5
     assert uow.usage.get(USAGE).count == 5
 
 
 def test_a_stale_guess_at_the_limit_is_refused_without_writing(aws):
     uow, client, _ = aws
-    uow.reserve_and_create_job(job(1), USAGE, 2, TTL, NOW)
-    DynamoDbUnitOfWork(client).reserve_and_create_job(job(2), USAGE, 2, TTL, NOW)
+    uow.reserve_and_create_job(Reservation(job(1), USAGE, 2, TTL, NOW))
+    DynamoDbUnitOfWork(client).reserve_and_create_job(Reservation(job(2), USAGE, 2, TTL, NOW))
     with pytest.raises(QuotaExceeded):
-        uow.reserve_and_create_job(job(3), USAGE, 2, TTL, NOW)
+        uow.reserve_and_create_job(Reservation(job(3), USAGE, 2, TTL, NOW))
     assert uow.usage.get(USAGE).count == 2 and uow.jobs.get(job(3).job_id) is None
 
 
 def test_a_job_with_a_retention_deadline_carries_it_as_the_tables_ttl_number(aws):
     uow, client, _ = aws
     deadline = int((NOW + timedelta(days=30)).timestamp())
-    uow.reserve_and_create_job(job(1).model_copy(update={"ttl": deadline}), USAGE, 10, TTL, NOW)
+    uow.reserve_and_create_job(
+        Reservation(job(1).model_copy(update={"ttl": deadline}), USAGE, 10, TTL, NOW)
+    )
     item = client.get_item(TableName="ImageJobs", Key={"jobId": {"S": job(1).job_id}})["Item"]
     assert item["ttl"] == {"N": str(deadline)}

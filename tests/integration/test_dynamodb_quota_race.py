@@ -13,6 +13,7 @@ import pytest
 from profilephoto.adapters.aws import DynamoDbUnitOfWork
 from profilephoto.adapters.aws.dynamodb_items import av
 from profilephoto.domain.errors import QuotaExceeded
+from profilephoto.domain.reservation import Reservation
 from tests.integration.aws_fixtures import dynamodb_unit_of_work
 from tests.jobs import make_job as job
 
@@ -69,11 +70,13 @@ def race(reserve: Callable[[int], object]) -> list[str]:
 def test_fifty_racing_reservations_at_the_last_unit_admit_exactly_one(host):
     with dynamodb_unit_of_work() as (warm, client):
         for n in range(LIMIT - 1):
-            warm.reserve_and_create_job(job(n), USAGE, LIMIT, TTL, NOW)
+            warm.reserve_and_create_job(Reservation(job(n), USAGE, LIMIT, TTL, NOW))
         # warm: the host knows the count (optimistic path); cold: it must increment blind.
         uow = warm if host == "warm" else DynamoDbUnitOfWork(client)
 
-        outcomes = race(lambda n: uow.reserve_and_create_job(job(1000 + n), USAGE, LIMIT, TTL, NOW))
+        outcomes = race(
+            lambda n: uow.reserve_and_create_job(Reservation(job(1000 + n), USAGE, LIMIT, TTL, NOW))
+        )
 
         assert outcomes.count("admitted") == 1
         assert outcomes.count("refused") == RACERS - 1

@@ -14,6 +14,7 @@ from profilephoto.adapters.local.sqlite_store import SqliteUnitOfWork
 from profilephoto.domain.errors import QuotaExceeded, ServiceUnavailable
 from profilephoto.domain.job_lifecycle import mark_queued
 from profilephoto.domain.models import Identity, Job, JobMessage, JobStatus
+from profilephoto.domain.reservation import Reservation
 from tests.jobs import make_job
 
 NOW = datetime(2026, 11, 29, 12, 0, 0, 123456, tzinfo=UTC)
@@ -28,7 +29,7 @@ def test_everything_committed_survives_closing_and_reopening_the_file(tmp_path):
     path = tmp_path / "db.sqlite3"
     first = SqliteUnitOfWork(path)
     first.users.record_login(Identity(user_id="alice", email="a@x.io"), NOW)
-    first.reserve_and_create_job(job(1), "alice#2026-11-29", 10, TTL, NOW)
+    first.reserve_and_create_job(Reservation(job(1), "alice#2026-11-29", 10, TTL, NOW))
     first.close()
     second = SqliteUnitOfWork(path)
     assert second.users.get("alice").email == "a@x.io"
@@ -39,7 +40,7 @@ def test_everything_committed_survives_closing_and_reopening_the_file(tmp_path):
 
 def test_what_a_commit_returns_is_what_a_read_returns(tmp_path):
     uow = SqliteUnitOfWork(tmp_path / "db.sqlite3")
-    uow.reserve_and_create_job(job(1), "alice#2026-11-29", 10, TTL, NOW)
+    uow.reserve_and_create_job(Reservation(job(1), "alice#2026-11-29", 10, TTL, NOW))
     moved = uow.apply(mark_queued(job(1), NOW))
     assert uow.jobs.get(job(1).job_id) == moved  # timestamps kept to the millisecond
     uow.close()
@@ -62,7 +63,9 @@ def test_two_openers_of_one_file_still_admit_exactly_one_at_the_limit(tmp_path):
     def attempt(n: int) -> None:
         start.wait()
         try:
-            openers[n % 2].reserve_and_create_job(job(n), "alice#2026-11-29", 1, TTL, NOW)
+            openers[n % 2].reserve_and_create_job(
+                Reservation(job(n), "alice#2026-11-29", 1, TTL, NOW)
+            )
             outcomes.append("ok")
         except QuotaExceeded:
             outcomes.append("quota")
@@ -90,7 +93,7 @@ def test_an_opener_of_a_fresh_file_waits_for_another_process_writing_to_it(tmp_p
     finish.start()
     uow = SqliteUnitOfWork(path, busy_timeout=30)
     try:
-        uow.reserve_and_create_job(job(1), "alice#2026-11-29", 10, TTL, NOW)
+        uow.reserve_and_create_job(Reservation(job(1), "alice#2026-11-29", 10, TTL, NOW))
         assert uow.usage.get("alice#2026-11-29").count == 1
     finally:
         finish.join()
@@ -107,7 +110,7 @@ def test_a_locked_database_is_service_unavailable_and_writes_nothing(tmp_path):
     holder = sqlite3.connect(path, isolation_level=None)
     holder.execute("BEGIN EXCLUSIVE")
     with pytest.raises(ServiceUnavailable):
-        uow.reserve_and_create_job(job(1), "alice#2026-11-29", 10, TTL, NOW)
+        uow.reserve_and_create_job(Reservation(job(1), "alice#2026-11-29", 10, TTL, NOW))
     holder.execute("ROLLBACK")
     assert uow.jobs.get(job(1).job_id) is None
     uow.close()
@@ -116,7 +119,7 @@ def test_a_locked_database_is_service_unavailable_and_writes_nothing(tmp_path):
 def test_the_queue_and_the_unit_of_work_may_share_one_file(tmp_path: Path):
     path = tmp_path / "profilephoto.sqlite3"
     uow, queue = SqliteUnitOfWork(path), SqliteJobQueue(path)
-    uow.reserve_and_create_job(job(1), "alice#2026-11-29", 10, TTL, NOW)
+    uow.reserve_and_create_job(Reservation(job(1), "alice#2026-11-29", 10, TTL, NOW))
     queue.send(JobMessage(job_id=job(1).job_id, user_id="alice", file_key="k", style="anime"))
     assert [m.body.job_id for m in queue.receive(1)] == [job(1).job_id]
     uow.close()
@@ -146,7 +149,7 @@ def test_expired_usage_connections_and_idempotency_rows_are_purged_like_dynamodb
         key="alice#k", request_hash="h", job_id=job.job_id, expires_at=now + timedelta(hours=24)
     )
     usage_ttl = int((now + timedelta(days=90)).timestamp())
-    uow.reserve_and_create_job(job, "alice#2026-11-29", 10, usage_ttl, now, record)
+    uow.reserve_and_create_job(Reservation(job, "alice#2026-11-29", 10, usage_ttl, now, record))
     uow.connections.add(
         Connection(
             connection_id="c1",

@@ -10,7 +10,6 @@ from profilephoto.domain.face_embedding import FaceEmbedding
 from profilephoto.domain.job_lifecycle import JobChange
 from profilephoto.domain.labels import FoundLabel
 from profilephoto.domain.models import (
-    CapacityReservation,
     Connection,
     GeneratedImage,
     IdempotencyRecord,
@@ -29,6 +28,7 @@ from profilephoto.domain.models import (
     User,
 )
 from profilephoto.domain.photo_measures import PhotoMeasures
+from profilephoto.domain.reservation import Reservation
 
 
 class ObjectStore(Protocol):
@@ -167,28 +167,12 @@ class UnitOfWork(Protocol):
     @property
     def idempotency(self) -> IdempotencyStore: ...
 
-    def reserve_and_create_job(
-        self,
-        job: Job,
-        usage_key: str,
-        limit: int,
-        expires_at: int,
-        now: datetime,
-        idempotency: IdempotencyRecord | None = None,
-        *,
-        replaces: str | None = None,
-        capacity: CapacityReservation | None = None,
-    ) -> int:
-        """One atomic commit: count the job's `count` units under `usage_key` (only if
-        `count + units <= limit`) and, with `capacity`, under `capacity.key` too (only if
-        that stays within `capacity.limit`), and create `job` (only if its id is new), plus
-        the idempotency record if given (only if none is live, or the live one names the
-        job `replaces`: a request that was answered 5xx runs again). Returns the user's new
-        count. Raises QuotaExceeded when the user's limit would be passed (checked first),
-        CapacityExhausted when the service-wide one would, ConditionFailed when the job id
-        or idempotency key is taken; in every failure nothing is written. `expires_at` is
-        the usage record's ttl.
-        """
+    def reserve_and_create_job(self, reservation: Reservation) -> int:
+        """One atomic commit of a reservation the domain decided: count its units under
+        `usage_key` and, with `capacity`, under `capacity.key` too, create its job and keep
+        its idempotency record, only if `reservation.check` passes on the stored state, and
+        raising what it raises; in every failure nothing is written. Returns the user's new
+        count."""
 
     def apply(self, change: JobChange) -> Job:
         """One atomic commit of a change the domain decided: write `change.updates` (and

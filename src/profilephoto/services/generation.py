@@ -34,6 +34,7 @@ from profilephoto.domain.models import (
 )
 from profilephoto.domain.ports import Clock, IdGenerator, JobQueue, ObjectStore, UnitOfWork
 from profilephoto.domain.quota import capacity_day, daily_limit, quota_day, usage_today
+from profilephoto.domain.reservation import Reservation
 from profilephoto.domain.retention import retention_deadline
 from profilephoto.domain.styles import StyleCatalog
 
@@ -165,14 +166,16 @@ class GenerationService:
             )
         try:
             used = self._uow.reserve_and_create_job(
-                job,
-                day.key,
-                limit,
-                day.expires_at(),
-                now,
-                record,
-                replaces=earlier.job_id if earlier is not None else None,
-                capacity=capacity,
+                Reservation(
+                    job,
+                    day.key,
+                    limit,
+                    day.expires_at(),
+                    now,
+                    record,
+                    replaces=earlier.job_id if earlier is not None else None,
+                    capacity=capacity,
+                )
             )
         except QuotaExceeded as exceeded:
             raise QuotaExceeded(retry_after=day.seconds_until_reset(now)) from exceeded

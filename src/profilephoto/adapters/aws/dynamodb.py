@@ -22,7 +22,8 @@ from profilephoto.adapters.aws.dynamodb_records import (
 )
 from profilephoto.domain.errors import CapacityExhausted, QuotaExceeded, ServiceUnavailable
 from profilephoto.domain.job_lifecycle import JobChange
-from profilephoto.domain.models import CapacityReservation, IdempotencyRecord, Job, iso_z
+from profilephoto.domain.models import Job, iso_z
+from profilephoto.domain.reservation import Reservation
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -52,62 +53,49 @@ class DynamoDbUnitOfWork:
         self.connections = DynamoDbConnectionRepository(self._db)
         self.idempotency = DynamoDbIdempotencyStore(self._db)
 
-    def reserve_and_create_job(
-        self,
-        job: Job,
-        usage_key: str,
-        limit: int,
-        expires_at: int,
-        now: datetime,
-        idempotency: IdempotencyRecord | None = None,
-        *,
-        replaces: str | None = None,
-        capacity: CapacityReservation | None = None,
-    ) -> int:
-        units = job.count
-        # `attribute_not_exists(count)` would admit a first reservation whatever the limit.
-        if units > limit:
-            raise QuotaExceeded()
-        if capacity is not None and units > capacity.limit:
-            raise CapacityExhausted()
+    def reserve_and_create_job(self, reservation: Reservation) -> int:
+        r = reservation
+        # What no stored count can admit is refused before any call (and must be:
+        # `attribute_not_exists(count)` would admit a first reservation whatever the limit).
+        r.check()
         tables = self._db.tables
         rest: dict[str, Any] = {
             "job": {
                 "Put": {
                     "TableName": tables.jobs,
-                    "Item": job_item(job),
+                    "Item": job_item(r.job),
                     "ConditionExpression": "attribute_not_exists(jobId)",
                 }
             }
         }
-        if idempotency is not None:
+        if r.idempotency is not None:
             # An expired record may linger until DynamoDB's TTL sweeps it.
             condition = "attribute_not_exists(jobId) OR expiresAt <= :now"
-            values = {":now": av(iso_z(now))}
-            if replaces is not None:
+            values = {":now": av(iso_z(r.now))}
+            if r.replaces is not None:
                 condition += " OR idemJobId = :replaces"
-                values[":replaces"] = av(replaces)
+                values[":replaces"] = av(r.replaces)
             rest["idempotency"] = {
                 "Put": {
                     "TableName": tables.jobs,
-                    "Item": idempotency_item(idempotency),
+                    "Item": idempotency_item(r.idempotency),
                     "ConditionExpression": condition,
                     "ExpressionAttributeValues": values,
                 }
             }
-        if capacity is not None:
+        if r.capacity is not None:
             # The service-wide count rides in the same transaction: no extra call.
             rest["capacity"] = self._usage_update(
-                capacity.key, capacity.expires_at, now, units=units, limit=capacity.limit
+                r.capacity.key, r.capacity.expires_at, r.now, units=r.units, limit=r.capacity.limit
             )
         operation = "dynamodb.reserve_and_create_job"
         # A transaction returns no values, yet the caller needs the new count. When this
         # host knows the count (DynamoDbUsageLedger.known), it sets count = known + units
         # on condition count = known, and learns the true count (ALL_OLD) if that guess was
         # stale: one call when warm.
-        guess = self.usage.known(usage_key)
-        if guess is not None and guess + units <= limit:
-            exact = self._usage_update(usage_key, expires_at, now, units=units, guess=guess)
+        guess = self.usage.known(r.usage_key)
+        if guess is not None and guess + r.units <= r.limit:
+            exact = self._usage_update(r.usage_key, r.expires_at, r.now, units=r.units, guess=guess)
             try:
                 self._db.transact({"usage": exact, **rest}, operation)
             except Refused as refused:
@@ -116,15 +104,14 @@ class DynamoDbUnitOfWork:
                 if "usage" not in refused.names:
                     raise CapacityExhausted() from None
                 current = int((refused.stored["usage"] or {}).get("count", 0))
-                self.usage.note(usage_key, current)
-                if current + units > limit:
-                    raise QuotaExceeded() from None
+                self.usage.note(r.usage_key, current)
+                r.check(used=current)
             else:
-                self.usage.note(usage_key, guess + units)
-                return guess + units
+                self.usage.note(r.usage_key, guess + r.units)
+                return guess + r.units
         # Otherwise the authoritative conditional increment, then a strongly consistent
         # read of the count (it may already include a concurrent reservation).
-        add = self._usage_update(usage_key, expires_at, now, units=units, limit=limit)
+        add = self._usage_update(r.usage_key, r.expires_at, r.now, units=r.units, limit=r.limit)
         try:
             self._db.transact({"usage": add, **rest}, operation)
         except Refused as refused:
@@ -133,8 +120,8 @@ class DynamoDbUnitOfWork:
             if "usage" in refused.names:
                 raise QuotaExceeded() from None  # the user's own limit is the one to tell
             raise CapacityExhausted() from None
-        record = self.usage.get(usage_key)
-        return record.count if record is not None else units
+        record = self.usage.get(r.usage_key)
+        return record.count if record is not None else r.units
 
     def _usage_update(
         self,

@@ -19,9 +19,9 @@ from profilephoto.adapters.local.sqlite_repos import (
     require_job,
     store_job,
 )
-from profilephoto.domain.errors import CapacityExhausted, ConditionFailed, QuotaExceeded
 from profilephoto.domain.job_lifecycle import JobChange
-from profilephoto.domain.models import CapacityReservation, IdempotencyRecord, Job, iso_z
+from profilephoto.domain.models import IdempotencyRecord, Job, iso_z
+from profilephoto.domain.reservation import Reservation
 
 # The tables mirror docs/api.md §5: the item as JSON plus the attributes its indexes need.
 SCHEMA = """
@@ -89,32 +89,22 @@ class SqliteUnitOfWork:
     def close(self) -> None:
         self.db.close()
 
-    def reserve_and_create_job(
-        self,
-        job: Job,
-        usage_key: str,
-        limit: int,
-        expires_at: int,
-        now: datetime,
-        idempotency: IdempotencyRecord | None = None,
-        *,
-        replaces: str | None = None,
-        capacity: CapacityReservation | None = None,
-    ) -> int:
+    def reserve_and_create_job(self, reservation: Reservation) -> int:
+        r = reservation
+        job, capacity, idempotency = r.job, r.capacity, r.idempotency
         with self.db.transaction() as conn:
-            if conn.execute("SELECT 1 FROM jobs WHERE job_id = ?", (job.job_id,)).fetchone():
-                raise ConditionFailed(f"job {job.job_id} exists")
-            live = _live_idempotency(conn, idempotency.key, now) if idempotency else None
-            if live is not None and live.job_id != replaces:
-                raise ConditionFailed("idempotency key in use")
-            count = _count(conn, usage_key)
-            if count + job.count > limit:
-                raise QuotaExceeded()
-            if capacity is not None and _count(conn, capacity.key) + job.count > capacity.limit:
-                raise CapacityExhausted()
-            _add(conn, usage_key, job.count, now, expires_at)
+            count = _count(conn, r.usage_key)
+            r.check(
+                job_exists=bool(
+                    conn.execute("SELECT 1 FROM jobs WHERE job_id = ?", (job.job_id,)).fetchone()
+                ),
+                live=_live_idempotency(conn, idempotency.key, r.now) if idempotency else None,
+                used=count,
+                capacity_used=_count(conn, capacity.key) if capacity else 0,
+            )
+            _add(conn, r.usage_key, r.units, r.now, r.expires_at)
             if capacity is not None:
-                _add(conn, capacity.key, job.count, now, capacity.expires_at)
+                _add(conn, capacity.key, r.units, r.now, capacity.expires_at)
             conn.execute(
                 "INSERT INTO jobs (job_id, user_id, status, created_at, body) "
                 "VALUES (?, ?, ?, ?, ?)",
@@ -125,7 +115,7 @@ class SqliteUnitOfWork:
                     "INSERT OR REPLACE INTO idempotency (key, expires_at, body) VALUES (?, ?, ?)",
                     (idempotency.key, iso_z(idempotency.expires_at), dump(idempotency)),
                 )
-            return count + job.count
+            return count + r.units
 
     def apply(self, change: JobChange) -> Job:
         with self.db.transaction() as conn:

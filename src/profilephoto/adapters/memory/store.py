@@ -7,10 +7,9 @@ from datetime import datetime
 from typing import Any
 
 from profilephoto.adapters.memory.faults import FaultInjector
-from profilephoto.domain.errors import CapacityExhausted, ConditionFailed, QuotaExceeded
+from profilephoto.domain.errors import ConditionFailed
 from profilephoto.domain.job_lifecycle import JobChange
 from profilephoto.domain.models import (
-    CapacityReservation,
     Connection,
     IdempotencyRecord,
     Identity,
@@ -21,6 +20,7 @@ from profilephoto.domain.models import (
     User,
 )
 from profilephoto.domain.pagination import decode_cursor, encode_cursor
+from profilephoto.domain.reservation import Reservation
 
 _CURSOR_KEYS = frozenset({"userId", "createdAt", "jobId"})
 
@@ -43,37 +43,24 @@ class InMemoryUnitOfWork(FaultInjector):
         self.connections = _Connections(self)
         self.idempotency = _Idempotency(self)
 
-    def reserve_and_create_job(
-        self,
-        job: Job,
-        usage_key: str,
-        limit: int,
-        expires_at: int,
-        now: datetime,
-        idempotency: IdempotencyRecord | None = None,
-        *,
-        replaces: str | None = None,
-        capacity: CapacityReservation | None = None,
-    ) -> int:
+    def reserve_and_create_job(self, reservation: Reservation) -> int:
         self._maybe_fail("reserve_and_create_job")
+        r, job, capacity = reservation, reservation.job, reservation.capacity
         with self.lock:
-            if job.job_id in self.job_records:
-                raise ConditionFailed(f"job {job.job_id} exists")
-            live = self.idempotency.get(idempotency.key, now) if idempotency else None
-            if live is not None and live.job_id != replaces:
-                raise ConditionFailed("idempotency key in use")
-            count = self._count(usage_key)
-            if count + job.count > limit:
-                raise QuotaExceeded()
-            if capacity is not None and self._count(capacity.key) + job.count > capacity.limit:
-                raise CapacityExhausted()
-            self._add(usage_key, job.count, now, expires_at)
+            count = self._count(r.usage_key)
+            r.check(
+                job_exists=job.job_id in self.job_records,
+                live=self.idempotency.get(r.idempotency.key, r.now) if r.idempotency else None,
+                used=count,
+                capacity_used=self._count(capacity.key) if capacity else 0,
+            )
+            self._add(r.usage_key, r.units, r.now, r.expires_at)
             if capacity is not None:
-                self._add(capacity.key, job.count, now, capacity.expires_at)
+                self._add(capacity.key, r.units, r.now, capacity.expires_at)
             self.job_records[job.job_id] = job
-            if idempotency is not None:
-                self.idempotency_records[idempotency.key] = idempotency
-            return count + job.count
+            if r.idempotency is not None:
+                self.idempotency_records[r.idempotency.key] = r.idempotency
+            return count + r.units
 
     def _count(self, key: str) -> int:
         current = self.usage_records.get(key)
