@@ -18,6 +18,7 @@ from profilephoto.adapters.image_limits import decode_cost
 from profilephoto.adapters.images import PillowImageProcessor
 from profilephoto.adapters.memory import ScriptedImageGenerator
 from profilephoto.containers.memory import MemoryContainer
+from profilephoto.domain.commands import GenerationRequest
 from profilephoto.domain.models import GeneratedImage, Identity, ImageData, Style, UploadRequest
 from profilephoto.entrypoints.aws_lambda import process, runtime
 from profilephoto.settings import load_settings
@@ -71,7 +72,9 @@ def _record(container: MemoryContainer, photo: bytes, n: int) -> dict[str, objec
         me, UploadRequest(file_name="me.png", content_type="image/png", file_size=len(photo))
     )
     container.uploads().write(ticket.file_key, photo, "image/png")
-    services.generation_service().request_generation(me, ticket.file_key, "professional")
+    services.generation_service().request_generation(
+        me, GenerationRequest(ticket.file_key, "professional")
+    )
     (message,) = container.queue().drain()
     return {
         "messageId": f"bench-{n}",

@@ -19,6 +19,7 @@ from benchmarks.load_sim import EventLoop, Gate, Message, RateLimitedModel, SimQ
 from profilephoto.adapters.memory import FixedClock
 from profilephoto.containers.memory import MemoryContainer
 from profilephoto.domain.backoff import Backoff
+from profilephoto.domain.commands import GenerationRequest
 from profilephoto.domain.config import ServiceConfig
 from profilephoto.domain.errors import RetryLater
 from profilephoto.domain.job_lifecycle import is_refunded
@@ -136,7 +137,9 @@ class Simulation:
                 who = Identity(user_id=f"user-{n:04d}")
                 key = upload_key(who.user_id, "jpg", self.clock.now(), f"{n:032x}")
                 uploads.write(key, JPEG, "image/jpeg")
-                accepted = generation.request_generation(who, key, "professional")
+                accepted = generation.request_generation(
+                    who, GenerationRequest(key, "professional")
+                )
                 self.arrived[accepted.job_id] = self.loop.now
                 self.poll()
 

@@ -19,6 +19,7 @@ from profilephoto.adapters.memory import (
     ScriptedImageGenerator,
 )
 from profilephoto.containers.memory import MemoryContainer
+from profilephoto.domain.commands import GenerationRequest
 from profilephoto.domain.config import ServiceConfig
 from profilephoto.domain.models import GenerationAccepted, Identity, UploadRequest
 from profilephoto.entrypoints.aws_lambda.views import job_page_view, job_view
@@ -124,7 +125,9 @@ class World:
     def generate(
         self, who: Identity = ALICE, style: str = "professional", **kwargs: object
     ) -> GenerationAccepted:
-        return self.generation.request_generation(who, self.upload(who), style, **kwargs)
+        return self.generation.request_generation(
+            who, GenerationRequest(self.upload(who), style, **kwargs)
+        )
 
     def process_all(self) -> list[Outcome]:
         return [self.processing.process(m).outcome for m in self.queue.drain()]

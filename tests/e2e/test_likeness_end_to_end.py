@@ -9,6 +9,7 @@ import pytest
 from dependency_injector import providers
 
 from profilephoto.adapters.local.offline_stylizer import OfflineStylizer
+from profilephoto.domain.commands import GenerationRequest
 from profilephoto.domain.models import GeneratedImage, JobStatus
 from profilephoto.domain.ports import FaceMatcher
 from profilephoto.services.processing import Outcome
@@ -34,15 +35,15 @@ def someone_else() -> GeneratedImage:
 
 
 @RUNTIMES
-def test_someone_elses_face_is_made_again_once_then_delivered_marked_and_refunded(
-    runtime, matcher
-):
+def test_someone_elses_face_is_made_again_once_then_delivered_marked_and_refunded(runtime, matcher):
     with faulty_world(runtime, StepPlan()) as world:
         world.container.matcher.override(providers.Object(matcher))
         wrong = someone_else()
         world.generator.then(wrong, wrong, wrong)
         key = world.upload(data=portrait_jpeg("astronaut"))
-        accepted = world.generation.request_generation(ALICE, key, "professional")
+        accepted = world.generation.request_generation(
+            ALICE, GenerationRequest(key, "professional")
+        )
         assert world.process_all() == [Outcome.COMPLETED]
         job = world.uow.jobs.get(accepted.job_id)
         assert len(world.generator.calls) == 2  # the first call and one retry, no more
@@ -62,7 +63,9 @@ def test_the_offline_stylizers_result_looks_like_the_user_and_is_charged(runtime
         world.container.matcher.override(providers.Object(matcher))
         world.container.generator.override(providers.Object(OfflineStylizer()))
         key = world.upload(data=portrait_jpeg("astronaut"))
-        accepted = world.generation.request_generation(ALICE, key, "professional")
+        accepted = world.generation.request_generation(
+            ALICE, GenerationRequest(key, "professional")
+        )
         assert world.process_all() == [Outcome.COMPLETED]
         job = world.uow.jobs.get(accepted.job_id)
         [score] = job.metadata["likeness"]

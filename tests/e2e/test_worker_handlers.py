@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 
+from profilephoto.domain.commands import GenerationRequest
 from profilephoto.domain.errors import TransientGenerationError
 from profilephoto.domain.models import Identity, JobStatus
 from profilephoto.entrypoints.aws_lambda import process, reconcile, websocket
@@ -25,7 +26,9 @@ def queued_message(container) -> dict:
         ME, UploadRequest(file_name="a.jpg", content_type="image/jpeg", file_size=len(JPEG))
     )
     container.uploads().write(ticket.file_key, JPEG, "image/jpeg")
-    services.generation_service().request_generation(ME, ticket.file_key, "professional")
+    services.generation_service().request_generation(
+        ME, GenerationRequest(ticket.file_key, "professional")
+    )
     (message,) = container.queue().drain()
     return message.to_json_dict()
 

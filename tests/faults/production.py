@@ -13,6 +13,7 @@ from pathlib import Path
 from dependency_injector import providers
 
 from profilephoto.adapters.local.sqlite_store import SqliteUnitOfWork
+from profilephoto.domain.commands import GenerationRequest
 from profilephoto.domain.errors import (
     GenerationFailed,
     InvalidImage,
@@ -123,7 +124,8 @@ def ask(
     for _ in range(CLIENT_TRIES):
         try:
             return world.generation.request_generation(
-                who, key, "professional", idempotency_key=idempotency_key, **options
+                who,
+                GenerationRequest(key, "professional", idempotency_key=idempotency_key, **options),
             )
         except (ServiceUnavailable, RuntimeError, WorkerCrash):
             continue  # a 5xx (503, 500, 502 from a dead Lambda): the client tries again

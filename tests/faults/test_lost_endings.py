@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 
+from profilephoto.domain.commands import GenerationRequest
 from profilephoto.domain.errors import ContentBlocked, ServiceUnavailable
 from profilephoto.domain.models import JobStatus
 from tests.conftest import ALICE
@@ -40,7 +41,9 @@ def test_a_failure_whose_write_answer_was_lost_is_pushed_once(runtime):
 def test_a_give_up_whose_write_answer_was_lost_is_pushed_once(runtime):
     plan = StepPlan()
     with faulty_world(runtime, plan) as world:
-        world.generation.request_generation(ALICE, world.upload(), "professional")
+        world.generation.request_generation(
+            ALICE, GenerationRequest(world.upload(), "professional")
+        )
         world.queue.drain()  # the message is lost: only the sweep can end the job
         plan.add("uow.apply:give_up", Mode.LOST)
         for _ in range(3):
@@ -54,12 +57,14 @@ def test_a_give_up_whose_write_answer_was_lost_is_pushed_once(runtime):
 def test_a_cancel_whose_write_answer_was_lost_is_pushed_once_when_the_client_retries(runtime):
     plan = StepPlan()
     with faulty_world(runtime, plan) as world:
-        job_id = world.generation.request_generation(ALICE, world.upload(), "professional").job_id
+        job_id = world.generation.request_generation(
+            ALICE, GenerationRequest(world.upload(), "professional")
+        ).job_id
         plan.add("uow.apply:cancel", Mode.LOST)
         cancellation = world.container.services.cancellation_service()
         for _ in range(2):  # a 503 is retried
             try:
-                assert cancellation.cancel_job(ALICE, job_id)["status"] == "canceled"
+                assert cancellation.cancel_job(ALICE, job_id).status is JobStatus.CANCELED
                 break
             except ServiceUnavailable:
                 continue

@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from profilephoto.containers.memory import MemoryContainer
+from profilephoto.domain.commands import GenerationRequest
 from profilephoto.domain.config import ServiceConfig
 from profilephoto.domain.models import Identity, UploadRequest
 from profilephoto.entrypoints.aws_lambda import api, file_transfer, process, runtime, websocket
@@ -45,7 +46,7 @@ def existing(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
         )
         container.uploads().write(ticket.file_key, JPEG, "image/jpeg")
         accepted = services.generation_service().request_generation(
-            who, ticket.file_key, "professional"
+            who, GenerationRequest(ticket.file_key, "professional")
         )
         ids[name] = accepted.job_id
         ids.setdefault("key" if user == OWNER else "other_key", ticket.file_key)

@@ -16,6 +16,7 @@ from PIL import Image
 from profilephoto.adapters.decode_budget import MB, DecodeBudget, OverBudget, budget_bytes
 from profilephoto.adapters.image_limits import ShapeLimits
 from profilephoto.adapters.images import PillowImageProcessor
+from profilephoto.domain.commands import GenerationRequest
 from profilephoto.domain.errors import ImageTooLarge, InvalidImage
 from profilephoto.domain.job_lifecycle import is_refunded
 from profilephoto.domain.models import JobStatus
@@ -132,7 +133,7 @@ def test_a_photo_over_the_whole_budget_fails_at_once_refunded_as_image_too_large
         providers.Object(PillowImageProcessor(budget=DecodeBudget(16 * MB)))
     )
     accepted = world.generation.request_generation(
-        ALICE, world.upload(data=zero_png(3000, 3000)), "professional"
+        ALICE, GenerationRequest(world.upload(data=zero_png(3000, 3000)), "professional")
     )
     (message,) = world.queue.drain()
 

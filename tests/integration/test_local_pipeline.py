@@ -24,6 +24,7 @@ from profilephoto.adapters.memory import (
 )
 from profilephoto.adapters.system import SystemClock, UuidIds
 from profilephoto.containers.core import Services
+from profilephoto.domain.commands import GenerationRequest
 from profilephoto.domain.config import ServiceConfig
 from profilephoto.domain.errors import RetryLater, TransientGenerationError
 from profilephoto.domain.models import Identity, JobMessage, JobStatus, UploadRequest
@@ -102,7 +103,7 @@ def test_a_job_goes_from_upload_to_a_pushed_downloadable_result(tmp_path, script
     pushed: list[dict[str, Any]] = []
     local.hub.register("alice", "c1", lambda text: pushed.append(json.loads(text)))
     accepted = local.services.generation_service().request_generation(
-        ALICE, local.upload(), "professional"
+        ALICE, GenerationRequest(local.upload(), "professional")
     )
     assert (accepted.status, accepted.remaining_quota) == (JobStatus.QUEUED, 9)
     worker = QueueWorker(local.queue, local.handle_batch, poll_interval=0.01, retry_delay=0)

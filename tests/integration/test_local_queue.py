@@ -13,6 +13,7 @@ import pytest
 
 from profilephoto.adapters.local.sqlite_queue import SqliteJobQueue
 from profilephoto.adapters.local.worker import QueueWorker, lambda_batch_handler, sqs_event
+from profilephoto.domain.commands import GenerationRequest
 from profilephoto.domain.models import JobMessage
 
 
@@ -239,7 +240,9 @@ def test_a_transient_failure_comes_back_after_the_backoff_not_the_visibility_tim
         alice = Identity(user_id="alice")
         key = "uploads/alice/1764500000000_" + "a" * 32 + ".jpg"
         local.uploads().write(key, _jpeg(), "image/jpeg")
-        job = local.services.generation_service().request_generation(alice, key, "professional")
+        job = local.services.generation_service().request_generation(
+            alice, GenerationRequest(key, "professional")
+        )
         queue = local.queue()
         assert queue.visibility_timeout > 300  # the lease's length: what a retry waited before
 

@@ -34,7 +34,8 @@ class CancelsWhileAnswering(ScriptedImageGenerator):
 def test_a_queued_job_is_canceled_refunded_and_the_owner_told(world):
     accepted = world.generate()
     assert used(world) == 1
-    assert cancel(world, accepted.job_id) == {"jobId": accepted.job_id, "status": "canceled"}
+    canceled = cancel(world, accepted.job_id)
+    assert (canceled.job_id, canceled.status) == (accepted.job_id, JobStatus.CANCELED)
     assert world.uow.jobs.get(accepted.job_id).status is JobStatus.CANCELED
     assert used(world) == 0
     ((user, note),) = world.notifier.notifications
@@ -142,6 +143,6 @@ def test_a_worker_that_loses_the_completing_write_to_a_cancel_deletes_what_it_st
 def test_a_canceled_job_can_be_deleted(world):
     accepted = world.generate()
     cancel(world, accepted.job_id)
-    assert world.deletion.delete_job(ALICE, accepted.job_id)["deleted"] is True
+    assert world.deletion.delete_job(ALICE, accepted.job_id).job_id == accepted.job_id
     assert world.uow.jobs.get(accepted.job_id) is None
     assert used(world) == 0

@@ -2,6 +2,7 @@ from datetime import timedelta
 
 import pytest
 
+from profilephoto.domain.commands import GenerationRequest
 from profilephoto.domain.errors import JobInProgress, JobNotFound
 from profilephoto.domain.models import JobStatus
 from profilephoto.services.processing import Outcome
@@ -15,10 +16,7 @@ def test_deleting_a_finished_job_removes_its_photos_and_record_but_not_the_charg
     assert world.results.objects and world.uploads.objects
     assert world.queries.get_usage(ALICE).used == 1
 
-    assert world.deletion.delete_job(ALICE, accepted.job_id) == {
-        "jobId": accepted.job_id,
-        "deleted": True,
-    }
+    assert world.deletion.delete_job(ALICE, accepted.job_id).job_id == accepted.job_id
     assert world.results.objects == {}
     assert message.file_key not in world.uploads.objects
     assert world.uow.jobs.get(accepted.job_id) is None
@@ -29,7 +27,7 @@ def test_deleting_a_finished_job_removes_its_photos_and_record_but_not_the_charg
 
 def test_a_failed_job_can_be_deleted_too(world):
     key = world.upload()
-    accepted = world.generation.request_generation(ALICE, key, "casual")
+    accepted = world.generation.request_generation(ALICE, GenerationRequest(key, "casual"))
     # Re-PUT through the still valid upload URL after /generate checked it.
     world.uploads.write(key, b"not an image at all", "image/jpeg")
     world.process_all()
@@ -61,8 +59,8 @@ def test_another_users_job_is_not_found_and_untouched(world):
 
 def test_deleting_a_finished_job_keeps_the_photo_a_queued_sibling_still_needs(world):
     key = world.upload()
-    first = world.generation.request_generation(ALICE, key, "professional")
-    sibling = world.generation.request_generation(ALICE, key, "casual")
+    first = world.generation.request_generation(ALICE, GenerationRequest(key, "professional"))
+    sibling = world.generation.request_generation(ALICE, GenerationRequest(key, "casual"))
     first_message, sibling_message = world.queue.drain()
     assert world.processing.process(first_message).outcome is Outcome.COMPLETED
     world.deletion.delete_job(ALICE, first.job_id)
@@ -76,7 +74,7 @@ def test_deleting_a_finished_job_keeps_the_photo_a_queued_sibling_still_needs(wo
 def test_the_photo_is_kept_for_an_unfinished_sibling_found_on_a_later_page():
     world = make_world(daily_limit=500)
     key = world.upload()
-    sibling = world.generation.request_generation(ALICE, key, "casual")
+    sibling = world.generation.request_generation(ALICE, GenerationRequest(key, "casual"))
     for _ in range(120):  # newer finished jobs push the sibling past the first page
         world.clock.advance(timedelta(seconds=1))
         world.generate()
@@ -85,7 +83,7 @@ def test_the_photo_is_kept_for_an_unfinished_sibling_found_on_a_later_page():
         update={"status": JobStatus.QUEUED, "error": None}
     )
     world.clock.advance(timedelta(seconds=1))
-    latest = world.generation.request_generation(ALICE, key, "creative")
+    latest = world.generation.request_generation(ALICE, GenerationRequest(key, "creative"))
     world.process_all()
     world.deletion.delete_job(ALICE, latest.job_id)
     assert key in world.uploads.objects

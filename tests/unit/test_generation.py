@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 
+from profilephoto.domain.commands import GenerationRequest
 from profilephoto.domain.errors import (
     FileTooLarge,
     Forbidden,
@@ -37,7 +38,7 @@ def test_usage_is_unchanged_when_queue_send_fails(world):
     key = world.upload()
     world.queue.fail_next(QueueUnavailable())
     with pytest.raises(QueueUnavailable):
-        world.generation.request_generation(ALICE, key, "professional")
+        world.generation.request_generation(ALICE, GenerationRequest(key, "professional"))
     assert used_today(world) == 0
     (job,) = world.uow.job_records.values()
     assert job.status is JobStatus.FAILED
@@ -59,9 +60,9 @@ def test_the_limit_is_exact_and_the_429_says_when_it_resets():
 def test_a_generate_refused_at_the_limit_says_when_the_quota_resets():
     world = make_world(daily_limit=1)
     keys = [world.upload(), world.upload()]
-    world.generation.request_generation(ALICE, keys[0], "professional")
+    world.generation.request_generation(ALICE, GenerationRequest(keys[0], "professional"))
     with pytest.raises(QuotaExceeded) as raised:
-        world.generation.request_generation(ALICE, keys[1], "professional")
+        world.generation.request_generation(ALICE, GenerationRequest(keys[1], "professional"))
     assert raised.value.retry_after == 12 * 3600
 
 
@@ -76,7 +77,9 @@ def test_fifty_racing_requests_at_the_last_unit_admit_exactly_one():
     def attempt(key: str) -> None:
         start.wait()
         try:
-            admitted.append(world.generation.request_generation(ALICE, key, "casual"))
+            admitted.append(
+                world.generation.request_generation(ALICE, GenerationRequest(key, "casual"))
+            )
         except QuotaExceeded:
             refused.append(key)
 
@@ -115,7 +118,7 @@ def test_the_quota_resets_at_midnight_of_the_configured_zone():
 def test_another_users_key_is_forbidden_and_nothing_is_charged(world):
     bobs_key = world.upload(BOB)
     with pytest.raises(Forbidden):
-        world.generation.request_generation(ALICE, bobs_key, "professional")
+        world.generation.request_generation(ALICE, GenerationRequest(bobs_key, "professional"))
     assert used_today(world) == 0 and used_today(world, "bob") == 0
 
 
@@ -123,7 +126,7 @@ def test_a_missing_upload_is_404_and_nothing_is_charged(world):
     key = world.upload()
     world.uploads.delete(key)
     with pytest.raises(UploadNotFound) as raised:
-        world.generation.request_generation(ALICE, key, "professional")
+        world.generation.request_generation(ALICE, GenerationRequest(key, "professional"))
     assert raised.value.to_body() == {
         "error": "Uploaded file not found in S3",
         "code": "upload_not_found",
@@ -136,13 +139,13 @@ def test_an_oversized_stored_object_is_refused():
     key = world.upload(data=JPEG)
     world.uploads.write(key, JPEG * 10, "image/jpeg")
     with pytest.raises(FileTooLarge):
-        world.generation.request_generation(ALICE, key, "professional")
+        world.generation.request_generation(ALICE, GenerationRequest(key, "professional"))
 
 
 def test_a_text_file_named_jpg_is_400_invalid_image_and_nothing_is_charged(world):
     key = world.upload(data=b"I am a text file, not a photo" * 10)
     with pytest.raises(InvalidImage):
-        world.generation.request_generation(ALICE, key, "professional")
+        world.generation.request_generation(ALICE, GenerationRequest(key, "professional"))
     assert used_today(world) == 0
     assert world.uow.job_records == {} and world.queue.sent == []
 
@@ -159,12 +162,17 @@ def test_a_text_file_named_jpg_is_400_invalid_image_and_nothing_is_charged(world
 )
 def test_every_accepted_image_signature_is_charged_and_queued(world, first):
     key = world.upload(data=first + b"\x00" * 64)
-    assert world.generation.request_generation(ALICE, key, "professional").remaining_quota == 9
+    assert (
+        world.generation.request_generation(
+            ALICE, GenerationRequest(key, "professional")
+        ).remaining_quota
+        == 9
+    )
 
 
 def test_an_unknown_style_lists_the_valid_ones(world):
     with pytest.raises(UnknownStyle) as raised:
-        world.generation.request_generation(ALICE, world.upload(), "cubist")
+        world.generation.request_generation(ALICE, GenerationRequest(world.upload(), "cubist"))
     assert "professional" in raised.value.details["styles"]
 
 
@@ -172,14 +180,18 @@ def test_an_unknown_style_lists_the_valid_ones(world):
 def test_a_malformed_idempotency_key_is_invalid(world, bad):
     with pytest.raises(InvalidRequest):
         world.generation.request_generation(
-            ALICE, world.upload(), "professional", idempotency_key=bad
+            ALICE, GenerationRequest(world.upload(), "professional", idempotency_key=bad)
         )
 
 
 def test_an_idempotent_replay_returns_the_first_job_and_charges_nothing(world):
     key = world.upload()
-    first = world.generation.request_generation(ALICE, key, "professional", idempotency_key="k1")
-    again = world.generation.request_generation(ALICE, key, "professional", idempotency_key="k1")
+    first = world.generation.request_generation(
+        ALICE, GenerationRequest(key, "professional", idempotency_key="k1")
+    )
+    again = world.generation.request_generation(
+        ALICE, GenerationRequest(key, "professional", idempotency_key="k1")
+    )
     assert again.job_id == first.job_id
     assert used_today(world) == 1
     assert len(world.queue.sent) == 1
@@ -187,9 +199,13 @@ def test_an_idempotent_replay_returns_the_first_job_and_charges_nothing(world):
 
 def test_the_same_idempotency_key_with_another_body_is_a_conflict(world):
     key = world.upload()
-    world.generation.request_generation(ALICE, key, "professional", idempotency_key="k1")
+    world.generation.request_generation(
+        ALICE, GenerationRequest(key, "professional", idempotency_key="k1")
+    )
     with pytest.raises(IdempotencyConflict):
-        world.generation.request_generation(ALICE, key, "casual", idempotency_key="k1")
+        world.generation.request_generation(
+            ALICE, GenerationRequest(key, "casual", idempotency_key="k1")
+        )
 
 
 def written_before_connection_ids_left_the_hash(world, key: str, connection_id: str) -> None:
@@ -203,9 +219,13 @@ def written_before_connection_ids_left_the_hash(world, key: str, connection_id: 
 
 def test_a_record_written_with_a_connection_id_still_replays_its_request(world):
     key = world.upload()
-    first = world.generation.request_generation(ALICE, key, "professional", idempotency_key="k1")
+    first = world.generation.request_generation(
+        ALICE, GenerationRequest(key, "professional", idempotency_key="k1")
+    )
     written_before_connection_ids_left_the_hash(world, key, "conn-1")
-    again = world.generation.request_generation(ALICE, key, "professional", idempotency_key="k1")
+    again = world.generation.request_generation(
+        ALICE, GenerationRequest(key, "professional", idempotency_key="k1")
+    )
     assert again.job_id == first.job_id
     assert used_today(world) == 1
     assert len(world.queue.sent) == 1
@@ -213,13 +233,17 @@ def test_a_record_written_with_a_connection_id_still_replays_its_request(world):
 
 def test_a_record_written_with_a_connection_id_still_refuses_another_body(world):
     key = world.upload()
-    world.generation.request_generation(ALICE, key, "professional", idempotency_key="k1")
+    world.generation.request_generation(
+        ALICE, GenerationRequest(key, "professional", idempotency_key="k1")
+    )
     written_before_connection_ids_left_the_hash(world, key, "conn-1")
     with pytest.raises(IdempotencyConflict):
-        world.generation.request_generation(ALICE, key, "casual", idempotency_key="k1")
+        world.generation.request_generation(
+            ALICE, GenerationRequest(key, "casual", idempotency_key="k1")
+        )
     with pytest.raises(IdempotencyConflict):
         world.generation.request_generation(
-            ALICE, key, "professional", idempotency_key="k1", count=2
+            ALICE, GenerationRequest(key, "professional", idempotency_key="k1", count=2)
         )
 
 
@@ -238,7 +262,9 @@ def test_concurrent_twins_with_one_idempotency_key_create_one_job(world):
     def twin() -> None:
         start.wait()
         answers.append(
-            world.generation.request_generation(ALICE, key, "professional", idempotency_key="twin")
+            world.generation.request_generation(
+                ALICE, GenerationRequest(key, "professional", idempotency_key="twin")
+            )
         )
 
     threads = [threading.Thread(target=twin) for _ in range(20)]
@@ -255,13 +281,19 @@ def test_the_same_request_and_key_after_a_503_runs_again_and_can_succeed(world):
     key = world.upload()
     world.queue.fail_next(QueueUnavailable())
     with pytest.raises(QueueUnavailable):
-        world.generation.request_generation(ALICE, key, "professional", idempotency_key="k")
-    retried = world.generation.request_generation(ALICE, key, "professional", idempotency_key="k")
+        world.generation.request_generation(
+            ALICE, GenerationRequest(key, "professional", idempotency_key="k")
+        )
+    retried = world.generation.request_generation(
+        ALICE, GenerationRequest(key, "professional", idempotency_key="k")
+    )
     assert world.uow.jobs.get(retried.job_id).status is JobStatus.QUEUED
     assert [m.job_id for m in world.queue.sent] == [retried.job_id]
     assert used_today(world) == 1
     # After the 202, the key replays the 202: no third job, nothing more charged.
-    again = world.generation.request_generation(ALICE, key, "professional", idempotency_key="k")
+    again = world.generation.request_generation(
+        ALICE, GenerationRequest(key, "professional", idempotency_key="k")
+    )
     assert again.job_id == retried.job_id
     assert used_today(world) == 1 and len(world.queue.sent) == 1
 
@@ -271,7 +303,9 @@ def test_a_retry_while_the_queue_is_still_down_is_503_again_and_charges_nothing(
     world.queue.fail_next(QueueUnavailable(), times=2)
     for _ in range(2):
         with pytest.raises(QueueUnavailable):
-            world.generation.request_generation(ALICE, key, "professional", idempotency_key="k")
+            world.generation.request_generation(
+                ALICE, GenerationRequest(key, "professional", idempotency_key="k")
+            )
     assert used_today(world) == 0
     assert {j.status for j in world.uow.job_records.values()} == {JobStatus.FAILED}
 
@@ -280,14 +314,18 @@ def test_concurrent_retries_after_a_503_create_one_new_job(world):
     key = world.upload()
     world.queue.fail_next(QueueUnavailable())
     with pytest.raises(QueueUnavailable):
-        world.generation.request_generation(ALICE, key, "professional", idempotency_key="k")
+        world.generation.request_generation(
+            ALICE, GenerationRequest(key, "professional", idempotency_key="k")
+        )
     start = threading.Barrier(10)
     answers = []
 
     def retry() -> None:
         start.wait()
         answers.append(
-            world.generation.request_generation(ALICE, key, "professional", idempotency_key="k")
+            world.generation.request_generation(
+                ALICE, GenerationRequest(key, "professional", idempotency_key="k")
+            )
         )
 
     threads = [threading.Thread(target=retry) for _ in range(10)]

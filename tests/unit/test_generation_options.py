@@ -1,5 +1,6 @@
 import pytest
 
+from profilephoto.domain.commands import GenerationRequest
 from profilephoto.domain.errors import (
     IdempotencyConflict,
     InvalidRequest,
@@ -16,7 +17,7 @@ def used(world) -> int:
 
 def request(world, keys, **options):
     return world.generation.request_generation(
-        ALICE, None, "professional", file_keys=keys, **options
+        ALICE, GenerationRequest(None, "professional", file_keys=keys, **options)
     )
 
 
@@ -87,6 +88,8 @@ def test_an_idempotent_replay_must_ask_for_the_same_variants(world):
 
 def test_one_photo_as_file_key_or_as_file_keys_is_the_same_request(world):
     key = world.upload()
-    first = world.generation.request_generation(ALICE, key, "professional", idempotency_key="k")
+    first = world.generation.request_generation(
+        ALICE, GenerationRequest(key, "professional", idempotency_key="k")
+    )
     assert request(world, [key], idempotency_key="k").job_id == first.job_id
     assert used(world) == 1

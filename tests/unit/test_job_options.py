@@ -1,5 +1,6 @@
 import pytest
 
+from profilephoto.domain.commands import GenerationRequest
 from profilephoto.domain.errors import Forbidden, InvalidRequest
 from profilephoto.domain.job_options import ASPECT_RATIOS, JobOptions, parse_options
 
@@ -8,9 +9,10 @@ BOBS = "uploads/bob/1764460800000_" + "b" * 32 + ".jpg"
 
 
 def parse(file_key=None, file_keys=None, count=None, aspect_ratio=None, max_variants=4):
-    return parse_options(
-        "alice", file_key, file_keys, count, aspect_ratio, max_variants=max_variants
+    asked = GenerationRequest(
+        file_key, "professional", file_keys=file_keys, count=count, aspect_ratio=aspect_ratio
     )
+    return parse_options("alice", asked, max_variants=max_variants)
 
 
 def test_a_request_of_the_original_api_is_one_photo_one_square_image():

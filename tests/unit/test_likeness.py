@@ -7,6 +7,7 @@ import pytest
 
 from profilephoto.adapters.memory.faces import A_LOOKALIKE, A_STRANGER
 from profilephoto.adapters.memory.labels import MARK
+from profilephoto.domain.commands import GenerationRequest
 from profilephoto.domain.errors import TransientGenerationError
 from profilephoto.domain.face_embedding import FaceEmbedding, centroid
 from profilephoto.domain.likeness import LikenessPolicy
@@ -43,7 +44,7 @@ def world_with(**config: object):
 
 def run(world, count: int = 1):
     accepted = world.generation.request_generation(
-        ALICE, world.upload(data=JPEG), "professional", count=count
+        ALICE, GenerationRequest(world.upload(data=JPEG), "professional", count=count)
     )
     assert world.process_all() == [Outcome.COMPLETED]
     return world.uow.jobs.get(accepted.job_id)
@@ -98,7 +99,9 @@ def test_a_result_still_unlike_the_user_is_delivered_marked_and_its_unit_given_b
 def test_the_unit_is_given_back_once_even_when_the_message_comes_again():
     world = world_with()
     world.generator.then(STRANGER, STRANGER)
-    world.generation.request_generation(ALICE, world.upload(data=JPEG), "professional", count=2)
+    world.generation.request_generation(
+        ALICE, GenerationRequest(world.upload(data=JPEG), "professional", count=2)
+    )
     (message,) = world.queue.drain()
     assert world.processing.process(message).outcome is Outcome.COMPLETED
     assert used(world) == 1
@@ -190,7 +193,9 @@ def test_the_reference_is_the_centroid_of_the_faces_in_every_photo():
     second = JPEG + b"second"
     world.container.matcher().see(second, A_LOOKALIKE)
     keys = [world.upload(data=JPEG), world.upload(data=second)]
-    accepted = world.generation.request_generation(ALICE, None, "professional", file_keys=keys)
+    accepted = world.generation.request_generation(
+        ALICE, GenerationRequest(None, "professional", file_keys=keys)
+    )
     world.generator.then(LOOKALIKE)
     world.process_all()
     job = world.uow.jobs.get(accepted.job_id)

@@ -3,6 +3,7 @@ from datetime import timedelta
 import pytest
 
 from profilephoto.adapters.memory.photos import portrait_measures
+from profilephoto.domain.commands import GenerationRequest
 from profilephoto.domain.errors import (
     ContentBlocked,
     GenerationFailed,
@@ -107,7 +108,7 @@ def test_permanent_failures_fail_at_once_and_refund_only_system_faults(error, re
 
 def test_an_upload_that_is_not_an_image_fails_as_invalid_image_without_refund(world):
     key = world.upload()
-    world.generation.request_generation(ALICE, key, "professional")
+    world.generation.request_generation(ALICE, GenerationRequest(key, "professional"))
     # Re-PUT through the still valid upload URL after /generate checked it.
     world.uploads.write(key, b"hello, I am text", "image/jpeg")
     assert world.process_all() == [Outcome.FAILED]

@@ -1,5 +1,6 @@
 import pytest
 
+from profilephoto.domain.commands import GenerationRequest
 from profilephoto.domain.errors import (
     GenerationFailed,
     InvalidImage,
@@ -20,7 +21,10 @@ def used(world) -> int:
 def request(world, count=1, aspect_ratio=None, photos=(JPEG,)):
     keys = [world.upload(data=data) for data in photos]
     return world.generation.request_generation(
-        ALICE, None, "professional", file_keys=keys, count=count, aspect_ratio=aspect_ratio
+        ALICE,
+        GenerationRequest(
+            None, "professional", file_keys=keys, count=count, aspect_ratio=aspect_ratio
+        ),
     )
 
 

@@ -1,6 +1,7 @@
 import contextlib
 from datetime import timedelta
 
+from profilephoto.domain.commands import GenerationRequest
 from profilephoto.domain.errors import QueueUnavailable
 from profilephoto.domain.models import JobStatus
 from profilephoto.services.processing import Outcome
@@ -18,7 +19,7 @@ def stuck_pending(world) -> str:
     world.queue.fail_next(QueueUnavailable())
     world.uow.fail_next(RuntimeError("lambda timed out"), operation="fail")
     with contextlib.suppress(RuntimeError):
-        world.generation.request_generation(ALICE, key, "professional")
+        world.generation.request_generation(ALICE, GenerationRequest(key, "professional"))
     (job,) = world.uow.job_records.values()
     assert job.status is JobStatus.PENDING
     return job.job_id

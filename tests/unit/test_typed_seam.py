@@ -9,6 +9,7 @@ from mypy import api as mypy
 
 ROOT = Path(__file__).resolve().parents[2]
 HANDLER = '''
+from profilephoto.domain.commands import GenerationRequest
 from profilephoto.domain.models import Identity
 from profilephoto.entrypoints.aws_lambda import runtime
 
@@ -27,6 +28,7 @@ def mypy_errors(tmp_path: Path, args: str) -> str:
 
 @pytest.mark.slow
 def test_mypy_refuses_stray_arguments_to_a_service_call_from_a_handler(tmp_path):
-    refused = mypy_errors(tmp_path, 'who, "key", "style", None, None, 1, 2')
+    refused = mypy_errors(tmp_path, 'who, "key", "style"')
     assert "error: Too many" in refused and "request_generation" in refused
-    assert "Success" in mypy_errors(tmp_path, 'who, "key", "style"')
+    assert "error: Argument 2" in mypy_errors(tmp_path, 'who, GenerationRequest("k", 2)')
+    assert "Success" in mypy_errors(tmp_path, 'who, GenerationRequest("key", "style")')

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from profilephoto.domain.commands import GenerationRequest
 from profilephoto.domain.errors import InvalidRequest
 from profilephoto.domain.upload_policy import check_key_owner
 
@@ -34,48 +35,43 @@ class JobOptions:
         )
 
 
-def parse_options(
-    user_id: str,
-    file_key: object,
-    file_keys: object = None,
-    count: object = None,
-    aspect_ratio: object = None,
-    *,
-    max_variants: int,
-) -> JobOptions:
+def parse_options(user_id: str, request: GenerationRequest, *, max_variants: int) -> JobOptions:
     """The request's photos, count and aspect ratio, checked (docs/api.md §3.2).
 
     `fileKey` alone is one photo; `fileKeys` is 1-3 distinct keys; both, an empty list, more
     than three or a duplicate are InvalidRequest. Each key is checked as `fileKey` always
     was (InvalidRequest when malformed, Forbidden when not the caller's).
     """
+    file_keys = request.file_keys
     if file_keys is None:
-        keys: tuple[str, ...] = (check_key_owner(file_key, user_id),)
-    elif file_key is not None:
+        keys: tuple[str, ...] = (check_key_owner(request.file_key, user_id),)
+    elif request.file_key is not None:
         raise InvalidRequest("Send fileKey or fileKeys, not both")
-    elif not isinstance(file_keys, list) or not 1 <= len(file_keys) <= MAX_PHOTOS:
+    elif not isinstance(file_keys, list | tuple) or not 1 <= len(file_keys) <= MAX_PHOTOS:
         raise InvalidRequest(f"fileKeys must be a list of 1 to {MAX_PHOTOS} upload keys")
     else:
         keys = tuple(check_key_owner(key, user_id) for key in file_keys)
         if len(set(keys)) != len(keys):
             raise InvalidRequest("fileKeys must not repeat a photo")
-    return JobOptions(keys, _count(count, max_variants), _aspect_ratio(aspect_ratio))
+    count = _count(request.count, max_variants)
+    return JobOptions(keys, count, _aspect_ratio(request.aspect_ratio))
 
 
-def _count(raw: object, max_variants: int) -> int:
+def _count(raw: int | None, max_variants: int) -> int:
     if raw is None:
         return 1
+    # The types are checked again: a Python host may pass anything (the HTTP edge cannot).
     if isinstance(raw, bool) or not isinstance(raw, int) or not 1 <= raw <= max_variants:
         raise InvalidRequest(f"count must be an integer from 1 to {max_variants}")
     return raw
 
 
-def _aspect_ratio(raw: object) -> str:
+def _aspect_ratio(raw: str | None) -> str:
     if raw is None:
         return DEFAULT_ASPECT_RATIO
-    if raw not in ASPECT_RATIOS:
+    if not isinstance(raw, str) or raw not in ASPECT_RATIOS:
         raise InvalidRequest(f"aspectRatio must be one of {', '.join(ASPECT_RATIOS)}")
-    return str(raw)
+    return raw
 
 
 def message_extras(options: JobOptions) -> dict[str, Any]:

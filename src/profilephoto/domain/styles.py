@@ -97,7 +97,7 @@ class StyleCatalog:
     def ids(self) -> list[str]:
         return list(self._styles)
 
-    def get(self, style_id: object) -> Style:
+    def get(self, style_id: str) -> Style:
         """The style with this id; UnknownStyle (listing the valid ids) otherwise."""
         if isinstance(style_id, str) and style_id in self._styles:
             return self._styles[style_id]

@@ -70,7 +70,7 @@ def upload_key(user_id: str, extension: str, now: datetime, unique: str) -> str:
     return f"uploads/{user_id}/{int(now.timestamp() * 1000):013d}_{unique}.{extension}"
 
 
-def check_key_owner(file_key: object, user_id: str) -> str:
+def check_key_owner(file_key: str | None, user_id: str) -> str:
     """Return the key if it is one we issued to this user; 400 if malformed, 403 if not theirs."""
     if not isinstance(file_key, str) or not file_key:
         raise InvalidRequest("fileKey is required")

@@ -154,6 +154,7 @@ def variant_paths(out: Path, count: int) -> list[Path]:
 
 def _demo(request: DemoRequest, data_dir: Path) -> int:
     from profilephoto.containers.local import build_local_container
+    from profilephoto.domain.commands import GenerationRequest
     from profilephoto.domain.errors import ProfilePhotoError
     from profilephoto.domain.models import Identity, UploadRequest
     from profilephoto.entrypoints.aws_lambda.views import job_view
@@ -188,13 +189,10 @@ def _demo(request: DemoRequest, data_dir: Path) -> int:
             ticket.file_key, query, ticket.headers["Content-Type"], data
         )
         step(2, f"uploaded {len(data):,} bytes")
-        accepted = services.generation_service().request_generation(
-            who,
-            ticket.file_key,
-            style,
-            count=request.count,
-            aspect_ratio=request.aspect_ratio,
+        asked = GenerationRequest(
+            ticket.file_key, style, count=request.count, aspect_ratio=request.aspect_ratio
         )
+        accepted = services.generation_service().request_generation(who, asked)
         step(3, f"queued {accepted.job_id} ({accepted.remaining_quota} left today)")
         generator = container.generator().model_name
         step(4, f"processing with {generator} ...")
@@ -202,11 +200,9 @@ def _demo(request: DemoRequest, data_dir: Path) -> int:
             services.processing_service().process(message.body)
             container.queue().delete(message.message_id)
         job = job_view(services.query_service().get_job(who, accepted.job_id)).to_json()
-        stored = container.uow().jobs.get(accepted.job_id)
-        prefix = container.results().uri("")
         results = [
-            container.results().read(url.removeprefix(prefix))
-            for url in (stored.result_urls if stored is not None else [])
+            container.results().read(key)
+            for key in services.query_service().result_keys(who, accepted.job_id)
         ]
     except ProfilePhotoError as error:
         print(f"demo failed: {error.message} ({error.code})", file=sys.stderr)

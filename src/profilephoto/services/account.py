@@ -26,7 +26,7 @@ class AccountDeletionService:
         self._uow, self._uploads, self._results = uow, uploads, results
         self._connections, self._cancellation = connections, cancellation
 
-    def delete_account(self, identity: Identity) -> dict[str, object]:
+    def delete_account(self, identity: Identity) -> None:
         """Delete everything of the caller's but the usage counts (docs/api.md §3.9).
 
         Running jobs are canceled first, so a worker that finishes later stores and counts
@@ -54,7 +54,6 @@ class AccountDeletionService:
             "account deleted",
             extra={"userId": user_id, "jobs": jobs, "objects": objects, "canceled": canceled},
         )
-        return {"deleted": True}
 
     def _cancel_unfinished(self, identity: Identity) -> int:
         canceled, cursor = 0, None

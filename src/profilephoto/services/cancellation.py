@@ -6,7 +6,7 @@ import logging
 
 from profilephoto.domain.errors import ConditionFailed, JobNotFound, ServiceUnavailable
 from profilephoto.domain.job_lifecycle import cancel
-from profilephoto.domain.models import Identity, JobStatus
+from profilephoto.domain.models import Identity, Job
 from profilephoto.domain.ports import Clock, Notifier, ObjectStore, UnitOfWork
 from profilephoto.services.job_endings import close_out
 from profilephoto.services.lost_answers import apply_or_read_back
@@ -24,8 +24,9 @@ class CancellationService:
     ) -> None:
         self._uow, self._results, self._notifier, self._clock = uow, results, notifier, clock
 
-    def cancel_job(self, identity: Identity, job_id: object) -> dict[str, str]:
-        """Cancel the caller's job (docs/api.md, `POST /jobs/{jobId}/cancel`).
+    def cancel_job(self, identity: Identity, job_id: str) -> Job:
+        """Cancel the caller's job (docs/api.md, `POST /jobs/{jobId}/cancel`); returns it
+        as it now is, canceled.
 
         Idempotent; JobFinished for a completed or failed job; JobNotFound for another
         user's job or an unknown id. A worker still busy with the job notices the status
@@ -37,7 +38,7 @@ class CancellationService:
                 raise JobNotFound()
             change = cancel(job, self._clock.now())
             if change is None:
-                return {"jobId": job.job_id, "status": JobStatus.CANCELED.value}
+                return job  # already canceled
             try:
                 canceled = apply_or_read_back(self._uow, change)
             except ConditionFailed:
@@ -47,5 +48,5 @@ class CancellationService:
                 extra={"jobId": job.job_id, "userId": job.user_id, "refunded": change.refund},
             )
             close_out(self._notifier, self._results, canceled)
-            return {"jobId": canceled.job_id, "status": canceled.status.value}
+            return canceled
         raise ServiceUnavailable("The job is changing too fast to cancel; try again")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from profilephoto.domain.errors import JobInProgress, JobNotFound
-from profilephoto.domain.models import Identity
+from profilephoto.domain.models import Identity, Job
 from profilephoto.domain.object_keys import object_key
 from profilephoto.domain.ports import ObjectStore, UnitOfWork
 from profilephoto.domain.upload_policy import result_prefix
@@ -19,8 +19,9 @@ class DeletionService:
     def __init__(self, uow: UnitOfWork, uploads: ObjectStore, results: ObjectStore) -> None:
         self._uow, self._uploads, self._results = uow, uploads, results
 
-    def delete_job(self, identity: Identity, job_id: object) -> dict[str, object]:
-        """Delete the result, the original upload and the record of the caller's finished job.
+    def delete_job(self, identity: Identity, job_id: str) -> Job:
+        """Delete the result, the original upload and the record of the caller's finished
+        job; returns the record as it was.
 
         Another user's job and an unknown id are JobNotFound; a job still running is
         JobInProgress (deleting its input under a worker would only fail it). The quota
@@ -39,7 +40,7 @@ class DeletionService:
             self._uploads.delete(object_key(url))
         self._uow.jobs.delete(job.job_id)
         log.info("job deleted", extra={"jobId": job.job_id, "userId": job.user_id})
-        return {"jobId": job.job_id, "deleted": True}
+        return job
 
     def _still_read(self, user_id: str, photos: set[str], deleting: str) -> set[str]:
         """The photos among `photos` that another unfinished job of the user will still read

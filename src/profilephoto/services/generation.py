@@ -7,6 +7,7 @@ import json
 import logging
 from dataclasses import dataclass
 
+from profilephoto.domain.commands import GenerationRequest
 from profilephoto.domain.config import ServiceConfig
 from profilephoto.domain.errors import (
     CapacityExhausted,
@@ -54,7 +55,7 @@ def request_hash(options: JobOptions, style: str) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def check_idempotency_key(key: object) -> str | None:
+def check_idempotency_key(key: str | None) -> str | None:
     """1-128 printable ASCII characters (docs/api.md §3.2), or absent."""
     if key is None:
         return None
@@ -102,27 +103,14 @@ class GenerationService:
         self._clock, self._ids, self._config = clock, ids, config
 
     def request_generation(
-        self,
-        identity: Identity,
-        file_key: object,
-        style_id: object,
-        idempotency_key: object = None,
-        *,
-        file_keys: object = None,
-        count: object = None,
-        aspect_ratio: object = None,
+        self, identity: Identity, request: GenerationRequest
     ) -> GenerationAccepted:
         """Validate, reserve the job's units and create it in one commit, queue it, answer 202."""
-        style = self._styles.get(style_id)
+        style = self._styles.get(request.style)
         options = parse_options(
-            identity.user_id,
-            file_key,
-            file_keys,
-            count,
-            aspect_ratio,
-            max_variants=self._config.max_variants,
+            identity.user_id, request, max_variants=self._config.max_variants
         )
-        idem_key = check_idempotency_key(idempotency_key)
+        idem_key = check_idempotency_key(request.idempotency_key)
         fingerprint = request_hash(options, style.id)
         record_key = f"{identity.user_id}#{idem_key}"
         asked = _Asked(style.id, [self._uploads.uri(k) for k in options.file_keys], options)

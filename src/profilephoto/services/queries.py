@@ -45,7 +45,7 @@ class JobDetailsPage:
     next_token: str | None
 
 
-def parse_limit(raw: object) -> int:
+def parse_limit(raw: str | int | None) -> int:
     """`limit` of GET /jobs: an integer 1-100, default 20; anything else is invalid_request."""
     if raw is None:
         return DEFAULT_PAGE
@@ -69,24 +69,26 @@ class QueryService:
         self._uow, self._results, self._styles = uow, results, styles
         self._clock, self._config = clock, config
 
-    def get_job(self, identity: Identity, job_id: object) -> JobDetails:
+    def get_job(self, identity: Identity, job_id: str) -> JobDetails:
         """The caller's job with fresh result URLs; another user's job is JobNotFound."""
         return self.details(self._owned(identity, job_id))
 
-    def result_keys(self, identity: Identity, job_id: object) -> list[str]:
+    def result_keys(self, identity: Identity, job_id: str) -> list[str]:
         """The stored keys of the caller's job's images, in order; [] until it completes."""
         job = self._owned(identity, job_id)
         if job.status is not JobStatus.COMPLETED:
             return []
         return [object_key(url) for url in job.result_urls]
 
-    def _owned(self, identity: Identity, job_id: object) -> Job:
+    def _owned(self, identity: Identity, job_id: str) -> Job:
         job = self._uow.jobs.get(job_id) if isinstance(job_id, str) and job_id else None
         if job is None or job.user_id != identity.user_id:
             raise JobNotFound()
         return job
 
-    def list_jobs(self, identity: Identity, limit: object, cursor: object) -> JobDetailsPage:
+    def list_jobs(
+        self, identity: Identity, limit: str | int | None, cursor: str | None
+    ) -> JobDetailsPage:
         if cursor is not None and not isinstance(cursor, str):
             raise InvalidRequest("nextToken is not valid")
         page = self._uow.jobs.list_for_user(identity.user_id, parse_limit(limit), cursor or None)

@@ -32,15 +32,8 @@ def _build() -> APIGatewayRestResolver:
         """Queue a generation job for one of the caller's uploads."""
         who = http.identity(app)
         command = http.command(app, GenerateCommand)
-        accepted = runtime.application().generation.request_generation(
-            who,
-            command.file_key,
-            command.style,
-            idempotency_key=app.current_event.headers.get(IDEMPOTENCY_KEY),
-            file_keys=command.file_keys,
-            count=command.count,
-            aspect_ratio=command.aspect_ratio,
-        )
+        request = command.request(app.current_event.headers.get(IDEMPOTENCY_KEY))
+        accepted = runtime.application().generation.request_generation(who, request)
         logger.info("generation accepted", extra={"jobId": accepted.job_id})
         return http.view_response(202, v.accepted_view(accepted))
 
@@ -66,21 +59,21 @@ def _build() -> APIGatewayRestResolver:
     def delete_job(job_id: str) -> Response[Any]:
         """Delete a finished job with its photos and results."""
         deleted = runtime.application().deletion.delete_job(http.identity(app), job_id)
-        return http.view_response(200, v.DeletedView.model_validate(deleted))
+        return http.view_response(200, v.deleted_view(deleted))
 
     @app.post("/jobs/<job_id>/cancel")
     @documented(200, v.CanceledView, errors=(401, 404, 409, 503))
     def cancel_job(job_id: str) -> Response[Any]:
         """Cancel a job that has not finished; its units are given back."""
         canceled = runtime.application().cancellation.cancel_job(http.identity(app), job_id)
-        return http.view_response(200, v.CanceledView.model_validate(canceled))
+        return http.view_response(200, v.canceled_view(canceled))
 
     @app.delete("/me")
     @documented(202, v.AccountDeletedView, errors=(401, 503))
     def delete_me() -> Response[Any]:
         """Delete the caller's photos, results, jobs, connections and record (not usage)."""
-        deleted = runtime.application().account.delete_account(http.identity(app))
-        return http.view_response(202, v.AccountDeletedView.model_validate(deleted))
+        runtime.application().account.delete_account(http.identity(app))
+        return http.view_response(202, v.AccountDeletedView(deleted=True))
 
     @app.get("/usage")
     @documented(200, v.UsageView, errors=(401, 503))

@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
+from profilephoto.domain.commands import GenerationRequest
 from profilephoto.domain.job_options import ASPECT_RATIOS, MAX_PHOTOS
 from profilephoto.domain.models import UploadRequest
 from profilephoto.domain.pagination import MAX_TOKEN_LENGTH
@@ -136,6 +137,17 @@ class GenerateCommand(Command):
         json_schema_extra={"minimum": 1, "maximum": MAX_VARIANTS},
     )
     aspect_ratio: str | None = Field(default=None, json_schema_extra={"enum": list(ASPECT_RATIOS)})
+
+    def request(self, idempotency_key: str | None) -> GenerationRequest:
+        """The domain's command (`connectionId` is not part of it: it changes nothing)."""
+        return GenerationRequest(
+            self.file_key,
+            self.style,
+            file_keys=self.file_keys,
+            count=self.count,
+            aspect_ratio=self.aspect_ratio,
+            idempotency_key=idempotency_key,
+        )
 
 
 class ListJobsQuery(Command):

@@ -11,6 +11,7 @@ from pydantic.alias_generators import to_camel
 from profilephoto.domain.models import (
     JOB_ID_PATTERN,
     GenerationAccepted,
+    Job,
     JobStatus,
     Style,
     UploadTicket,
@@ -164,6 +165,14 @@ def job_view(details: JobDetails) -> JobView:
         expires_at=iso_z(details.expires_at) if details.expires_at else None,
         ai_generated=True if details.ai_generated else None,
     )
+
+
+def canceled_view(job: Job) -> CanceledView:
+    return CanceledView(job_id=job.job_id, status="canceled")
+
+
+def deleted_view(job: Job) -> DeletedView:
+    return DeletedView(job_id=job.job_id, deleted=True)
 
 
 def job_page_view(page: JobDetailsPage) -> JobPageView:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from profilephoto.containers.core import Application
+from profilephoto.domain.commands import GenerationRequest
 from profilephoto.domain.errors import InvalidImage, InvalidRequest, ProfilePhotoError
 from profilephoto.domain.image_signature import SIGNATURE_BYTES, image_type
 from profilephoto.domain.models import Identity, UploadRequest
@@ -77,15 +78,15 @@ class ProfilePhoto:
         """Queue a job for one to three of the user's uploads (the main photo first); the
         job's units are charged only once it is queued."""
         keys = [file_key] if isinstance(file_key, str) else list(file_key)
-        accepted = self._app.generation.request_generation(
-            _who(user_id),
+        request = GenerationRequest(
             keys[0] if len(keys) == 1 else None,
             style,
-            idempotency_key=idempotency_key,
             file_keys=keys if len(keys) > 1 else None,
             count=count,
             aspect_ratio=aspect_ratio,
+            idempotency_key=idempotency_key,
         )
+        accepted = self._app.generation.request_generation(_who(user_id), request)
         return self.job(user_id, accepted.job_id)
 
     def job(self, user_id: str, job_id: str) -> Job:
