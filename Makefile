@@ -8,7 +8,7 @@ STAMP   := $(VENV)/.installed-stamp
 PORT    ?= 8000
 PIP     := $(PY) -m pip install --quiet --disable-pip-version-check
 
-.PHONY: run demo test lint unit fuzz openapi bench clean
+.PHONY: run demo test lint unit fuzz openapi bench lock lock-upgrade clean
 
 $(VENV)/bin/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -54,6 +54,20 @@ openapi: $(RUNTIME)
 
 bench: $(STAMP)
 	$(PY) benchmarks/run.py
+
+# The Lambda layer's and the worker image's installs, pinned with hashes for the Lambda
+# runtime (Python 3.12 on Amazon Linux 2023, arm64): layer/Makefile and worker/Dockerfile
+# install the locks with --require-hashes. `make lock` keeps the pins a requirement file
+# still allows; `make lock-upgrade` moves every pin to the newest release allowed.
+LOCK := $(VENV)/bin/uv pip compile --quiet --generate-hashes --python-version 3.12 \
+	--python-platform aarch64-manylinux_2_28 --custom-compile-command "make lock" \
+	-c lock-constraints.txt
+lock: $(STAMP)
+	$(LOCK) $(LOCK_FLAGS) layer/requirements.txt -o layer/requirements.lock
+	$(LOCK) $(LOCK_FLAGS) worker/requirements.txt -o worker/requirements.lock
+
+lock-upgrade:
+	$(MAKE) lock LOCK_FLAGS=--upgrade
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,4 +1,4 @@
-"""The Lambda layer's unzipped size on arm64, summed from the wheels of layer/requirements.txt."""
+"""The Lambda layer's unzipped size on arm64, summed from the wheels of layer/requirements.lock."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ def download(into: Path) -> list[Path]:
         [
             *(sys.executable, "-m", "pip", "download", "--quiet", "--disable-pip-version-check"),
             *("--only-binary=:all:", "--python-version", python_version(), *platforms),
-            *("-r", str(ROOT / "layer" / "requirements.txt"), "-d", str(into)),
+            *("-r", str(ROOT / "layer" / "requirements.lock"), "-d", str(into)),
         ],
         check=True,
         capture_output=True,

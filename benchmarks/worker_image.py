@@ -4,13 +4,15 @@ installs them, and how much it weighs against the zip limit it left behind."""
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-REQUIREMENTS = ROOT / "worker" / "requirements.txt"
+# What worker/Dockerfile installs: the lock of worker/requirements.txt (`make lock`).
+REQUIREMENTS = ROOT / "worker" / "requirements.lock"
 DOCKERFILE = ROOT / "worker" / "Dockerfile"
 ZIP_LIMIT_MB = 250  # a zip function and its layers, unzipped (AWS Lambda quotas)
 IMAGE_LIMIT_MB = 10 * 1024  # a container image (AWS Lambda quotas)
@@ -30,9 +32,25 @@ def python_version() -> str:
     return found.group(1) if found else "3.12"
 
 
+def lambda_python() -> str | None:
+    """An interpreter of the image's Python version on this machine, if there is one."""
+    version = python_version()
+    found = [shutil.which(f"python{version}")]
+    found += sorted(Path.home().glob(f".pyenv/versions/{version}.*/bin/python3"), reverse=True)
+    check = f"import sys; sys.exit(sys.version_info[:2] != ({version.replace('.', ', ')}))"
+    for python in filter(None, found):
+        if subprocess.run([str(python), "-c", check], capture_output=True).returncode == 0:
+            return str(python)
+    return None
+
+
 def install(into: Path, *requirements: str, python: str | None = None, arm64: bool = False) -> None:
     """`pip install --target` as the Dockerfile does: binary wheels only; for linux/arm64
-    and the image's Python when `arm64`, else for this machine under `python`."""
+    and the image's Python when `arm64`, else for this machine under `python`. pip checks a
+    package's Requires-Python against the interpreter it runs on even with
+    --python-version, so the image's Python runs it when this machine has one."""
+    if python is None and arm64:
+        python = lambda_python()
     options = ["--only-binary=:all:", "--target", str(into)]
     if arm64:
         platforms = [arg for p in ARM64 for arg in ("--platform", p)]

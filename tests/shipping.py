@@ -26,11 +26,42 @@ PYPROJECT = ROOT / "pyproject.toml"
 LAYER = ROOT / "layer"
 LAYER_REQUIREMENTS = LAYER / "requirements.txt"
 LAYER_LOCK = LAYER / "requirements.lock"
+WORKER = ROOT / "worker"
+WORKER_REQUIREMENTS = WORKER / "requirements.txt"
+WORKER_LOCK = WORKER / "requirements.lock"
+LOCKS = {LAYER_REQUIREMENTS: LAYER_LOCK, WORKER_REQUIREMENTS: WORKER_LOCK}
 TEMPLATE = ROOT / "template.yaml"
 STDLIB = set(sys.stdlib_module_names) | {"__future__"}
 # The Lambda Python runtime brings boto3 (and what boto3 needs); the layer does not ship it.
 LAMBDA_RUNTIME_PROVIDES = {"boto3", "botocore"}
 NAMESPACE = "(namespace package)"
+# What only the worker imports (the model, images, the photo check, the AI label): in its
+# image, kept out of the zip functions' layer (cryptography comes to the layer with
+# PyJWT[crypto], for the WebSocket authorizer's keys).
+WORKER_ONLY = {
+    "google-genai",
+    "httpx2",
+    "pillow",
+    "pillow-heif",
+    "ai-edge-litert",
+    "numpy",
+    "c2pa-python",
+    "cryptography",
+    "onnxruntime",
+}
+# The Lambda runtime the layer and the image are built for (template.yaml, worker/Dockerfile):
+# the environment markers of a requirement are evaluated there.
+LAMBDA_MARKERS = {
+    "python_version": "3.12",
+    "python_full_version": "3.12.0",
+    "implementation_name": "cpython",
+    "platform_python_implementation": "CPython",
+    "sys_platform": "linux",
+    "platform_system": "Linux",
+    "platform_machine": "aarch64",
+    "os_name": "posix",
+    "extra": "",
+}
 
 
 @dataclass(frozen=True)
@@ -54,6 +85,30 @@ def requirement_lines(path: Path) -> list[Requirement]:
             continue
         found.append(Requirement(re.sub(r"\s+--hash=\S+", "", line)))
     return found
+
+
+@dataclass(frozen=True)
+class Pin:
+    version: str
+    hashes: tuple[str, ...]
+    via: tuple[str, ...]  # what asked for it, as the lock's `# via` comments say
+
+
+def locked(path: Path) -> dict[str, Pin]:
+    """{name: Pin} of a lock file that `uv pip compile --generate-hashes` wrote."""
+    pins: dict[str, Pin] = {}
+    entries = re.split(r"\n(?=[A-Za-z0-9])", path.read_text())
+    for entry in entries:
+        head = re.match(r"([A-Za-z0-9_.\-]+)==(\S+)", entry)
+        if head is None:
+            continue
+        via = re.findall(r"#\s+(?:via\s+)?(-[rc] \S+|[A-Za-z0-9_.\-]+)\s*$", entry, re.MULTILINE)
+        pins[canonicalize_name(head.group(1))] = Pin(
+            version=head.group(2),
+            hashes=tuple(re.findall(r"--hash=(\S+)", entry)),
+            via=tuple(v for v in via if v != "via"),
+        )
+    return pins
 
 
 def names(requirements: list[Requirement]) -> set[str]:

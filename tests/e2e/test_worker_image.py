@@ -14,14 +14,21 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.worker_image import REQUIREMENTS, ROOT, IndexUnreachable, install, python_version
+from benchmarks.worker_image import (
+    REQUIREMENTS,
+    ROOT,
+    IndexUnreachable,
+    install,
+    lambda_python,
+    python_version,
+)
 from tests.photos import photo_path
 
 # A first run installs ~250 MB of wheels per test (later runs reuse them): pip's own time
 # limit (900 s, benchmarks/worker_image.py) rather than the suite's 300 s.
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]
 
-TARGET_PYTHON = Path(f"/root/.pyenv/versions/{python_version()}.1/bin/python3")
+TARGET_PYTHON = Path(lambda_python() or f"/no/python{python_version()}")
 ELF_AARCH64 = 183  # e_machine of an arm64 ELF shared object
 
 
@@ -77,7 +84,7 @@ def test_the_slim_layer_alone_runs_the_zip_functions(tmp_path):
     layer = installed(
         tmp_path / "layer",
         "-r",
-        str(ROOT / "layer" / "requirements.txt"),
+        str(ROOT / "layer" / "requirements.lock"),
         python=str(TARGET_PYTHON),
     )
     runtime = installed(tmp_path / "runtime", "boto3", python=str(TARGET_PYTHON))

@@ -19,6 +19,7 @@ from profilephoto.adapters.decode_budget import budget_bytes
 from profilephoto.adapters.image_limits import decode_cost
 from profilephoto.settings import Settings
 from tests.integration.image_bytes import png_header_only
+from tests.shipping import WORKER_ONLY
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE_PATH = ROOT / "template.yaml"
@@ -225,27 +226,16 @@ def test_the_worker_is_a_container_image_built_from_its_dockerfile(template):
     metadata = resource["Metadata"]
     assert (ROOT / metadata["DockerContext"] / metadata["Dockerfile"]).is_file()
     dockerfile = IMAGE_FUNCTIONS["ProcessFunction"].read_text()
-    assert "-r /tmp/worker-requirements.txt" in dockerfile
-    assert "COPY worker/requirements.txt" in dockerfile and "COPY src/profilephoto" in dockerfile
+    # The image installs the worker's lock, every wheel checked against its hash.
+    assert "--require-hashes" in dockerfile and "-r /tmp/worker-requirements.lock" in dockerfile
+    assert "COPY worker/requirements.lock" in dockerfile and "COPY src/profilephoto" in dockerfile
     for name, props in functions(template).items():
         if name not in IMAGE_FUNCTIONS:
             assert props["Layers"] == [{"Ref": "DependenciesLayer"}], name
 
 
-# What only the worker imports (the model, images, the photo check, the AI label): in its
-# image, kept out of the zip functions' layer. boto3 and botocore come with both Lambda runtimes;
-# starlette and uvicorn only serve the local host; PyJWT only the WebSocket authorizer.
-WORKER_ONLY = {
-    "google-genai",
-    "httpx2",
-    "pillow",
-    "pillow-heif",
-    "ai-edge-litert",
-    "numpy",
-    "c2pa-python",
-    "cryptography",
-    "onnxruntime",
-}
+# boto3 and botocore come with both Lambda runtimes; starlette and uvicorn only serve the
+# local host; PyJWT only the WebSocket authorizer.
 PROVIDED_OR_LOCAL = {"boto3", "botocore", "starlette", "uvicorn"}
 
 
@@ -254,8 +244,22 @@ def requirement_names(lines: list[str]) -> set[str]:
     return {m.group(1).lower().replace("_", "-") for m in found if m}
 
 
+def test_the_layer_is_built_from_its_lock_for_the_functions_runtime(template):
+    layer = template["Resources"]["DependenciesLayer"]
+    assert layer["Metadata"] == {"BuildMethod": "makefile", "BuildArchitecture": "arm64"}
+    # sam build runs `make build-DependenciesLayer` in the layer's ContentUri.
+    makefile = (ROOT / layer["Properties"]["ContentUri"] / "Makefile").read_text()
+    recipe = makefile.split("build-DependenciesLayer:", 1)[1]
+    assert "--require-hashes" in recipe and "requirements.lock" in makefile
+    assert '--target "$(ARTIFACTS_DIR)/python"' in recipe  # where Lambda looks in a layer
+    runtimes = set(layer["Properties"]["CompatibleRuntimes"])
+    assert {f"python{v}" for v in re.findall(r"--python-version (3\.\d+)", recipe)} == runtimes
+    assert layer["Properties"]["CompatibleArchitectures"] == ["arm64"]
+    assert "aarch64" in recipe
+
+
 def test_third_party_code_is_built_once_into_a_layer_that_covers_the_zip_functions():
-    # sam build installs layer/requirements.txt into the layer (template DependenciesLayer).
+    # The layer's lock is made from layer/requirements.txt (tests/unit/test_locks.py).
     requirements = ROOT / "layer" / "requirements.txt"
     assert requirements.is_file(), "layer/requirements.txt is missing; see docs/deploy.md"
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
