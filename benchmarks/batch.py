@@ -40,10 +40,15 @@ class OneSecondModel(ScriptedImageGenerator):
     """The scripted fake, taking as long as a quick real model call, answering a real PNG."""
 
     def generate(
-        self, images: Sequence[ImageData], style: Style, *, aspect_ratio: str = "1:1"
+        self,
+        images: Sequence[ImageData],
+        style: Style,
+        *,
+        aspect_ratio: str = "1:1",
+        seed: int = 0,
     ) -> GeneratedImage:
         time.sleep(MODEL_SECONDS)
-        made = super().generate(images, style, aspect_ratio=aspect_ratio)
+        made = super().generate(images, style, aspect_ratio=aspect_ratio, seed=seed)
         return made.model_copy(update={"data": ANSWER})
 
 

@@ -127,7 +127,12 @@ class RateLimitedModel:
         return self._gate
 
     def generate(
-        self, images: Sequence[ImageData], style: Style, *, aspect_ratio: str = "1:1"
+        self,
+        images: Sequence[ImageData],
+        style: Style,
+        *,
+        aspect_ratio: str = "1:1",
+        seed: int = 0,
     ) -> GeneratedImage:
         gate = self._gate
         assert gate is not None, "the model is only called from an invocation"
@@ -139,7 +144,7 @@ class RateLimitedModel:
             raise TransientGenerationError(
                 "429 RESOURCE_EXHAUSTED", retry_after=hint, throttled=True
             )
-        return self._images.generate(images, style, aspect_ratio=aspect_ratio)
+        return self._images.generate(images, style, aspect_ratio=aspect_ratio, seed=seed)
 
     def _decide(self, key: str) -> Call:
         now = self._clock()

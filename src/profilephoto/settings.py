@@ -83,6 +83,10 @@ class Settings(BaseModel):
     c2pa_signing: Literal["auto", "off"] = Field("auto", validation_alias=_env("C2PA_SIGNING"))
     c2pa_secret_arn: str | None = Field(None, validation_alias=_env("C2PA_SECRET_ARN"))
     max_variants: int = Field(4, ge=1, le=10, validation_alias=_env("MAX_VARIANTS"))
+    # The offline stylizer answers no sooner than this, so a cancel can be tried by hand.
+    offline_delay_seconds: float = Field(
+        0.0, ge=0, le=600, validation_alias=_env("OFFLINE_DELAY_SECONDS")
+    )
     websocket_endpoint: str | None = Field(None, validation_alias=_env("WEBSOCKET_ENDPOINT"))
     allowed_origins: str = Field("*", validation_alias=_env("ALLOWED_ORIGINS"))
     # The Cognito user pool whose tokens the WebSocket authorizer accepts (docs/api.md §1).

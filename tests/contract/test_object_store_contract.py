@@ -12,6 +12,7 @@ def test_a_presigned_upload_stores_the_bytes_under_the_key(objects):
     request = objects.store.presign_upload(KEY, "image/jpeg", 600, len(JPEG))
     assert request.method == "PUT"
     assert request.headers["Content-Type"] == "image/jpeg"
+    assert request.headers["x-amz-server-side-encryption"] == "AES256"  # the same on every runtime
     objects.upload(request, JPEG)
     info = objects.store.peek(KEY, 16)
     assert info is not None

@@ -25,10 +25,15 @@ class RendezvousGenerator(ScriptedImageGenerator):
         self.barrier = threading.Barrier(parties, timeout=60)
 
     def generate(
-        self, images: Sequence[ImageData], style: Style, *, aspect_ratio: str = "1:1"
+        self,
+        images: Sequence[ImageData],
+        style: Style,
+        *,
+        aspect_ratio: str = "1:1",
+        seed: int = 0,
     ) -> GeneratedImage:
         self.barrier.wait()
-        return super().generate(images, style, aspect_ratio=aspect_ratio)
+        return super().generate(images, style, aspect_ratio=aspect_ratio, seed=seed)
 
 
 def test_ten_records_of_one_batch_call_the_model_at_the_same_time(memory_runtime):

@@ -13,6 +13,7 @@ from PIL import Image
 from profilephoto.adapters.local.auth import LocalAuth
 from profilephoto.adapters.local.keyfile import load_or_create_secret
 from tests.e2e.local_server import command, free_port
+from tests.integration.fake_gemini import FakeGemini, bad_key
 from tests.photos import faceless_jpeg
 
 pytestmark = pytest.mark.slow
@@ -59,6 +60,8 @@ def test_demo_with_two_variants_in_4_to_5_writes_each_in_that_shape(tmp_path):
         with Image.open(tmp_path / name) as image:
             width, height = image.size
             assert abs(width / height - 4 / 5) < 0.02, (name, image.size)
+    # Two units bought two different pictures, as a model's variants are.
+    assert (tmp_path / "me-1.png").read_bytes() != (tmp_path / "me-2.png").read_bytes()
 
 
 def test_demo_refuses_an_aspect_ratio_it_does_not_know(tmp_path):
@@ -208,3 +211,88 @@ def test_inspect_reads_the_demos_label_and_signer_and_refuses_a_tampered_or_plai
     Image.new("RGB", (8, 8)).save(tmp_path / "plain.png")
     plain = inspect(tmp_path / "plain.png")
     assert plain.returncode == 1 and "no AI label" in plain.stdout
+
+
+def test_help_names_every_command_and_demo_help_names_the_sample_and_the_most_variants():
+    top = subprocess.run(command("--help"), capture_output=True, text=True, check=True).stdout
+    description = top.split("positional arguments")[0].split("\n\n", 1)[1]  # after usage
+    for name in ("serve", "token", "demo", "doctor", "admin", "inspect"):
+        assert name in description, name
+    demo = subprocess.run(command("demo", "--help"), capture_output=True, text=True, check=True)
+    assert "generated sample" not in demo.stdout
+    assert "Eileen Collins" in demo.stdout
+    assert "1 to MAX_VARIANTS (4 unless" in " ".join(demo.stdout.split())
+
+
+def test_demo_refuses_more_variants_than_max_variants_before_uploading_anything(tmp_path):
+    run = subprocess.run(
+        command("demo", "--count", "9", "--data-dir", str(tmp_path / "run")),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode == 2
+    assert "9 is not from 1 to 4 (MAX_VARIANTS)" in run.stderr
+    assert run.stdout == "" and not (tmp_path / "run").exists()
+
+
+def test_demo_of_a_huge_picture_says_why_without_the_libraries_noise(tmp_path):
+    huge = tmp_path / "huge.png"
+    Image.new("1", (12_000, 9_000)).save(huge)  # 108 MP: Pillow warns from 89 MP
+    run = subprocess.run(
+        command("demo", str(huge), "--out", str(tmp_path / "r.png")),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 1
+    assert "more than the 50 megapixels we accept" in run.stderr
+    everything = run.stdout + run.stderr
+    assert "XNNPACK" not in everything  # LiteRT's notice on fd 2
+    assert "DecompressionBombWarning" not in everything
+
+
+def test_serve_on_a_busy_port_under_make_run_names_make_runs_port_variable(tmp_path):
+    port = free_port()
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", port))
+        taken.listen()
+        run = subprocess.run(
+            command("serve", "--port", str(port), "--data-dir", str(tmp_path)),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={**os.environ, "MAKELEVEL": "1"},  # what make sets for `make run`
+        )
+    assert run.returncode != 0
+    assert f"make run PORT={port + 1}" in run.stderr and "--port" in run.stderr
+
+
+@pytest.mark.parametrize("gemini", ["refuses the key", "is out of reach"])
+def test_doctor_says_what_is_wrong_in_its_report_and_prints_no_stray_log_line(tmp_path, gemini):
+    fake = FakeGemini(models={"gemini-nano-banana-2.1"}).start()
+    try:
+        url = fake.url
+        if gemini == "refuses the key":
+            fake.then(bad_key())
+        else:
+            url = f"http://127.0.0.1:{free_port()}"
+        env = {
+            **os.environ,
+            "GEMINI_API_KEY": "AIzaSy-not-a-good-key-0123456789",
+            "GOOGLE_GEMINI_BASE_URL": url,
+            "NO_PROXY": "127.0.0.1",
+            "QUALITY_CHECK": "off",
+        }
+        run = subprocess.run(
+            command("doctor", "--data-dir", str(tmp_path)),
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+        )
+    finally:
+        fake.stop()
+    assert run.returncode == 1
+    assert "PROBLEM Gemini" in run.stdout
+    assert run.stderr == ""

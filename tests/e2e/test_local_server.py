@@ -134,8 +134,14 @@ def test_object_urls_are_refused_when_tampered_with_or_sent_the_wrong_type(serve
     assert refused.status_code == 403 and refused.json()["code"] == "forbidden"
     other_key = body["uploadUrl"].replace("/uploads/alice/", "/uploads/mallory/")
     assert httpx.put(other_key, content=PHOTO, headers=body["headers"]).status_code == 403
-    wrong_type = httpx.put(body["uploadUrl"], content=PHOTO, headers={"Content-Type": "text/html"})
+    wrong_type = httpx.put(
+        body["uploadUrl"], content=PHOTO, headers={**body["headers"], "Content-Type": "text/html"}
+    )
     assert wrong_type.status_code == 400
+    # As S3 refuses a PUT without the signed encryption header the ticket names.
+    assert body["headers"]["x-amz-server-side-encryption"] == "AES256"
+    plain = httpx.put(body["uploadUrl"], content=PHOTO, headers={"Content-Type": "image/jpeg"})
+    assert plain.status_code == 403 and "x-amz-server-side-encryption" in plain.json()["error"]
     unsigned = httpx.get(body["uploadUrl"].split("?", 1)[0])
     assert unsigned.status_code == 403
     assert httpx.get(tampered(body["uploadUrl"], sig="0" * 64)).status_code == 403

@@ -110,6 +110,12 @@ def test_a_bearer_header_yields_the_claims(auth):
     assert auth.verify_header(f"bearer  {auth.issue('bob')} ")["sub"] == "bob"
 
 
+def test_the_raw_token_as_the_header_value_yields_the_claims_as_on_aws(auth):
+    # API Gateway's Cognito authorizer takes the token itself (docs/deploy.md).
+    assert auth.verify_header(auth.issue("carol"))["sub"] == "carol"
+    assert auth.verify_header(f" {auth.issue('dan')} ")["sub"] == "dan"
+
+
 def test_a_secret_from_the_data_dir_is_shared_by_every_process(tmp_path):
     issuer = LocalAuth(load_or_create_secret(tmp_path, "token"))
     verifier = LocalAuth(load_or_create_secret(tmp_path, "token"))

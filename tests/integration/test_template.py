@@ -623,3 +623,10 @@ def test_every_alarm_watches_a_metric_that_exists(template):
         for metric in metrics:
             namespace = metric["Namespace"]
             assert namespace in AWS_NAMESPACES or metric["MetricName"] in emitted, name
+
+
+def test_the_deploy_guide_counts_the_templates_functions_as_they_are(template):
+    words = {5: "five", 6: "six", 7: "seven", 8: "eight"}
+    count = len(functions(template))
+    intro = (ROOT / "docs" / "deploy.md").read_text().split("\n\n")[1]
+    assert f"the {words[count]} Lambda functions" in " ".join(intro.split())

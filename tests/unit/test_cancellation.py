@@ -25,10 +25,15 @@ class CancelsWhileAnswering(ScriptedImageGenerator):
         self.on_call = lambda: None
 
     def generate(
-        self, images: Sequence[ImageData], style: Style, *, aspect_ratio: str = "1:1"
+        self,
+        images: Sequence[ImageData],
+        style: Style,
+        *,
+        aspect_ratio: str = "1:1",
+        seed: int = 0,
     ) -> GeneratedImage:
         self.on_call()
-        return super().generate(images, style, aspect_ratio=aspect_ratio)
+        return super().generate(images, style, aspect_ratio=aspect_ratio, seed=seed)
 
 
 def test_a_queued_job_is_canceled_refunded_and_the_owner_told(world):

@@ -210,3 +210,10 @@ def test_an_embedding_is_a_unit_vector_and_a_zero_vector_is_refused():
         FaceEmbedding.of([0.0, 0.0])
     with pytest.raises(ValueError):
         FaceEmbedding.of([1.0]).similarity(FaceEmbedding.of([1.0, 0.0]))
+
+
+def test_each_variant_and_each_retry_is_asked_with_a_seed_of_its_own():
+    world = world_with()
+    world.generator.then(STRANGER, STRANGER, STRANGER, STRANGER)  # each is made again once
+    run(world, count=2)
+    assert sorted(call.seed for call in world.generator.calls) == [0, 1, 2, 3]

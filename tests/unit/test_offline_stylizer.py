@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import time
 
 import pytest
 from PIL import Image, ImageChops, ImageStat
@@ -133,3 +134,23 @@ def test_no_photo_at_all_is_an_invalid_image(stylizer):
 def test_a_ratio_that_is_not_width_colon_height_is_refused(stylizer):
     with pytest.raises(ValueError, match="aspect ratio"):
         stylizer.generate([selfie()], STYLES.get("tech"), aspect_ratio="wide")
+
+
+def test_each_seed_frames_the_photo_a_little_differently_and_seed_zero_as_before(stylizer):
+    photo, style = selfie(), STYLES.get("professional")
+    renders = [stylizer.generate([photo], style, seed=seed).data for seed in range(3)]
+    assert len(set(renders)) == 3  # variants differ, as a model's do
+    assert renders[0] == stylizer.generate([photo], style).data
+    assert renders[2] == OfflineStylizer().generate([photo], style, seed=2).data
+    first, third = (Image.open(io.BytesIO(r)).convert("RGB") for r in (renders[0], renders[2]))
+    red, _, blue = third.getpixel((512, 380))
+    assert red > blue + 40  # still the face where the face was
+    assert ImageStat.Stat(ImageChops.difference(first, third)).mean[0] > 2
+
+
+def test_a_delay_makes_the_answer_wait_at_least_that_long():
+    clock = []
+    slow = OfflineStylizer(delay_seconds=0.3)
+    clock.append(time.monotonic())
+    slow.generate([selfie()], STYLES.get("casual"))
+    assert time.monotonic() - clock[0] >= 0.3

@@ -203,7 +203,7 @@ def test_a_worker_that_outlived_its_lease_does_not_cut_short_the_next_workers_le
 
         model_name = "slow"
 
-        def generate(self, images, style, *, aspect_ratio="1:1"):
+        def generate(self, images, style, *, aspect_ratio="1:1", seed=0):
             world.clock.advance(timedelta(minutes=6))
             taken_over["job"] = another_worker_claims(world, job_id, lease=timedelta(minutes=5))
             raise TransientGenerationError("503 after a long wait")

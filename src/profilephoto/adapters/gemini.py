@@ -101,10 +101,16 @@ class GeminiImageGenerator:
         return self._model
 
     def generate(
-        self, images: Sequence[ImageData], style: Style, *, aspect_ratio: str = "1:1"
+        self,
+        images: Sequence[ImageData],
+        style: Style,
+        *,
+        aspect_ratio: str = "1:1",
+        seed: int = 0,
     ) -> GeneratedImage:
         """The styled portrait from the first model that exists (MODEL_NAME, then each of
-        MODEL_FALLBACKS); ModelUnavailable when none does."""
+        MODEL_FALLBACKS); ModelUnavailable when none does. The seed is not sent: unseeded,
+        the model answers each call differently, as variants should be."""
         if not images:
             raise InvalidImage("No photo to generate from")
         client = self._client_or_fail()

@@ -52,7 +52,7 @@ def image_generator(settings: Settings) -> ImageGenerator:
         return generator
     from profilephoto.adapters.local.offline_stylizer import OfflineStylizer
 
-    offline: ImageGenerator = OfflineStylizer()
+    offline: ImageGenerator = OfflineStylizer(delay_seconds=settings.offline_delay_seconds)
     return offline
 
 

@@ -196,6 +196,12 @@ class UploadRequest(Model):
     file_size: Any = None
 
 
+# Every upload ticket asks for this header (docs/api.md §3.1): S3 enforces it through the
+# signature and the local server checks it, so a client written for one runtime works on both.
+UPLOAD_ENCRYPTION_HEADER = "x-amz-server-side-encryption"
+UPLOAD_ENCRYPTION = "AES256"
+
+
 class PresignedRequest(Model):
     """An HTTP request a client may make without credentials until it expires."""
 

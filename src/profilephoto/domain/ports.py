@@ -191,10 +191,17 @@ class ImageGenerator(Protocol):
         """The model the generator uses, recorded as the job's `metadata.model`."""
 
     def generate(
-        self, images: Sequence[ImageData], style: Style, *, aspect_ratio: str = "1:1"
+        self,
+        images: Sequence[ImageData],
+        style: Style,
+        *,
+        aspect_ratio: str = "1:1",
+        seed: int = 0,
     ) -> GeneratedImage:
         """One styled portrait of the person in `images` (1-3 photos, the main one first),
-        shaped `aspect_ratio` (docs/api.md lists the ratios). Raises
+        shaped `aspect_ratio` (docs/api.md lists the ratios). Each call of a job has its own
+        `seed` (variants and retries): a generator that would answer the same input with the
+        same picture varies it by the seed. Raises
         TransientGenerationError (retry), ModelUnavailable, ContentBlocked, GenerationFailed
         or InvalidImage (permanent)."""
 

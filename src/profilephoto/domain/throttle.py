@@ -66,10 +66,15 @@ class BreakerGenerator:
         return self._inner.model_name
 
     def generate(
-        self, images: Sequence[ImageData], style: Style, *, aspect_ratio: str = "1:1"
+        self,
+        images: Sequence[ImageData],
+        style: Style,
+        *,
+        aspect_ratio: str = "1:1",
+        seed: int = 0,
     ) -> GeneratedImage:
         try:
-            generated = self._inner.generate(images, style, aspect_ratio=aspect_ratio)
+            generated = self._inner.generate(images, style, aspect_ratio=aspect_ratio, seed=seed)
         except TransientGenerationError as error:
             if error.throttled:
                 self._breaker.throttled(self._clock.now(), error.retry_after)

@@ -1,15 +1,18 @@
-"""The `profilephoto` command line: `serve`, `token`, `demo` and `doctor` (docs/api.md §6)."""
+"""The `profilephoto` command line: serve, token, demo, doctor, admin, inspect (docs/api.md §6)."""
 
 from __future__ import annotations
 
 import argparse
 import errno
+import logging
 import os
 import socket
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+import warnings
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -47,9 +50,16 @@ def _port_problem(host: str, port: int) -> str | None:
             probe.bind((host, port))
         except OSError as error:
             if error.errno == errno.EADDRINUSE:
-                return f"port {port} is already in use; choose another: --port {port + 1}"
+                return f"port {port} is already in use; choose another: {_port_option(port + 1)}"
             return f"cannot listen on {host}:{port} ({error.strerror}); check --host and --port"
     return None
+
+
+def _port_option(port: int) -> str:
+    """How the person who started us passes a port: `make run` sets MAKELEVEL."""
+    if os.environ.get("MAKELEVEL"):
+        return f"make run PORT={port} (--port {port} without make)"
+    return f"--port {port}"
 
 
 def _quiet_lambda_tooling() -> None:
@@ -261,16 +271,58 @@ def doctor(data_dir: Path) -> int:
     """Print each configuration problem with its fix; exit 0 only when all is well."""
     from profilephoto.entrypoints.doctor import diagnose, report
 
-    text, status = report(diagnose(data_dir))
+    with _library_logs_unprinted():
+        findings = diagnose(data_dir)
+    text, status = report(findings)
     print(text)
     return status
 
 
+@contextmanager
+def _library_logs_unprinted() -> Iterator[None]:
+    """The findings say what the adapters log (a refused key, Gemini out of reach); with no
+    handler configured, Python's last resort would print those records as bare lines."""
+    quiet = logging.NullHandler()
+    logger = logging.getLogger("profilephoto")
+    logger.addHandler(quiet)
+    try:
+        yield
+    finally:
+        logger.removeHandler(quiet)
+
+
+def _default_max_variants() -> int:
+    from profilephoto.settings import Settings
+
+    return int(Settings.model_fields["max_variants"].default)
+
+
+def _variant_count(text: str) -> int:
+    """--count, checked against MAX_VARIANTS before anything is uploaded."""
+    from profilephoto.settings import ConfigurationError, load_settings
+
+    try:
+        count = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    try:
+        most = load_settings().max_variants
+    except ConfigurationError:
+        most = _default_max_variants()  # the run itself will name the bad variable
+    if not 1 <= count <= most:
+        raise argparse.ArgumentTypeError(f"{count} is not from 1 to {most} (MAX_VARIANTS)")
+    return count
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    from PIL import Image
+
     from profilephoto.domain.job_options import ASPECT_RATIOS
     from profilephoto.domain.styles import StyleCatalog
     from profilephoto.entrypoints import admin_cli, inspect_cli
 
+    # Pillow warns from 89 MP; ShapeLimits refuse from 50 MP before decoding and say so.
+    warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
     data_dir_help = "where the local state lives (default: %(default)s, or $PROFILEPHOTO_DATA_DIR)"
     parser = argparse.ArgumentParser(prog="profilephoto", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -293,7 +345,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         nargs="?",
         type=Path,
         metavar="IMAGE",
-        help="a JPEG, PNG, WebP or HEIC photo (default: a generated sample portrait)",
+        help="a JPEG, PNG, WebP or HEIC photo (default: NASA's public-domain portrait of "
+        "Eileen Collins)",
     )
     run_demo.add_argument(
         "--style",
@@ -310,10 +363,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     run_demo.add_argument(
         "--count",
-        type=int,
+        type=_variant_count,
         default=1,
         metavar="N",
-        help="how many variants to make; several are written as OUT-1, OUT-2, ... (default: 1)",
+        help=f"how many variants to make, 1 to MAX_VARIANTS ({_default_max_variants()} unless "
+        "set); several are written as OUT-1, OUT-2, ... (default: 1)",
     )
     run_demo.add_argument(
         "--aspect-ratio",

@@ -51,7 +51,7 @@ from profilephoto.domain.throttle import Throttle
 from profilephoto.domain.upload_policy import result_key
 from profilephoto.services.job_endings import close_out, discard_strays
 from profilephoto.services.lost_answers import apply_or_read_back
-from profilephoto.services.variants import produce_variants, total_usage
+from profilephoto.services.variants import produce_variants, seeded, total_usage
 
 log = logging.getLogger(__name__)
 
@@ -171,10 +171,12 @@ class ProcessingService:
         with _step("generate", job):
             # `count` concurrent model calls, each with every photo (main first); an image
             # short of the likeness bar is made again at once.
+            count = job.count
             variants = produce_variants(
-                job.count,
-                lambda _: self._likeness.best_of(
-                    lambda: self._make(prepared, style, job.aspect_ratio), reference
+                count,
+                lambda n: self._likeness.best_of(
+                    seeded(lambda s: self._make(prepared, style, job.aspect_ratio, s), n, count),
+                    reference,
                 ),
             )
         images, likeness, unmatched = self._likeness.summary(variants.produced)
@@ -229,11 +231,11 @@ class ProcessingService:
             raise UploadNotFound("An uploaded photo is gone") from missing
 
     def _make(
-        self, photos: list[ImageData], style: Style, aspect_ratio: str
+        self, photos: list[ImageData], style: Style, aspect_ratio: str, seed: int
     ) -> tuple[GeneratedImage, ImageData]:
         """One variant: one model call, and its answer as it will be stored: labelled as
         made by AI (invariant 9), or not at all."""
-        generated = self._generator.generate(photos, style, aspect_ratio=aspect_ratio)
+        generated = self._generator.generate(photos, style, aspect_ratio=aspect_ratio, seed=seed)
         return generated, self._labeler.label(self._images.encode_result(generated), generated)
 
     def _store(self, job: Job, n: int, image: ImageData) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -48,6 +49,13 @@ def produce_variants(count: int, make: Callable[[int], T]) -> Variants[T]:
     if not produced:
         raise _deciding(errors)
     return Variants(produced, len(errors))
+
+
+def seeded(call: Callable[[int], T], variant: int, count: int) -> Callable[[], T]:
+    """`call` with a seed of its own each time: variant n's calls take n, n + count, ...,
+    so no two calls of one job (variants, likeness retries) share a seed."""
+    seeds = itertools.count(variant, count)
+    return lambda: call(next(seeds))
 
 
 def _deciding(errors: list[BaseException]) -> BaseException:

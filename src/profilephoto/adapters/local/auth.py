@@ -74,8 +74,14 @@ class LocalAuth:
         return claims
 
     def verify_header(self, authorization: str | None) -> dict[str, Any]:
-        """The claims of an `Authorization: Bearer <token>` header; Unauthorized otherwise."""
-        scheme, _, token = (authorization or "").strip().partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
+        """The claims of an `Authorization: <token>` header (what API Gateway's Cognito
+        authorizer takes) or `Authorization: Bearer <token>`; Unauthorized otherwise."""
+        value = (authorization or "").strip()
+        scheme, _, token = value.partition(" ")
+        if not token:
+            token = value  # the raw token, as on AWS
+        elif scheme.lower() != "bearer":
+            raise Unauthorized()
+        if not token.strip():
             raise Unauthorized()
         return self.verify(token.strip())

@@ -14,7 +14,12 @@ from pathlib import Path
 
 from profilephoto.adapters.local.url_signing import Grant, UrlSigner
 from profilephoto.domain.errors import InvalidRequest, ObjectNotFound, ServiceUnavailable
-from profilephoto.domain.models import ObjectInfo, PresignedRequest
+from profilephoto.domain.models import (
+    UPLOAD_ENCRYPTION,
+    UPLOAD_ENCRYPTION_HEADER,
+    ObjectInfo,
+    PresignedRequest,
+)
 
 DEFAULT_CONTENT_TYPE = "application/octet-stream"
 
@@ -47,7 +52,9 @@ class FilesystemObjectStore:
         _check_key(key)
         grant = Grant("PUT", self.bucket, key, _expiry(expires_in), content_type, size)
         return PresignedRequest(
-            url=self._signer.url(grant), method="PUT", headers={"Content-Type": content_type}
+            url=self._signer.url(grant),
+            method="PUT",
+            headers={"Content-Type": content_type, UPLOAD_ENCRYPTION_HEADER: UPLOAD_ENCRYPTION},
         )
 
     def presign_download(self, key: str, expires_in: int) -> str:

@@ -6,8 +6,9 @@ import io
 import logging
 import random
 import threading
+import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from PIL import Image, ImageChops, ImageDraw, ImageEnhance, ImageFilter, ImageOps
 
@@ -100,6 +101,26 @@ LOOKS: dict[str, Look] = {
 }
 
 
+@dataclass(frozen=True)
+class Framing:
+    """How one variant departs from seed 0's picture: a closer crop, a step aside, light."""
+
+    zoom: float = 1.0  # share of the default crop kept
+    across: float = 0.0  # shift of the crop, as a share of its width
+    brightness: float = 1.0
+
+    @classmethod
+    def of(cls, seed: int) -> Framing:
+        if seed == 0:
+            return cls()
+        rng = random.Random(seed)
+        return cls(
+            zoom=rng.uniform(0.86, 0.96),
+            across=rng.uniform(-0.04, 0.04),
+            brightness=rng.uniform(0.95, 1.06),
+        )
+
+
 class OfflineStylizer:
     """Implements ImageGenerator with a head-and-shoulders crop and a per-style grade.
 
@@ -107,9 +128,13 @@ class OfflineStylizer:
     upper third) and separates subject from background with a fixed soft silhouette.
     With several photos it styles the first (the main one); the others are for a model's
     likeness, which a grade cannot use.
+
+    `delay_seconds` (OFFLINE_DELAY_SECONDS) makes each call take at least that long, as a
+    model's does, so cancelling a running job can be tried by hand.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, delay_seconds: float = 0.0) -> None:
+        self._delay = delay_seconds
         self._grain = _grain_tile()
         self._silhouettes: dict[Size, Image.Image] = {}
         self._lock = threading.Lock()
@@ -119,14 +144,24 @@ class OfflineStylizer:
         return "offline-stylizer"
 
     def generate(
-        self, images: Sequence[ImageData], style: Style, *, aspect_ratio: str = "1:1"
+        self,
+        images: Sequence[ImageData],
+        style: Style,
+        *,
+        aspect_ratio: str = "1:1",
+        seed: int = 0,
     ) -> GeneratedImage:
-        """A PNG of `aspect_ratio`, longest side 1024; the same input gives the same bytes."""
+        """A PNG of `aspect_ratio`, longest side 1024; the same input and seed give the same
+        bytes, another seed a slightly other framing and light, as a model's variants differ."""
         if not images:
             raise InvalidImage("No photo to stylize")
+        answer_at = time.monotonic() + self._delay
         size = output_size(aspect_ratio)
-        portrait = _head_and_shoulders(_decode(images[0].data), size)
+        framing = Framing.of(seed)
+        portrait = _head_and_shoulders(_decode(images[0].data), size, framing)
         look = LOOKS.get(style.id, NEUTRAL)
+        if framing.brightness != 1.0:
+            look = replace(look, brightness=look.brightness * framing.brightness)
         subject = _grade(portrait, look)
         background = self._background(portrait, look)
         result = Image.composite(subject, background, self._silhouette(size))
@@ -136,6 +171,7 @@ class OfflineStylizer:
             result = _vignette(result, look.vignette)
         out = io.BytesIO()
         result.save(out, "PNG")
+        time.sleep(max(0.0, answer_at - time.monotonic()))
         return GeneratedImage(
             data=out.getvalue(),
             content_type="image/png",
@@ -195,17 +231,18 @@ def _decode(data: bytes) -> Image.Image:
         raise InvalidImage("We couldn't read this file as a photo (JPEG, PNG or WebP)") from None
 
 
-def _head_and_shoulders(image: Image.Image, size: Size) -> Image.Image:
-    """A crop of the output's shape, centred across, with the face assumed in the upper
-    third of a selfie."""
+def _head_and_shoulders(image: Image.Image, size: Size, framing: Framing) -> Image.Image:
+    """A crop of the output's shape, centred across (give or take the framing's step), with
+    the face assumed in the upper third of a selfie."""
     width, height = image.size
     shape = size[0] / size[1]
     crop_w, crop_h = (width, width / shape) if width / height < shape else (height * shape, height)
     if height > width:
         # tighter on tall selfies, where the body fills the bottom
         crop_w, crop_h = crop_w * 0.95, crop_h * 0.95
+    crop_w, crop_h = crop_w * framing.zoom, crop_h * framing.zoom
     crop_w, crop_h = max(1, round(crop_w)), max(1, round(crop_h))
-    left = (width - crop_w) // 2
+    left = min(max(0, (width - crop_w) // 2 + round(framing.across * crop_w)), width - crop_w)
     top = int((height - crop_h) * 0.3)  # keep the head: crop mostly from below
     frame = image.crop((left, top, left + crop_w, top + crop_h))
     return frame.resize(size, Image.Resampling.LANCZOS)

@@ -31,11 +31,13 @@ def sniff(data: bytes) -> str | None:
 
 @dataclass(frozen=True)
 class GeneratorCall:
-    """What one `generate` call was asked: the photos (main first), the style, the shape."""
+    """What one `generate` call was asked: the photos (main first), the style, the shape
+    and the seed (its answer does not depend on the seed: a test tells calls apart by it)."""
 
     images: tuple[ImageData, ...]
     style: Style
     aspect_ratio: str
+    seed: int = 0
 
 
 Outcome = Exception | GeneratedImage | None
@@ -67,19 +69,24 @@ class ScriptedImageGenerator:
         return self
 
     def generate(
-        self, images: Sequence[ImageData], style: Style, *, aspect_ratio: str = "1:1"
+        self,
+        images: Sequence[ImageData],
+        style: Style,
+        *,
+        aspect_ratio: str = "1:1",
+        seed: int = 0,
     ) -> GeneratedImage:
         if not images:
             raise InvalidImage("No photo to generate from")
         with self._lock:
-            self.calls.append(GeneratorCall(tuple(images), style, aspect_ratio))
+            self.calls.append(GeneratorCall(tuple(images), style, aspect_ratio, seed))
             outcome = self.script.pop(0) if self.script else None
         if isinstance(outcome, GeneratedImage):
             return outcome
         if outcome is not None:
             raise outcome
-        seed = b"".join(image.data for image in images) + style.id.encode() + aspect_ratio.encode()
-        digest = hashlib.sha256(seed).digest()
+        asked = b"".join(image.data for image in images) + style.id.encode() + aspect_ratio.encode()
+        digest = hashlib.sha256(asked).digest()
         return GeneratedImage(
             data=PNG_SIGNATURE + digest,
             content_type="image/png",

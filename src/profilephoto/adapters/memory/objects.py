@@ -8,7 +8,12 @@ from urllib.parse import quote
 
 from profilephoto.adapters.memory.faults import FaultInjector
 from profilephoto.domain.errors import ObjectNotFound
-from profilephoto.domain.models import ObjectInfo, PresignedRequest
+from profilephoto.domain.models import (
+    UPLOAD_ENCRYPTION,
+    UPLOAD_ENCRYPTION_HEADER,
+    ObjectInfo,
+    PresignedRequest,
+)
 
 
 class InMemoryObjectStore(FaultInjector):
@@ -27,7 +32,7 @@ class InMemoryObjectStore(FaultInjector):
         return PresignedRequest(
             url=f"memory://{self.bucket}/{quote(key)}?expires={expires_in}&size={size}",
             method="PUT",
-            headers={"Content-Type": content_type},
+            headers={"Content-Type": content_type, UPLOAD_ENCRYPTION_HEADER: UPLOAD_ENCRYPTION},
         )
 
     def peek(self, key: str, length: int) -> ObjectInfo | None:

@@ -17,6 +17,7 @@ from profilephoto.domain.errors import (
     ProfilePhotoError,
     ServiceUnavailable,
 )
+from profilephoto.domain.models import UPLOAD_ENCRYPTION, UPLOAD_ENCRYPTION_HEADER
 
 STATUS = ((Forbidden, 403), (InvalidRequest, 400), (ObjectNotFound, 404), (ServiceUnavailable, 503))
 CORS_METHODS = "GET, PUT, OPTIONS"
@@ -52,6 +53,9 @@ class ObjectRoutes:
 
     async def _put(self, request: Request, store: Any, key: str) -> Response:
         query = dict(request.query_params)
+        if request.headers.get(UPLOAD_ENCRYPTION_HEADER) != UPLOAD_ENCRYPTION:
+            # As S3 refuses a PUT without the signed header: clients send what the ticket says.
+            raise Forbidden(f"The upload must send {UPLOAD_ENCRYPTION_HEADER}: {UPLOAD_ENCRYPTION}")
         content_type = request.headers.get("content-type")
         declared = _length(request.headers.get("content-length"))
         # Checked before the body is read, so a forged or oversized upload costs nothing.
