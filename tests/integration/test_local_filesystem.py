@@ -39,7 +39,11 @@ def later(seconds: int) -> datetime:
 def test_an_upload_url_is_absolute_on_the_server_and_names_bucket_and_key(store):
     request = store.presign_upload(KEY, "image/jpeg", 600, len(JPEG))
     assert request.url.startswith(f"{BASE}/objects/uploads/")
-    assert request.headers == {"Content-Type": "image/jpeg"}
+    # The same headers as an S3 presigned PUT (docs/api.md §3.1), encryption included.
+    assert request.headers == {
+        "Content-Type": "image/jpeg",
+        "x-amz-server-side-encryption": "AES256",
+    }
     bucket, key, query = target(request.url)
     assert (bucket, key, query["ct"]) == ("uploads", KEY, "image/jpeg")
     assert query["size"] == str(len(JPEG))

@@ -67,6 +67,8 @@ SECRET_SETTINGS = {"GEMINI_API_KEY"}
 # Lambda sets its memory size itself (a reserved variable); the decode budget follows it
 # unless an operator overrides DECODE_MEMORY_MB.
 RUNTIME_SETTINGS = {"AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "DECODE_MEMORY_MB"}
+# Read only by the offline stylizer, which no Lambda function runs (docs/api.md §1).
+LOCAL_ONLY_SETTINGS = {"OFFLINE_DELAY_SECONDS"}
 ONLY_ON = {
     "GEMINI_API_KEY_PARAMETER": {"ProcessFunction"},
     # Only the worker labels results (docs/api.md, "AI-generated label").
@@ -281,7 +283,7 @@ def test_every_variable_the_settings_read_is_set_on_each_function(template, func
     env = environment(template, function)
     expected = {
         name
-        for name in setting_names() - SECRET_SETTINGS - RUNTIME_SETTINGS
+        for name in setting_names() - SECRET_SETTINGS - RUNTIME_SETTINGS - LOCAL_ONLY_SETTINGS
         if function in ONLY_ON.get(name, {function})
         and (not name.startswith(WORKER_ONLY_PREFIX) or function == "ProcessFunction")
     }
