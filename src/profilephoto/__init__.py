@@ -11,6 +11,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from profilephoto.domain.errors import (
+    AccountDeleting,
     CapacityExhausted,
     ContentBlocked,
     ExtensionMismatch,
@@ -61,6 +62,7 @@ _LAZY = {
 }
 
 __all__ = [
+    "AccountDeleting",
     "CapacityExhausted",
     "ContentBlocked",
     "ExtensionMismatch",

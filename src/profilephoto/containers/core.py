@@ -81,7 +81,7 @@ class Services(containers.DeclarativeContainer):
     deletion_service = providers.Singleton(DeletionService, uow, uploads, results)
     cancellation_service = providers.Singleton(CancellationService, uow, results, notifier, clock)
     account_service = providers.Singleton(
-        AccountDeletionService, uow, uploads, results, connections, cancellation_service
+        AccountDeletionService, uow, uploads, results, connections, cancellation_service, clock
     )
     reconciler = providers.Singleton(Reconciler, uow, queue, notifier, clock, config, results)
     connection_service = providers.Singleton(ConnectionService, connections, clock)

@@ -101,6 +101,13 @@ class JobFinished(ProfilePhotoError):
     default_message = "The job has already finished; there is nothing to cancel"
 
 
+class AccountDeleting(ProfilePhotoError):
+    """DELETE /me is removing the caller's account: no job may start under it meanwhile."""
+
+    code = "account_deleting"
+    default_message = "The account is being deleted; no new job can start"
+
+
 class JobCanceled(ProfilePhotoError):
     """The owner canceled the job while a worker was on it; the worker discards its work."""
 

@@ -85,6 +85,15 @@ class User(Model):
     daily_limit: int | None = None
     created_at: datetime
     last_login_at: datetime
+    deleting_until: datetime | None = Field(
+        default=None,
+        description="DELETE /me is removing the account until then: no job may start under it",
+    )
+
+    def is_being_deleted(self, now: datetime) -> bool:
+        """Whether DELETE /me holds the account at `now` (its mark lapses on its own, so an
+        interrupted deletion does not lock the account for good)."""
+        return self.deleting_until is not None and self.deleting_until > now
 
 
 class JobError(Model):

@@ -103,6 +103,11 @@ class UserRepository(Protocol):
     def delete(self, user_id: str) -> None:
         """Forget the user's record; forgetting an unknown user is not an error."""
 
+    def mark_deleting(self, user_id: str, until: datetime, now: datetime) -> None:
+        """Mark the account as being deleted until `until` in one write (the record is
+        created when there is none); every other attribute is left as stored. While the
+        mark holds, `reserve_and_create_job` refuses the user's jobs."""
+
     def set_daily_limit(self, user_id: str, limit: int, now: datetime) -> User:
         """Give the user a personal `dailyLimit` in one write (the record is created when
         there is none); every other attribute is left as stored."""
@@ -171,7 +176,8 @@ class UnitOfWork(Protocol):
         """One atomic commit of a reservation the domain decided: count its units under
         `usage_key` and, with `capacity`, under `capacity.key` too, create its job and keep
         its idempotency record, only if `reservation.check` passes on the stored state, and
-        raising what it raises; in every failure nothing is written. Returns the user's new
+        raising what it raises (the owner's Users record, for `User.is_being_deleted`, is
+        read in the same commit); in every failure nothing is written. Returns the user's new
         count."""
 
     def apply(self, change: JobChange) -> Job:

@@ -5,8 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from profilephoto.domain.errors import CapacityExhausted, ConditionFailed, QuotaExceeded
-from profilephoto.domain.models import CapacityReservation, IdempotencyRecord, Job
+from profilephoto.domain.errors import (
+    AccountDeleting,
+    CapacityExhausted,
+    ConditionFailed,
+    QuotaExceeded,
+)
+from profilephoto.domain.models import CapacityReservation, IdempotencyRecord, Job, User
 
 
 @dataclass(frozen=True)
@@ -38,15 +43,19 @@ class Reservation:
         live: IdempotencyRecord | None = None,
         used: int = 0,
         capacity_used: int = 0,
+        owner: User | None = None,
     ) -> None:
         """Raise what refuses this reservation, given the stored state, in the one order
         every unit of work reports it: the job id taken or the idempotency key in use
-        (ConditionFailed), then the user's limit (QuotaExceeded, the one to tell the user),
-        then the service's (CapacityExhausted)."""
+        (ConditionFailed), then the owner's account being deleted (AccountDeleting: DELETE
+        /me's mark on `owner`, the job's Users record), then the user's limit
+        (QuotaExceeded, the one to tell the user), then the service's (CapacityExhausted)."""
         if job_exists:
             raise ConditionFailed(f"job {self.job.job_id} exists")
         if live is not None and live.job_id != self.replaces:
             raise ConditionFailed("idempotency key in use")
+        if owner is not None and owner.is_being_deleted(self.now):
+            raise AccountDeleting()
         if used + self.units > self.limit:
             raise QuotaExceeded()
         if self.capacity is not None and capacity_used + self.units > self.capacity.limit:

@@ -20,7 +20,12 @@ from profilephoto.adapters.aws.dynamodb_records import (
     DynamoDbUserRepository,
     idempotency_item,
 )
-from profilephoto.domain.errors import CapacityExhausted, QuotaExceeded, ServiceUnavailable
+from profilephoto.domain.errors import (
+    AccountDeleting,
+    CapacityExhausted,
+    QuotaExceeded,
+    ServiceUnavailable,
+)
 from profilephoto.domain.job_lifecycle import JobChange
 from profilephoto.domain.models import Job, iso_z
 from profilephoto.domain.reservation import Reservation
@@ -60,13 +65,23 @@ class DynamoDbUnitOfWork:
         r.check()
         tables = self._db.tables
         rest: dict[str, Any] = {
+            # User.is_being_deleted as a condition: DELETE /me's mark refuses the job.
+            "account": {
+                "ConditionCheck": {
+                    "TableName": tables.users,
+                    "Key": {"userId": av(r.job.user_id)},
+                    "ConditionExpression": "attribute_not_exists(deletingUntil) "
+                    "OR deletingUntil <= :now",
+                    "ExpressionAttributeValues": {":now": av(iso_z(r.now))},
+                }
+            },
             "job": {
                 "Put": {
                     "TableName": tables.jobs,
                     "Item": job_item(r.job),
                     "ConditionExpression": "attribute_not_exists(jobId)",
                 }
-            }
+            },
         }
         if r.idempotency is not None:
             # An expired record may linger until DynamoDB's TTL sweeps it.
@@ -99,8 +114,10 @@ class DynamoDbUnitOfWork:
             try:
                 self._db.transact({"usage": exact, **rest}, operation)
             except Refused as refused:
-                if not refused.names <= {"usage", "capacity"}:
+                if not refused.names <= {"usage", "capacity", "account"}:
                     raise
+                if "account" in refused.names:
+                    raise AccountDeleting() from None
                 if "usage" not in refused.names:
                     raise CapacityExhausted() from None
                 current = int((refused.stored["usage"] or {}).get("count", 0))
@@ -115,8 +132,10 @@ class DynamoDbUnitOfWork:
         try:
             self._db.transact({"usage": add, **rest}, operation)
         except Refused as refused:
-            if not refused.names <= {"usage", "capacity"}:
+            if not refused.names <= {"usage", "capacity", "account"}:
                 raise  # the job or the idempotency key was taken: ConditionFailed wins
+            if "account" in refused.names:
+                raise AccountDeleting() from None
             if "usage" in refused.names:
                 raise QuotaExceeded() from None  # the user's own limit is the one to tell
             raise CapacityExhausted() from None

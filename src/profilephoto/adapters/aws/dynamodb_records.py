@@ -110,6 +110,24 @@ class DynamoDbUserRepository:
             )
         self.forget(user.user_id)
 
+    def mark_deleting(self, user_id: str, until: datetime, now: datetime) -> None:
+        with aws_errors("dynamodb.users.mark_deleting"):
+            self._db.client.update_item(
+                TableName=self._db.tables.users,
+                Key={"userId": av(user_id)},
+                UpdateExpression=(
+                    "SET deletingUntil = :until, createdAt = if_not_exists(createdAt, :now), "
+                    "lastLoginAt = if_not_exists(lastLoginAt, :now), "
+                    "totalImagesGenerated = if_not_exists(totalImagesGenerated, :zero)"
+                ),
+                ExpressionAttributeValues={
+                    ":until": av(iso_z(until)),
+                    ":now": av(iso_z(now)),
+                    ":zero": av(0),
+                },
+            )
+        self.forget(user_id)
+
     def set_daily_limit(self, user_id: str, limit: int, now: datetime) -> User:
         with aws_errors("dynamodb.users.set_daily_limit"):
             found = self._db.client.update_item(

@@ -91,6 +91,18 @@ class SqliteUserRepository(_Repository):
                 (user.user_id, dump(user)),
             )
 
+    def mark_deleting(self, user_id: str, until: datetime, now: datetime) -> None:
+        with self._db.transaction() as conn:
+            row = conn.execute("SELECT body FROM users WHERE user_id = ?", (user_id,)).fetchone()
+            user = (
+                load_user(row["body"]).model_copy(update={"deleting_until": until})
+                if row
+                else User(user_id=user_id, created_at=now, last_login_at=now, deleting_until=until)
+            )
+            conn.execute(
+                "INSERT OR REPLACE INTO users (user_id, body) VALUES (?, ?)", (user_id, dump(user))
+            )
+
     def set_daily_limit(self, user_id: str, limit: int, now: datetime) -> User:
         with self._db.transaction() as conn:
             row = conn.execute("SELECT body FROM users WHERE user_id = ?", (user_id,)).fetchone()

@@ -20,7 +20,7 @@ from profilephoto.adapters.local.sqlite_repos import (
     store_job,
 )
 from profilephoto.domain.job_lifecycle import JobChange
-from profilephoto.domain.models import IdempotencyRecord, Job, iso_z
+from profilephoto.domain.models import IdempotencyRecord, Job, User, iso_z
 from profilephoto.domain.reservation import Reservation
 
 # The tables mirror docs/api.md §5: the item as JSON plus the attributes its indexes need.
@@ -101,6 +101,7 @@ class SqliteUnitOfWork:
                 live=_live_idempotency(conn, idempotency.key, r.now) if idempotency else None,
                 used=count,
                 capacity_used=_count(conn, capacity.key) if capacity else 0,
+                owner=_user(conn, job.user_id),
             )
             _add(conn, r.usage_key, r.units, r.now, r.expires_at)
             if capacity is not None:
@@ -167,3 +168,8 @@ def _live_idempotency(
         "SELECT body FROM idempotency WHERE key = ? AND expires_at > ?", (key, iso_z(now))
     ).fetchone()
     return IdempotencyRecord.model_validate(json.loads(row["body"])) if row else None
+
+
+def _user(conn: sqlite3.Connection, user_id: str) -> User | None:
+    row = conn.execute("SELECT body FROM users WHERE user_id = ?", (user_id,)).fetchone()
+    return load_user(row["body"]) if row else None

@@ -53,6 +53,7 @@ class InMemoryUnitOfWork(FaultInjector):
                 live=self.idempotency.get(r.idempotency.key, r.now) if r.idempotency else None,
                 used=count,
                 capacity_used=self._count(capacity.key) if capacity else 0,
+                owner=self.user_records.get(job.user_id),
             )
             self._add(r.usage_key, r.units, r.now, r.expires_at)
             if capacity is not None:
@@ -128,6 +129,16 @@ class _Users(_Part):
         """Store a user as given (tests and admin tools set `daily_limit` this way)."""
         with self._uow.lock:
             self._uow.user_records[user.user_id] = user
+
+    def mark_deleting(self, user_id: str, until: datetime, now: datetime) -> None:
+        self._uow._maybe_fail("users_mark_deleting")
+        with self._uow.lock:
+            known = self._uow.user_records.get(user_id)
+            self._uow.user_records[user_id] = (
+                known.model_copy(update={"deleting_until": until})
+                if known
+                else User(user_id=user_id, created_at=now, last_login_at=now, deleting_until=until)
+            )
 
     def set_daily_limit(self, user_id: str, limit: int, now: datetime) -> User:
         with self._uow.lock:

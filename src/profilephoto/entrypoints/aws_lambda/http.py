@@ -17,6 +17,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ValidationError
 
 from profilephoto.domain.errors import (
+    AccountDeleting,
     CapacityExhausted,
     Forbidden,
     IdempotencyConflict,
@@ -47,6 +48,7 @@ STATUS_BY_ERROR: tuple[tuple[type[ProfilePhotoError], int], ...] = (
     (IdempotencyConflict, 409),
     (JobInProgress, 409),
     (JobFinished, 409),
+    (AccountDeleting, 409),
     (QuotaExceeded, 429),
     (CapacityExhausted, 503),
     (ServiceUnavailable, 503),

@@ -31,7 +31,7 @@ ERRORS = {
     401: "No valid identity",
     403: "Not the caller's own upload",
     404: "Not found (or another user's)",
-    409: "Conflicts with the job's state or an earlier request",
+    409: "Conflicts with the job's state, an earlier request or the account's deletion",
     429: "Daily quota exceeded (`Retry-After` says when it resets)",
     503: "Try again later (`Retry-After` when known)",
 }

@@ -1,0 +1,92 @@
+"""DELETE /me on every runtime's store: what it deletes, keeps and refuses meanwhile."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+
+import pytest
+from dependency_injector import providers
+
+from profilephoto.domain.errors import AccountDeleting, UploadNotFound
+from profilephoto.domain.models import Identity, Job
+from tests.conftest import ALICE, World, make_world
+from tests.contract.runtimes import RUNTIMES, load
+
+
+@pytest.fixture(params=sorted(RUNTIMES))
+def world(request: pytest.FixtureRequest) -> Iterator[World]:
+    """The services over the memory fakes but for the runtime's unit of work."""
+    with load(request.param).unit_of_work() as uow:
+        built = make_world()
+        built.container.uow.override(providers.Object(uow))
+        yield built
+
+
+def delete_me(world: World, who: Identity = ALICE) -> dict[str, object]:
+    return world.container.services.account_service().delete_account(who)
+
+
+def used(world: World, who: Identity = ALICE) -> int:
+    return world.queries.get_usage(who).used
+
+
+def jobs_of(world: World, user_id: str) -> list[Job]:
+    return world.uow.jobs.list_for_user(user_id, 100, None).items
+
+
+def test_a_generate_that_lands_while_the_account_is_deleted_is_refused_and_charges_nothing(
+    world,
+):
+    key = world.upload()
+    outcomes: list[object] = []
+    clear_uploads = world.uploads.delete_prefix
+
+    def generate_in_the_window(prefix: str, keep=()) -> int:
+        # After the cancel pass, before the job records go: the window the probe found.
+        try:
+            outcomes.append(world.generation.request_generation(ALICE, key, "professional"))
+        except AccountDeleting as refused:
+            outcomes.append(refused)
+        return clear_uploads(prefix, keep)
+
+    world.uploads.delete_prefix = generate_in_the_window  # type: ignore[method-assign]
+
+    delete_me(world)
+
+    assert [type(o) for o in outcomes] == [AccountDeleting]
+    assert jobs_of(world, "alice") == []
+    assert used(world) == 0
+
+
+def test_generate_racing_delete_me_charges_only_for_the_jobs_that_remain(world):
+    """Every unit charged is an image made or a job still there, whoever wins each race."""
+    keys = [world.upload() for _ in range(8)]
+    start = threading.Barrier(len(keys) + 1)
+    outcomes: list[str] = []
+
+    def generate(key: str) -> None:
+        start.wait()
+        try:
+            world.generation.request_generation(ALICE, key, "professional")
+            outcomes.append("accepted")
+        except (AccountDeleting, UploadNotFound):  # refused, or its photo already went
+            outcomes.append("refused")
+
+    def delete() -> None:
+        start.wait()
+        delete_me(world)
+
+    threads = [threading.Thread(target=generate, args=(k,)) for k in keys]
+    threads.append(threading.Thread(target=delete))
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    world.process_all()
+
+    assert len(outcomes) == len(keys)
+    remaining = jobs_of(world, "alice")
+    alive = sum(job.count for job in remaining if not job.status.is_terminal)
+    made = sum(job.images_made for job in remaining)
+    assert used(world) == made + alive
