@@ -90,3 +90,32 @@ def test_generate_racing_delete_me_charges_only_for_the_jobs_that_remain(world):
     alive = sum(job.count for job in remaining if not job.status.is_terminal)
     made = sum(job.images_made for job in remaining)
     assert used(world) == made + alive
+
+
+def test_delete_me_forgets_the_idempotency_keys_so_a_key_used_again_starts_afresh(world):
+    first = world.generation.request_generation(
+        ALICE, world.upload(), "professional", idempotency_key="same-key"
+    )
+
+    delete_me(world)
+
+    assert world.uow.idempotency.get("alice#same-key", world.clock.now()) is None
+    again = world.generation.request_generation(
+        ALICE, world.upload(), "professional", idempotency_key="same-key"
+    )
+    assert again.job_id != first.job_id
+    assert [job.job_id for job in jobs_of(world, "alice")] == [again.job_id]
+
+
+def test_a_personal_daily_limit_outlives_delete_me(world):
+    world.uow.users.set_daily_limit("alice", 3, world.clock.now())
+    world.generate()
+    world.process_all()
+
+    delete_me(world)
+
+    assert world.uow.users.get("alice") is None  # the Users record goes (docs/api.md §3.9)
+    usage = world.queries.get_usage(ALICE)
+    assert (usage.used, usage.limit, usage.remaining_quota) == (1, 3, 2)
+    assert world.generate().remaining_quota == 1  # the user's next call finds it again
+    assert world.uow.users.get("alice").daily_limit == 3

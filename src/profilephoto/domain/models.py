@@ -130,6 +130,10 @@ class Job(Model):
     )
     attempts: int = 0
     lease_expires_at: datetime | None = None
+    idempotency_key: str | None = Field(
+        default=None,
+        description="the `userId#Idempotency-Key` record that answers for this job, if any",
+    )
     ttl: int | None = Field(
         default=None,
         description="epoch seconds after which the job and its results are deleted "

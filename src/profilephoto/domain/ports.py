@@ -98,7 +98,9 @@ class UserRepository(Protocol):
         """The user, or None."""
 
     def record_login(self, identity: Identity, now: datetime) -> User:
-        """Create the user on first sight, else refresh their claims and lastLoginAt."""
+        """Create the user on first sight, else refresh their claims and lastLoginAt. A
+        user created anew gets the personal `dailyLimit` the usage ledger keeps for them
+        (`UsageLedger.personal_limit`: an account deleted and made again keeps it)."""
 
     def delete(self, user_id: str) -> None:
         """Forget the user's record; forgetting an unknown user is not an error."""
@@ -109,13 +111,18 @@ class UserRepository(Protocol):
         mark holds, `reserve_and_create_job` refuses the user's jobs."""
 
     def set_daily_limit(self, user_id: str, limit: int, now: datetime) -> User:
-        """Give the user a personal `dailyLimit` in one write (the record is created when
-        there is none); every other attribute is left as stored."""
+        """Give the user a personal `dailyLimit` (the record is created when there is none;
+        every other attribute is left as stored) and keep it in the usage ledger, where it
+        outlives the Users record (`UsageLedger.personal_limit`)."""
 
 
 class UsageLedger(Protocol):
     def get(self, key: str) -> UsageRecord | None:
         """The usage record under `userId#YYYY-MM-DD`, or None when nothing was used."""
+
+    def personal_limit(self, user_id: str) -> int | None:
+        """The personal `dailyLimit` an operator last gave the user (`admin set-limit`),
+        kept here because it is the operator's, not the account's: DELETE /me leaves it."""
 
 
 class JobRepository(Protocol):
@@ -153,6 +160,9 @@ class ConnectionRepository(Protocol):
 class IdempotencyStore(Protocol):
     def get(self, key: str, now: datetime) -> IdempotencyRecord | None:
         """The live record under `userId#Idempotency-Key` at `now`; None if absent or expired."""
+
+    def delete(self, key: str) -> None:
+        """Forget the record under `userId#Idempotency-Key`; forgetting none is not an error."""
 
 
 class UnitOfWork(Protocol):

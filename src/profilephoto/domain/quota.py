@@ -70,7 +70,11 @@ def usage_today(
     day = quota_day(user_id, now, config.quota_zone)
     record = ledger.get(day.key)
     used = record.count if record is not None else 0
-    limit = daily_limit(user, config.daily_limit)
+    if user is None:  # no record (DELETE /me, or never seen): the operator's limit lasts
+        personal = ledger.personal_limit(user_id)
+        limit = personal if personal is not None else config.daily_limit
+    else:
+        limit = daily_limit(user, config.daily_limit)
     return day, Usage(
         date=day.date,
         used=used,

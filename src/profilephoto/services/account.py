@@ -56,6 +56,8 @@ class AccountDeletionService:
                 # On DynamoDB the owner's index may show a job only now (it is eventually
                 # consistent): a job that never got its refund must not go without one.
                 canceled += self._cancel(identity, job)
+                if job.idempotency_key is not None:  # else a retry would replay a gone job
+                    self._uow.idempotency.delete(job.idempotency_key)
                 self._uow.jobs.delete(job.job_id)
             jobs += len(page)
         # A worker that stored a result between the prefix delete and its failed completion

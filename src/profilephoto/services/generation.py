@@ -143,6 +143,7 @@ class GenerationService:
             quota_date=day.date,
             capacity_date=capacity_reset.date if capacity is not None else None,
             ttl=retention_deadline(now, self._config.result_retention_days),
+            idempotency_key=record_key if idem_key is not None else None,
         )
         record = None
         if idem_key is not None:

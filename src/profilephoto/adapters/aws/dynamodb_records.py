@@ -12,6 +12,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from profilephoto.adapters.aws.dynamodb_items import Dynamo, av, from_item, to_item
 from profilephoto.adapters.aws.errors import aws_errors, reraise
+from profilephoto.domain.errors import ConditionFailed
 from profilephoto.domain.models import (
     Connection,
     IdempotencyRecord,
@@ -27,6 +28,17 @@ KNOWN_COUNTS = 4096
 
 # Identity claims -> Users attribute names.
 _CLAIMS = {"email": "email", "display_name": "displayName", "provider": "provider"}
+
+
+def limit_key(user_id: str) -> str:
+    """The UsageLog key of a user's personal dailyLimit; no `userId`/`date` attributes go
+    with it, so it stays out of UserIdIndex and never looks like a day's count."""
+    return f"{user_id}#dailyLimit"
+
+
+def personal_limit(db: Dynamo, user_id: str) -> int | None:
+    plain = db.get(db.tables.usage, {"userIdDate": limit_key(user_id)}, "dynamodb.usage.limit")
+    return None if plain is None else int(plain["dailyLimit"])
 
 
 def idempotency_id(key: str) -> str:
@@ -98,9 +110,31 @@ class DynamoDbUserRepository:
         except (ClientError, BotoCoreError) as error:
             reraise(error, "dynamodb.users.record_login")
         user = User.model_validate(from_item(found["Attributes"]))
+        if user.daily_limit is None and found["Attributes"]["createdAt"] == av(iso_z(now)):
+            user = self._restore_limit(user, now)  # first sight: one read, new users only
         with self._lock:
             self._logins[identity.user_id] = RecordedLogin(claims, now, time.monotonic(), user)
         return user
+
+    def _restore_limit(self, user: User, now: datetime) -> User:
+        """A user created just now gets back the personal limit the ledger keeps."""
+        limit = personal_limit(self._db, user.user_id)
+        if limit is None:
+            return user
+        try:
+            with aws_errors("dynamodb.users.restore_limit"):
+                found = self._db.client.update_item(
+                    TableName=self._db.tables.users,
+                    Key={"userId": av(user.user_id)},
+                    UpdateExpression="SET dailyLimit = :limit",
+                    ConditionExpression="attribute_exists(userId) "
+                    "AND attribute_not_exists(dailyLimit)",
+                    ExpressionAttributeValues={":limit": av(limit)},
+                    ReturnValues="ALL_NEW",
+                )
+        except ConditionFailed:  # an operator set one meanwhile, or the record went again
+            return user.model_copy(update={"daily_limit": limit})
+        return User.model_validate(from_item(found["Attributes"]))
 
     def put(self, user: User) -> None:
         """Store a user as given (tests and admin tools set `daily_limit` this way)."""
@@ -129,6 +163,17 @@ class DynamoDbUserRepository:
         self.forget(user_id)
 
     def set_daily_limit(self, user_id: str, limit: int, now: datetime) -> User:
+        # The ledger first: a failure between the writes leaves the limit where it lasts,
+        # and the operator's retry writes both.
+        with aws_errors("dynamodb.usage.set_limit"):
+            self._db.client.put_item(
+                TableName=self._db.tables.usage,
+                Item={
+                    "userIdDate": av(limit_key(user_id)),
+                    "dailyLimit": av(limit),
+                    "lastUpdated": av(iso_z(now)),
+                },
+            )
         with aws_errors("dynamodb.users.set_daily_limit"):
             found = self._db.client.update_item(
                 TableName=self._db.tables.users,
@@ -179,6 +224,9 @@ class DynamoDbUsageLedger:
         record = None if plain is None else UsageRecord.model_validate(plain)
         self.note(key, record.count if record is not None else 0)
         return record
+
+    def personal_limit(self, user_id: str) -> int | None:
+        return personal_limit(self._db, user_id)
 
     def known(self, key: str) -> int | None:
         with self._lock:
@@ -239,6 +287,12 @@ class DynamoDbIdempotencyStore:
             job_id=plain["idemJobId"],
             expires_at=parse_iso(plain["expiresAt"]),
         )
+
+    def delete(self, key: str) -> None:
+        with aws_errors("dynamodb.idempotency.delete"):
+            self._db.client.delete_item(
+                TableName=self._db.tables.jobs, Key={"jobId": av(idempotency_id(key))}
+            )
 
 
 def idempotency_item(record: IdempotencyRecord) -> dict[str, Any]:

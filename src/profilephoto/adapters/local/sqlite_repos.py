@@ -74,7 +74,12 @@ class SqliteUserRepository(_Repository):
             user = (
                 load_user(row["body"]).model_copy(update={**claims, "last_login_at": now})
                 if row
-                else User(**claims, created_at=now, last_login_at=now)
+                else User(
+                    **claims,
+                    created_at=now,
+                    last_login_at=now,
+                    daily_limit=_personal_limit(conn, identity.user_id),
+                )
             )
             body = dump(user)
             conn.execute(
@@ -115,6 +120,10 @@ class SqliteUserRepository(_Repository):
             conn.execute(
                 "INSERT OR REPLACE INTO users (user_id, body) VALUES (?, ?)", (user_id, body)
             )
+            conn.execute(
+                "INSERT OR REPLACE INTO personal_limits (user_id, daily_limit) VALUES (?, ?)",
+                (user_id, limit),
+            )
         return load_user(body)
 
     def delete(self, user_id: str) -> None:
@@ -139,6 +148,17 @@ class SqliteUsageLedger(_Repository):
             count=row["count"],
             last_updated=row["last_updated"],
         )
+
+    def personal_limit(self, user_id: str) -> int | None:
+        with self._db.translated():
+            return _personal_limit(self._db.connection(), user_id)
+
+
+def _personal_limit(conn: sqlite3.Connection, user_id: str) -> int | None:
+    row = conn.execute(
+        "SELECT daily_limit FROM personal_limits WHERE user_id = ?", (user_id,)
+    ).fetchone()
+    return int(row["daily_limit"]) if row else None
 
 
 class SqliteJobRepository(_Repository):
@@ -222,3 +242,7 @@ class SqliteIdempotencyStore(_Repository):
             "SELECT body FROM idempotency WHERE key = ? AND expires_at > ?", (key, iso_z(now))
         )
         return IdempotencyRecord.model_validate(json.loads(rows[0]["body"])) if rows else None
+
+    def delete(self, key: str) -> None:
+        with self._db.transaction() as conn:
+            conn.execute("DELETE FROM idempotency WHERE key = ?", (key,))

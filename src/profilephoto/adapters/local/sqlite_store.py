@@ -38,6 +38,10 @@ CREATE TABLE IF NOT EXISTS usage (
     ttl INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS usage_by_user ON usage (user_id, date);
+CREATE TABLE IF NOT EXISTS personal_limits (
+    user_id TEXT PRIMARY KEY,
+    daily_limit INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS jobs (
     job_id TEXT PRIMARY KEY,
     user_id TEXT NOT NULL,

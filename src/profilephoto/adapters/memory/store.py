@@ -37,6 +37,7 @@ class InMemoryUnitOfWork(FaultInjector):
         self.job_records: dict[str, Job] = {}
         self.connection_records: dict[str, Connection] = {}
         self.idempotency_records: dict[str, IdempotencyRecord] = {}
+        self.personal_limits: dict[str, int] = {}
         self.users = _Users(self)
         self.usage = _Usage(self)
         self.jobs = _Jobs(self)
@@ -120,7 +121,12 @@ class _Users(_Part):
             user = (
                 known.model_copy(update={**claims, "last_login_at": now})
                 if known
-                else User(**claims, created_at=now, last_login_at=now)
+                else User(
+                    **claims,
+                    created_at=now,
+                    last_login_at=now,
+                    daily_limit=self._uow.personal_limits.get(identity.user_id),
+                )
             )
             self._uow.user_records[identity.user_id] = user
             return user
@@ -149,6 +155,7 @@ class _Users(_Part):
                 else User(user_id=user_id, daily_limit=limit, created_at=now, last_login_at=now)
             )
             self._uow.user_records[user_id] = user
+            self._uow.personal_limits[user_id] = limit
             return user
 
     def delete(self, user_id: str) -> None:
@@ -162,6 +169,10 @@ class _Usage(_Part):
         self._uow._maybe_fail("usage_get")
         with self._uow.lock:
             return self._uow.usage_records.get(key)
+
+    def personal_limit(self, user_id: str) -> int | None:
+        with self._uow.lock:
+            return self._uow.personal_limits.get(user_id)
 
 
 class _Jobs(_Part):
@@ -246,3 +257,7 @@ class _Idempotency(_Part):
         if record is None or record.expires_at <= now:
             return None
         return record
+
+    def delete(self, key: str) -> None:
+        with self._uow.lock:
+            self._uow.idempotency_records.pop(key, None)
