@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 from dependency_injector import providers
 
-from profilephoto.domain.errors import AccountDeleting, UploadNotFound
+from profilephoto.domain.errors import AccountDeleting, GenerationFailed, UploadNotFound
 from profilephoto.domain.models import Identity, Job
 from tests.conftest import ALICE, World, make_world
 from tests.contract.runtimes import RUNTIMES, load
@@ -119,3 +119,30 @@ def test_a_personal_daily_limit_outlives_delete_me(world):
     assert (usage.used, usage.limit, usage.remaining_quota) == (1, 3, 2)
     assert world.generate().remaining_quota == 1  # the user's next call finds it again
     assert world.uow.users.get("alice").daily_limit == 3
+
+
+def test_the_operators_day_report_still_adds_up_after_delete_me(world):
+    world.generate(count=2)
+    world.process_all()
+    world.generator.then(GenerationFailed("no"))
+    world.generate()
+    world.process_all()
+    canceled = world.generate()
+    world.container.services.cancellation_service().cancel_job(ALICE, canceled.job_id)
+    admin = world.container.services.admin()
+    before = admin.report("2026-11-29")
+    assert before["jobs"]["completed"] == 1 and before["images"] == 2
+
+    delete_me(world)
+
+    assert admin.report("2026-11-29") == before
+    assert before["jobs"] == {
+        "pending": 0,
+        "queued": 0,
+        "processing": 0,
+        "completed": 1,
+        "failed": 1,
+        "canceled": 1,
+    }
+    assert before["failures"] == {"generation_failed": 1}
+    assert before["tokens"] == 2 * 30  # the scripted model reports 10 + 20 per image

@@ -15,6 +15,7 @@ from profilephoto.domain.errors import (
     PhotoRejected,
 )
 from profilephoto.domain.models import GLOBAL_USAGE_USER, Job, JobError, JobStatus, usage_key
+from profilephoto.domain.report import ReportEntry, report_entry
 
 PENDING, QUEUED, PROCESSING = JobStatus.PENDING, JobStatus.QUEUED, JobStatus.PROCESSING
 COMPLETED, FAILED, CANCELED = JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELED
@@ -152,6 +153,15 @@ class JobChange:
         if job.capacity_date is None:
             return (self.usage_key,)
         return (self.usage_key, usage_key(GLOBAL_USAGE_USER, job.capacity_date))
+
+    @property
+    def report(self) -> ReportEntry | None:
+        """What the change adds to the operator's day report: a job that ends is counted
+        in the usage ledger when it ends, so the figures outlive its record (DELETE /me,
+        retention)."""
+        if self.job is None or not self.target.is_terminal:
+            return None
+        return report_entry(self.predicted())
 
     def holds(self, stored: Job) -> bool:
         return stored.status in self.expected and all(g.holds(stored) for g in self.guards)

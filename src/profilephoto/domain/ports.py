@@ -28,6 +28,7 @@ from profilephoto.domain.models import (
     User,
 )
 from profilephoto.domain.photo_measures import PhotoMeasures
+from profilephoto.domain.report import DayReport
 from profilephoto.domain.reservation import Reservation
 
 
@@ -124,6 +125,10 @@ class UsageLedger(Protocol):
         """The personal `dailyLimit` an operator last gave the user (`admin set-limit`),
         kept here because it is the operator's, not the account's: DELETE /me leaves it."""
 
+    def report(self, date: str) -> DayReport | None:
+        """The figures of the jobs created on the UTC day `date` that have ended (every
+        `apply` of a change with a `report` adds to them), or None when none has."""
+
 
 class JobRepository(Protocol):
     def get(self, job_id: str) -> Job | None:
@@ -195,7 +200,8 @@ class UnitOfWork(Protocol):
         add `change.attempts_added`) to the job only if the stored job satisfies the change's
         guard (`change.holds`), give `change.refund` units back to each of
         `change.refund_keys` (never below zero) and add `change.images` to the owner's
-        totalImagesGenerated when the owner has a Users record (none is created). Returns
+        totalImagesGenerated when the owner has a Users record (none is created), and add
+        `change.report` to its day's report in the usage ledger (`UsageLedger.report`). Returns
         the job as changed; ConditionFailed, with nothing written, when the job is missing
         or not as expected.
         """

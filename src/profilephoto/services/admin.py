@@ -8,9 +8,10 @@ from typing import Any
 
 from profilephoto.domain.config import ServiceConfig
 from profilephoto.domain.errors import InvalidRequest
-from profilephoto.domain.models import Job, JobStatus
+from profilephoto.domain.models import JobStatus
 from profilephoto.domain.ports import Clock, UnitOfWork
 from profilephoto.domain.quota import usage_today
+from profilephoto.domain.report import DayReport
 
 
 class AdminService:
@@ -35,41 +36,27 @@ class AdminService:
 
     def report(self, day: str | None = None) -> dict[str, Any]:
         """Jobs created on a UTC day: by status, images made, failures by code, tokens and
-        the estimated model cost (from each job's metadata)."""
+        the estimated model cost. The jobs that have ended are counted in the usage ledger
+        as they end (their records may be gone: DELETE /me, retention); those still
+        running are read from the job records."""
         try:
             start_day = date.fromisoformat(day) if day else self._clock.now().astimezone(UTC).date()
         except ValueError:
             raise InvalidRequest(f"--date must be YYYY-MM-DD, not {day!r}") from None
         start = datetime.combine(start_day, time(0), tzinfo=UTC)
         end = start + timedelta(days=1)
-        jobs = {s: self._uow.jobs.list_created(s, start, end) for s in JobStatus}
-        completed = jobs[JobStatus.COMPLETED]
-        everything = [job for found in jobs.values() for job in found]
+        ended = self._uow.usage.report(start_day.isoformat()) or DayReport(date="")
+        jobs = {
+            status.value: ended.jobs.get(status.value, 0)
+            if status.is_terminal
+            else len(self._uow.jobs.list_created(status, start, end))
+            for status in JobStatus
+        }
         return {
             "date": start_day.isoformat(),
-            "jobs": {status.value: len(found) for status, found in jobs.items()},
-            "images": sum(job.images_made for job in completed),
-            "failures": dict(
-                Counter(j.error.code for j in jobs[JobStatus.FAILED] if j.error).most_common()
-            ),
-            "tokens": sum(_tokens(job) for job in everything),
-            "costUsd": round(sum(_cost(job) for job in everything), 6),
+            "jobs": jobs,
+            "images": ended.images,
+            "failures": dict(Counter(ended.failures).most_common()),
+            "tokens": ended.tokens,
+            "costUsd": round(ended.cost_usd, 6),
         }
-
-
-def _tokens(job: Job) -> int:
-    usage = job.metadata.get("usage")
-    if not isinstance(usage, dict):
-        return 0
-    total = usage.get("totalTokens")
-    if total is None:
-        total = _number(usage.get("promptTokens")) + _number(usage.get("outputTokens"))
-    return int(_number(total))
-
-
-def _cost(job: Job) -> float:
-    return _number(job.metadata.get("costUsd"))
-
-
-def _number(value: object) -> float:
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0.0

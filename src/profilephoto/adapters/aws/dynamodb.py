@@ -19,6 +19,7 @@ from profilephoto.adapters.aws.dynamodb_records import (
     DynamoDbUsageLedger,
     DynamoDbUserRepository,
     idempotency_item,
+    report_update,
 )
 from profilephoto.domain.errors import (
     AccountDeleting,
@@ -185,11 +186,13 @@ class DynamoDbUnitOfWork:
     def apply(self, change: JobChange) -> Job:
         """A change to the job alone is one UpdateItem; one with ledger changes is one
         TransactWriteItems of named items (job, refund, images)."""
-        if not change.refund and not change.images:
+        if not change.refund and not change.images and change.report is None:
             return self.jobs.update(change)
         items: dict[str, Any] = {"job": {"Update": change_update(self._db.tables.jobs, change)}}
         if change.images:
             items["images"] = self._count_images(change)
+        if change.report is not None:
+            items["report"] = report_update(self._db.tables.usage, change.report, change)
         refunds = dict(zip(REFUND_ITEMS, change.refund_keys, strict=False)) if change.refund else {}
         for name, key in refunds.items():
             items[name] = self._refund(key, change.refund, change)

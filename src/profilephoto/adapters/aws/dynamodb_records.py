@@ -13,6 +13,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from profilephoto.adapters.aws.dynamodb_items import Dynamo, av, from_item, to_item
 from profilephoto.adapters.aws.errors import aws_errors, reraise
 from profilephoto.domain.errors import ConditionFailed
+from profilephoto.domain.job_lifecycle import JobChange
 from profilephoto.domain.models import (
     Connection,
     IdempotencyRecord,
@@ -22,12 +23,54 @@ from profilephoto.domain.models import (
     iso_z,
     parse_iso,
 )
+from profilephoto.domain.report import DayReport, ReportEntry, report_key
 
 IDEMPOTENCY_PREFIX = "idem#"
 KNOWN_COUNTS = 4096
 
 # Identity claims -> Users attribute names.
 _CLAIMS = {"email": "email", "display_name": "displayName", "provider": "provider"}
+
+
+# A day report's counters are flat attributes (an ADD cannot reach into a map that is not
+# there yet): `jobs:<status>` and `failures:<code>` beside images, tokens and costUsd.
+JOBS_PREFIX, FAILURES_PREFIX = "jobs:", "failures:"
+
+
+def report_update(table: str, entry: ReportEntry, change: JobChange) -> dict[str, Any]:
+    """A job's entry added to its day's report: one more item of the change's transaction,
+    with no condition (a job ends once: the job item's own guard sees to that)."""
+    names = {
+        "#status": JOBS_PREFIX + entry.status.value,
+        "#images": "images",
+        "#tokens": "tokens",
+        "#cost": "costUsd",
+        "#ttl": "ttl",
+    }
+    adds = "#status :one, #images :images, #tokens :tokens, #cost :cost"
+    if entry.failure is not None:
+        names["#failure"] = FAILURES_PREFIX + entry.failure
+        adds += ", #failure :one"
+    return {
+        "Update": {
+            "TableName": table,
+            "Key": {"userIdDate": av(entry.key)},
+            "UpdateExpression": f"ADD {adds} SET lastUpdated = :now, #ttl = :ttl",
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": {
+                ":one": av(1),
+                ":images": av(entry.images),
+                ":tokens": av(entry.tokens),
+                ":cost": av(entry.cost_usd),
+                ":now": av(iso_z(change.predicted().updated_at)),
+                ":ttl": av(entry.expires_at),
+            },
+        }
+    }
+
+
+def _prefixed(plain: dict[str, Any], prefix: str) -> dict[str, int]:
+    return {name[len(prefix) :]: int(v) for name, v in plain.items() if name.startswith(prefix)}
 
 
 def limit_key(user_id: str) -> str:
@@ -227,6 +270,21 @@ class DynamoDbUsageLedger:
 
     def personal_limit(self, user_id: str) -> int | None:
         return personal_limit(self._db, user_id)
+
+    def report(self, date: str) -> DayReport | None:
+        plain = self._db.get(
+            self._db.tables.usage, {"userIdDate": report_key(date)}, "dynamodb.usage.report"
+        )
+        if plain is None:
+            return None
+        return DayReport(
+            date=date,
+            jobs=_prefixed(plain, JOBS_PREFIX),
+            images=int(plain.get("images", 0)),
+            failures=_prefixed(plain, FAILURES_PREFIX),
+            tokens=int(plain.get("tokens", 0)),
+            cost_usd=float(plain.get("costUsd", 0)),
+        )
 
     def known(self, key: str) -> int | None:
         with self._lock:

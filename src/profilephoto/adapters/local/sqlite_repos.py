@@ -22,6 +22,7 @@ from profilephoto.domain.models import (
     iso_z,
 )
 from profilephoto.domain.pagination import decode_cursor, encode_cursor
+from profilephoto.domain.report import DayReport
 
 _CURSOR_KEYS = frozenset({"userId", "createdAt", "jobId"})
 
@@ -32,6 +33,10 @@ def dump(item: Model) -> str:
 
 def load_job(body: str) -> Job:
     return Job.model_validate(json.loads(body))
+
+
+def load_report(body: str) -> DayReport:
+    return DayReport.model_validate(json.loads(body))
 
 
 def load_user(body: str) -> User:
@@ -152,6 +157,10 @@ class SqliteUsageLedger(_Repository):
     def personal_limit(self, user_id: str) -> int | None:
         with self._db.translated():
             return _personal_limit(self._db.connection(), user_id)
+
+    def report(self, date: str) -> DayReport | None:
+        rows = self._db.query("SELECT body FROM day_reports WHERE date = ?", (date,))
+        return load_report(rows[0]["body"]) if rows else None
 
 
 def _personal_limit(conn: sqlite3.Connection, user_id: str) -> int | None:

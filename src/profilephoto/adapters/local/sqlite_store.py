@@ -15,12 +15,14 @@ from profilephoto.adapters.local.sqlite_repos import (
     SqliteUsageLedger,
     SqliteUserRepository,
     dump,
+    load_report,
     load_user,
     require_job,
     store_job,
 )
 from profilephoto.domain.job_lifecycle import JobChange
 from profilephoto.domain.models import IdempotencyRecord, Job, User, iso_z
+from profilephoto.domain.report import DayReport, ReportEntry
 from profilephoto.domain.reservation import Reservation
 
 # The tables mirror docs/api.md §5: the item as JSON plus the attributes its indexes need.
@@ -38,6 +40,11 @@ CREATE TABLE IF NOT EXISTS usage (
     ttl INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS usage_by_user ON usage (user_id, date);
+CREATE TABLE IF NOT EXISTS day_reports (
+    date TEXT PRIMARY KEY,
+    body TEXT NOT NULL,
+    ttl INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS personal_limits (
     user_id TEXT PRIMARY KEY,
     daily_limit INTEGER NOT NULL
@@ -82,6 +89,7 @@ class SqliteUnitOfWork:
         epoch = int(now.timestamp())
         with self.db.transaction() as conn:
             removed = conn.execute("DELETE FROM usage WHERE ttl < ?", (epoch,)).rowcount
+            removed += conn.execute("DELETE FROM day_reports WHERE ttl < ?", (epoch,)).rowcount
             removed += conn.execute(
                 "DELETE FROM connections WHERE json_extract(body, '$.ttl') < ?", (epoch,)
             ).rowcount
@@ -135,6 +143,8 @@ class SqliteUnitOfWork:
                 )
             if change.images:
                 _count_images(conn, change.owner, change.images)
+            if (entry := change.report) is not None:
+                _add_to_report(conn, entry)
             return moved
 
 
@@ -152,6 +162,15 @@ def _add(conn: sqlite3.Connection, key: str, units: int, now: datetime, expires_
              count = count + excluded.count, last_updated = excluded.last_updated,
              ttl = excluded.ttl""",
         (key, user_id, date, units, iso_z(now), expires_at),
+    )
+
+
+def _add_to_report(conn: sqlite3.Connection, entry: ReportEntry) -> None:
+    row = conn.execute("SELECT body FROM day_reports WHERE date = ?", (entry.date,)).fetchone()
+    day = load_report(row["body"]) if row else DayReport(date=entry.date)
+    conn.execute(
+        "INSERT OR REPLACE INTO day_reports (date, body, ttl) VALUES (?, ?, ?)",
+        (entry.date, dump(day.plus(entry)), entry.expires_at),
     )
 
 

@@ -20,6 +20,7 @@ from profilephoto.domain.models import (
     User,
 )
 from profilephoto.domain.pagination import decode_cursor, encode_cursor
+from profilephoto.domain.report import DayReport
 from profilephoto.domain.reservation import Reservation
 
 _CURSOR_KEYS = frozenset({"userId", "createdAt", "jobId"})
@@ -38,6 +39,7 @@ class InMemoryUnitOfWork(FaultInjector):
         self.connection_records: dict[str, Connection] = {}
         self.idempotency_records: dict[str, IdempotencyRecord] = {}
         self.personal_limits: dict[str, int] = {}
+        self.day_reports: dict[str, DayReport] = {}
         self.users = _Users(self)
         self.usage = _Usage(self)
         self.jobs = _Jobs(self)
@@ -93,6 +95,9 @@ class InMemoryUnitOfWork(FaultInjector):
                             "last_updated": moved.updated_at,
                         }
                     )
+            if (entry := change.report) is not None:
+                day = self.day_reports.get(entry.date) or DayReport(date=entry.date)
+                self.day_reports[entry.date] = day.plus(entry)
             user = self.user_records.get(change.owner) if change.images else None
             if user is not None:
                 self.user_records[user.user_id] = user.model_copy(
@@ -173,6 +178,10 @@ class _Usage(_Part):
     def personal_limit(self, user_id: str) -> int | None:
         with self._uow.lock:
             return self._uow.personal_limits.get(user_id)
+
+    def report(self, date: str) -> DayReport | None:
+        with self._uow.lock:
+            return self._uow.day_reports.get(date)
 
 
 class _Jobs(_Part):
