@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from dependency_injector import providers
 
 from profilephoto.domain.ports import UnitOfWork
+from tests.conftest import World, make_world
 from tests.contract.runtimes import RUNTIMES, QueueHarness, StoreHarness, load
 
 
@@ -26,3 +28,13 @@ def objects(request: pytest.FixtureRequest) -> Iterator[StoreHarness]:
 def jobs_queue(request: pytest.FixtureRequest) -> Iterator[QueueHarness]:
     with load(request.param).job_queue() as harness:
         yield harness
+
+
+@pytest.fixture(params=sorted(RUNTIMES))
+def world(request: pytest.FixtureRequest) -> Iterator[World]:
+    """The services over the memory fakes but for the runtime's unit of work (the use cases
+    whose rules a store's reads and commits decide: account deletion, retention...)."""
+    with load(request.param).unit_of_work() as uow:
+        built = make_world()
+        built.container.uow.override(providers.Object(uow))
+        yield built

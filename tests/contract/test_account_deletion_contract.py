@@ -3,24 +3,10 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-
-import pytest
-from dependency_injector import providers
 
 from profilephoto.domain.errors import AccountDeleting, GenerationFailed, UploadNotFound
 from profilephoto.domain.models import Identity, Job
-from tests.conftest import ALICE, World, make_world
-from tests.contract.runtimes import RUNTIMES, load
-
-
-@pytest.fixture(params=sorted(RUNTIMES))
-def world(request: pytest.FixtureRequest) -> Iterator[World]:
-    """The services over the memory fakes but for the runtime's unit of work."""
-    with load(request.param).unit_of_work() as uow:
-        built = make_world()
-        built.container.uow.override(providers.Object(uow))
-        yield built
+from tests.conftest import ALICE, World
 
 
 def delete_me(world: World, who: Identity = ALICE) -> dict[str, object]:

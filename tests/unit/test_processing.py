@@ -52,6 +52,21 @@ def test_a_job_is_processed_to_one_stored_result_and_one_notification(world):
     assert used(world) == 1
 
 
+def test_a_completed_job_is_pushed_even_when_its_result_urls_cannot_be_signed(world):
+    job_id, message = queued(world)
+
+    def unsigned(key: str, expires_in: int) -> str:
+        raise ServiceUnavailable("no credentials to sign with")
+
+    world.results.presign_download = unsigned
+
+    assert world.processing.process(message).outcome is Outcome.COMPLETED
+
+    (note,) = finals(world)
+    assert (note.job_id, note.status, note.result_url) == (job_id, JobStatus.COMPLETED, None)
+    assert world.uow.jobs.get(job_id).status is JobStatus.COMPLETED
+
+
 def test_duplicate_processing_of_one_job_does_nothing_the_second_time(world):
     _job_id, message = queued(world)
     world.processing.process(message)

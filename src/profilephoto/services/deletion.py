@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 
 from profilephoto.domain.errors import JobInProgress, JobNotFound
 from profilephoto.domain.models import Identity, Job
 from profilephoto.domain.object_keys import object_key
 from profilephoto.domain.ports import ObjectStore, UnitOfWork
+from profilephoto.domain.retention import photos_to_delete
 from profilephoto.domain.upload_policy import result_prefix
 
 log = logging.getLogger(__name__)
@@ -35,23 +37,24 @@ class DeletionService:
         # Objects first: if a delete fails the record survives and the user can retry.
         # The whole folder: with the job's images, any an attempt that never ended left.
         self._results.delete_prefix(result_prefix(job.user_id, job.job_id))
-        photos = set(job.photo_urls)
-        for url in photos - self._still_read(job.user_id, photos, job.job_id):
-            self._uploads.delete(object_key(url))
+        delete_photos(self._uow, self._uploads, job)
         self._uow.jobs.delete(job.job_id)
         log.info("job deleted", extra={"jobId": job.job_id, "userId": job.user_id})
         return job
 
-    def _still_read(self, user_id: str, photos: set[str], deleting: str) -> set[str]:
-        """The photos among `photos` that another unfinished job of the user will still read
-        (one upload may feed several jobs): deleting them would fail that job."""
-        needed: set[str] = set()
-        cursor: str | None = None
-        while True:
-            page = self._uow.jobs.list_for_user(user_id, PAGE, cursor)
-            for other in page.items:
-                if other.job_id != deleting and not other.status.is_terminal:
-                    needed |= photos & set(other.photo_urls)
-            if page.next_token is None or needed == photos:
-                return needed
-            cursor = page.next_token
+
+def jobs_of(uow: UnitOfWork, user_id: str) -> Iterator[Job]:
+    """Every job of the user, newest first, read a page at a time as it is consumed."""
+    cursor: str | None = None
+    while True:
+        page = uow.jobs.list_for_user(user_id, PAGE, cursor)
+        yield from page.items
+        if page.next_token is None:
+            return
+        cursor = page.next_token
+
+
+def delete_photos(uow: UnitOfWork, uploads: ObjectStore, job: Job) -> None:
+    """Delete the job's photos but those another unfinished job of the owner still reads."""
+    for url in photos_to_delete(job, jobs_of(uow, job.user_id)):
+        uploads.delete(object_key(url))

@@ -218,11 +218,20 @@ class ProcessingService:
             with suppress(Exception):
                 self._discard_strays_if_ended(job)
             raise
-        urls = [
-            self._results.presign_download(key, self._config.result_url_expiration) for key in keys
-        ]
-        close_out(self._notifier, self._results, done, result_urls=urls)
+        close_out(self._notifier, self._results, done, result_urls=self._signed(done, keys))
         return Processed(Outcome.COMPLETED, done)
+
+    def _signed(self, done: Job, keys: list[str]) -> list[str] | None:
+        """The result URLs for the final push; None when they cannot be signed: the push
+        still tells the owner the job completed (they get the URLs from GET /jobs)."""
+        try:
+            return [
+                self._results.presign_download(key, self._config.result_url_expiration)
+                for key in keys
+            ]
+        except Exception:
+            log.warning("result URLs not signed for the push", extra={"jobId": done.job_id})
+            return None
 
     def _read(self, key: str) -> bytes:
         try:

@@ -12,7 +12,7 @@ from profilephoto.domain.models import Identity, Job, JobStatus, Style, Usage
 from profilephoto.domain.object_keys import object_key
 from profilephoto.domain.ports import Clock, ObjectStore, UnitOfWork
 from profilephoto.domain.quota import usage_today
-from profilephoto.domain.retention import expires_at
+from profilephoto.domain.retention import expires_at, is_due
 
 MAX_PAGE = 100
 DEFAULT_PAGE = 20
@@ -82,9 +82,14 @@ class QueryService:
 
     def _owned(self, identity: Identity, job_id: str) -> Job:
         job = self._uow.jobs.get(job_id) if isinstance(job_id, str) and job_id else None
-        if job is None or job.user_id != identity.user_id:
+        if job is None or job.user_id != identity.user_id or self._gone(job):
             raise JobNotFound()
         return job
+
+    def _gone(self, job: Job) -> bool:
+        """Past its deadline, a job is gone to its owner before the sweep deletes it: no
+        URL to a result that may already be deleted (S3's lifecycle rule runs on its own)."""
+        return is_due(job, self._clock.now(), self._config.result_retention_days)
 
     def list_jobs(
         self, identity: Identity, limit: str | int | None, cursor: str | None
@@ -93,7 +98,8 @@ class QueryService:
             raise InvalidRequest("nextToken is not valid")
         page = self._uow.jobs.list_for_user(identity.user_id, parse_limit(limit), cursor or None)
         return JobDetailsPage(
-            items=tuple(self.details(job) for job in page.items), next_token=page.next_token
+            items=tuple(self.details(job) for job in page.items if not self._gone(job)),
+            next_token=page.next_token,
         )
 
     def get_usage(self, identity: Identity) -> Usage:

@@ -8,9 +8,10 @@ from datetime import timedelta
 from profilephoto.domain.config import ServiceConfig
 from profilephoto.domain.errors import ProfilePhotoError
 from profilephoto.domain.models import TERMINAL_STATUSES, Job
-from profilephoto.domain.object_keys import object_key
 from profilephoto.domain.ports import Clock, ObjectStore, UnitOfWork
+from profilephoto.domain.retention import is_due
 from profilephoto.domain.upload_policy import result_prefix
+from profilephoto.services.deletion import delete_photos
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +44,7 @@ class RetentionSweeper:
         deleted = 0
         for status in TERMINAL_STATUSES:
             for job in self._uow.jobs.list_created_before(status, cutoff, PAGE):
-                if job.ttl is not None and job.ttl > now.timestamp():
+                if not is_due(job, now, days):
                     continue  # kept longer when it was made (the setting has since changed)
                 try:
                     self._delete(job)
@@ -57,6 +58,5 @@ class RetentionSweeper:
     def _delete(self, job: Job) -> None:
         # Objects first: if one delete fails the record survives and the next sweep retries.
         self._results.delete_prefix(result_prefix(job.user_id, job.job_id))
-        for photo in (job.input_image_url, *job.reference_image_urls):
-            self._uploads.delete(object_key(photo))
+        delete_photos(self._uow, self._uploads, job)
         self._uow.jobs.delete(job.job_id)

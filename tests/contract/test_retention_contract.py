@@ -1,0 +1,56 @@
+"""Retention on every runtime's store: what the sweep deletes, and what is gone before it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from profilephoto.domain.errors import JobNotFound
+from profilephoto.domain.object_keys import object_key
+from tests.conftest import ALICE, World
+
+DAYS = 30  # RESULT_RETENTION_DAYS' default, which the world fixture runs with
+
+
+def sweep(world: World) -> int:
+    return world.container.services.retention().sweep()
+
+
+def test_the_sweep_keeps_an_expired_jobs_upload_that_a_younger_job_still_reads(world):
+    key = world.upload()
+    old = world.generation.request_generation(ALICE, key, "professional")
+    world.process_all()
+    world.clock.advance(timedelta(days=DAYS + 1))
+    young = world.generation.request_generation(ALICE, key, "professional")  # still queued
+
+    assert sweep(world) == 1
+
+    assert world.uow.jobs.get(old.job_id) is None
+    assert key in world.uploads.objects
+    world.process_all()
+    assert world.job_json(ALICE, young.job_id)["status"] == "completed"
+    # It goes with the last job that uses it.
+    world.clock.advance(timedelta(days=DAYS + 1))
+    assert sweep(world) == 1
+    assert key not in world.uploads.objects
+
+
+def test_a_finished_job_past_its_deadline_is_gone_before_the_sweep_comes(world):
+    gone = world.generate()
+    world.process_all()
+    world.clock.advance(timedelta(days=DAYS, minutes=1))
+    kept = world.generate()
+    world.process_all()
+
+    with pytest.raises(JobNotFound):
+        world.job_json(ALICE, gone.job_id)
+    with pytest.raises(JobNotFound):
+        world.queries.result_keys(ALICE, gone.job_id)
+    listed = world.jobs_json(ALICE, None, None)["items"]
+    assert [item["jobId"] for item in listed] == [kept.job_id]
+    assert all(not url.startswith("s3://") for url in listed[0]["resultUrls"])
+    # Not yet swept: its record and result are there, and the sweep still finds them.
+    stored = world.uow.jobs.get(gone.job_id)
+    assert stored is not None and object_key(stored.result_urls[0]) in world.results.objects
+    assert sweep(world) == 1
