@@ -3,8 +3,13 @@ from datetime import timedelta
 
 import pytest
 
-from profilephoto.domain.errors import CapacityExhausted, ConditionFailed, QuotaExceeded
-from profilephoto.domain.models import CapacityReservation, IdempotencyRecord
+from profilephoto.domain.errors import (
+    AccountDeleting,
+    CapacityExhausted,
+    ConditionFailed,
+    QuotaExceeded,
+)
+from profilephoto.domain.models import CapacityReservation, IdempotencyRecord, User
 from profilephoto.domain.reservation import Reservation
 from tests.jobs import NOW, make_job
 
@@ -52,3 +57,19 @@ def test_the_users_limit_is_told_before_the_services():
 
 def test_without_a_cap_only_the_users_limit_counts():
     reservation(capacity=None).check(used=8, capacity_used=10**6)
+
+
+def deleting(until: object) -> User:
+    return User(user_id="alice", created_at=NOW, last_login_at=NOW, deleting_until=until)
+
+
+def test_an_account_being_deleted_is_refused_after_a_taken_id_and_before_any_limit():
+    with pytest.raises(AccountDeleting):
+        reservation().check(owner=deleting(NOW + timedelta(minutes=5)), used=10)
+    with pytest.raises(ConditionFailed):
+        reservation().check(job_exists=True, owner=deleting(NOW + timedelta(minutes=5)))
+
+
+def test_a_deletion_mark_that_has_lapsed_refuses_nothing():
+    reservation().check(owner=deleting(NOW))
+    reservation().check(owner=deleting(None))
