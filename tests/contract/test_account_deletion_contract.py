@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import threading
 
+from profilephoto.domain.commands import GenerationRequest
 from profilephoto.domain.errors import AccountDeleting, GenerationFailed, UploadNotFound
 from profilephoto.domain.models import Identity, Job
 from tests.conftest import ALICE, World
 
 
-def delete_me(world: World, who: Identity = ALICE) -> dict[str, object]:
-    return world.container.services.account_service().delete_account(who)
+def delete_me(world: World, who: Identity = ALICE) -> None:
+    world.container.services.account_service().delete_account(who)
 
 
 def used(world: World, who: Identity = ALICE) -> int:
@@ -31,7 +32,9 @@ def test_a_generate_that_lands_while_the_account_is_deleted_is_refused_and_charg
     def generate_in_the_window(prefix: str, keep=()) -> int:
         # After the cancel pass, before the job records go: the window the probe found.
         try:
-            outcomes.append(world.generation.request_generation(ALICE, key, "professional"))
+            outcomes.append(
+                world.generation.request_generation(ALICE, GenerationRequest(key, "professional"))
+            )
         except AccountDeleting as refused:
             outcomes.append(refused)
         return clear_uploads(prefix, keep)
@@ -54,7 +57,7 @@ def test_generate_racing_delete_me_charges_only_for_the_jobs_that_remain(world):
     def generate(key: str) -> None:
         start.wait()
         try:
-            world.generation.request_generation(ALICE, key, "professional")
+            world.generation.request_generation(ALICE, GenerationRequest(key, "professional"))
             outcomes.append("accepted")
         except (AccountDeleting, UploadNotFound):  # refused, or its photo already went
             outcomes.append("refused")
@@ -80,14 +83,14 @@ def test_generate_racing_delete_me_charges_only_for_the_jobs_that_remain(world):
 
 def test_delete_me_forgets_the_idempotency_keys_so_a_key_used_again_starts_afresh(world):
     first = world.generation.request_generation(
-        ALICE, world.upload(), "professional", idempotency_key="same-key"
+        ALICE, GenerationRequest(world.upload(), "professional", idempotency_key="same-key")
     )
 
     delete_me(world)
 
     assert world.uow.idempotency.get("alice#same-key", world.clock.now()) is None
     again = world.generation.request_generation(
-        ALICE, world.upload(), "professional", idempotency_key="same-key"
+        ALICE, GenerationRequest(world.upload(), "professional", idempotency_key="same-key")
     )
     assert again.job_id != first.job_id
     assert [job.job_id for job in jobs_of(world, "alice")] == [again.job_id]

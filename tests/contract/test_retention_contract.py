@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 
+from profilephoto.domain.commands import GenerationRequest
 from profilephoto.domain.errors import JobNotFound
 from profilephoto.domain.object_keys import object_key
 from tests.conftest import ALICE, World
@@ -19,10 +20,12 @@ def sweep(world: World) -> int:
 
 def test_the_sweep_keeps_an_expired_jobs_upload_that_a_younger_job_still_reads(world):
     key = world.upload()
-    old = world.generation.request_generation(ALICE, key, "professional")
+    old = world.generation.request_generation(ALICE, GenerationRequest(key, "professional"))
     world.process_all()
     world.clock.advance(timedelta(days=DAYS + 1))
-    young = world.generation.request_generation(ALICE, key, "professional")  # still queued
+    young = world.generation.request_generation(
+        ALICE, GenerationRequest(key, "professional")
+    )  # still queued
 
     assert sweep(world) == 1
 
