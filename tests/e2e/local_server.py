@@ -29,9 +29,13 @@ def free_port() -> int:
 
 
 class LocalServer:
-    """One `profilephoto serve` over `data_dir`; `start()` waits until it answers."""
+    """One `profilephoto serve` over `data_dir`; `start()` waits until it answers. `script`:
+    another install's `profilephoto` (the shipped runtime venv), not the test venv's."""
 
-    def __init__(self, data_dir: Path, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, data_dir: Path, env: dict[str, str] | None = None, script: Path | None = None
+    ) -> None:
+        self.script = script
         self.data_dir = data_dir
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -40,7 +44,7 @@ class LocalServer:
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout: float = 30.0) -> LocalServer:
-        args = command("serve", "--port", str(self.port), "--data-dir", str(self.data_dir))
+        args = self.command("serve", "--port", str(self.port), "--data-dir", str(self.data_dir))
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(args, env=self.env, stdout=log, stderr=log)
         deadline = time.monotonic() + timeout
@@ -56,8 +60,11 @@ class LocalServer:
         raise RuntimeError(f"the server did not come up:\n{self.output()}")
 
     def token(self, user_id: str = "alice") -> str:
-        args = command("token", user_id, "--data-dir", str(self.data_dir))
+        args = self.command("token", user_id, "--data-dir", str(self.data_dir))
         return subprocess.run(args, check=True, capture_output=True, text=True).stdout.strip()
+
+    def command(self, *args: str) -> list[str]:
+        return [str(self.script), *args] if self.script else command(*args)
 
     def stop(self) -> None:
         """A graceful stop, as Ctrl-C would do it."""
