@@ -90,7 +90,6 @@ class Installs:
 
     def __init__(self) -> None:
         self.root = CACHE / inputs_key()
-        self.built: list[tuple[str, float]] = []
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
@@ -117,7 +116,6 @@ class Installs:
             except IndexUnreachable as offline:
                 shutil.rmtree(path, ignore_errors=True)
                 pytest.skip(f"the package index is out of reach: {offline}")
-            self.built.append((name, time.monotonic() - started))
             (path / ".complete").write_text(f"{time.monotonic() - started:.0f} s\n")
         return path
 
@@ -132,6 +130,8 @@ def project_copy(into: Path) -> Path:
 
 
 def pip_install(python: Path, *args: str) -> None:
+    """pip as a user runs it. The builds pass --no-compile: a third of pip's time here goes
+    to byte-compiling every module, and Python compiles what a test imports by itself."""
     run = subprocess.run(
         [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *args],
         capture_output=True,
@@ -166,7 +166,8 @@ def runtime(installs: Installs, tmp_path_factory: pytest.TempPathFactory) -> Pat
 
     def build(venv: Path) -> None:
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=300)
-        pip_install(venv / "bin" / "python", str(project_copy(tmp_path_factory.mktemp("src"))))
+        source = project_copy(tmp_path_factory.mktemp("src"))
+        pip_install(venv / "bin" / "python", "--no-compile", str(source))
         (venv / ".project").write_text(code)
 
     venv = installs.get("runtime", build)
@@ -190,7 +191,7 @@ def source_key() -> str:
 
 def locked_install(lock: Path, python: str) -> Callable[[Path], None]:
     def build(into: Path) -> None:
-        install(into, "--require-hashes", "-r", str(lock), python=python)
+        install(into, "--no-compile", "--require-hashes", "-r", str(lock), python=python)
 
     return build
 
@@ -208,7 +209,9 @@ def worker(installs: Installs, python312: str) -> Path:
 @pytest.fixture(scope="module")
 def lambda_runtime(installs: Installs, python312: str) -> Path:
     """boto3, which the Lambda Python runtime and base image bring themselves."""
-    return installs.get("lambda-runtime", lambda into: install(into, "boto3", python=python312))
+    return installs.get(
+        "lambda-runtime", lambda into: install(into, "--no-compile", "boto3", python=python312)
+    )
 
 
 # ------------------------------------------------------------------ arm64
