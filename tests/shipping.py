@@ -237,3 +237,9 @@ def handler_modules() -> list[str]:
     """The modules of every `Handler:` template.yaml names (module.function)."""
     handlers = re.findall(r"^\s+Handler:\s*(\S+)\s*$", TEMPLATE.read_text(), re.MULTILINE)
     return sorted({h.rsplit(".", 1)[0] for h in handlers})
+
+
+def image_handler_modules() -> list[str]:
+    """The modules of every container image's handler (ImageConfig `Command: [module.function]`)."""
+    handlers = re.findall(r"^\s+Command:\s*\[\s*([\w.]+)\s*\]", TEMPLATE.read_text(), re.MULTILINE)
+    return sorted({h.rsplit(".", 1)[0] for h in handlers})

@@ -25,3 +25,15 @@ def test_the_walk_sees_lazy_imports_and_maps_them_to_their_distribution():
     assert shipping.distribution_of("pytest") == "pytest"
     late = [shipping.Import("pytest", "x.py:3"), shipping.Import("json", "x.py:1")]
     assert shipping.undeclared(late, {"pillow"}) == {"pytest (x.py:3)": "pytest"}
+
+
+def test_the_worker_images_requirements_hold_every_import_its_handler_can_reach():
+    # worker/requirements.txt alone, with the base image's boto3, runs the worker (§8): every
+    # import the process handler may reach, lazy ones included, is in that file.
+    roots = shipping.image_handler_modules()
+    assert roots == ["profilephoto.entrypoints.aws_lambda.process"]
+    reachable = shipping.reachable_from(roots)
+    modules = shipping.own_modules()
+    imports = [i for name in sorted(reachable) for i in shipping.imports_of(modules[name])]
+    declared = shipping.names(shipping.requirement_lines(shipping.WORKER_REQUIREMENTS))
+    assert shipping.undeclared(imports, declared | shipping.LAMBDA_RUNTIME_PROVIDES) == {}
