@@ -48,7 +48,6 @@ from tests.e2e.lambda_events import SUB, answer, load, rest
 from tests.e2e.local_server import LocalServer
 from tests.e2e.test_local_server import Client
 from tests.integration.fake_gemini import FakeGemini, image_reply
-from tests.photos import portrait_jpeg
 
 # A first build installs ~300 MB of wheels (later runs reuse it): pip's time, not the suite's.
 pytestmark = [
@@ -272,6 +271,7 @@ def test_each_lock_installs_from_arm64_wheels_for_the_lambda_python(installs, lo
 
 @pytest.fixture(scope="module")
 def gemini() -> Iterator[FakeGemini]:
+    # Every job here uploads the sample portrait and gets it back: the likeness check passes.
     model = FakeGemini(default=image_reply(sample_portrait(), "image/jpeg")).start()
     yield model
     model.stop()
@@ -506,8 +506,7 @@ def test_the_layer_and_the_worker_image_alone_run_a_job_end_to_end(
         assert WORKER_MODULES & set(found["modules"]) == set(), function
         return found
 
-    photo = portrait_jpeg()  # a real face: the worker checks photos before the model
-    gemini.default = image_reply(photo, "image/jpeg")
+    photo = sample_portrait()  # a real face (the photo check), which the fake model returns
     presign = rest(
         "presign", body={"fileName": "me.jpg", "contentType": "image/jpeg", "fileSize": len(photo)}
     )
