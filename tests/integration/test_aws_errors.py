@@ -84,7 +84,8 @@ def test_a_cancelled_reservation_is_quota_exceeded_when_only_the_usage_item_fail
 
 def test_a_cancelled_reservation_is_condition_failed_when_the_job_item_failed():
     client, stubber = stubbed("dynamodb")
-    cancelled(stubber, "ConditionalCheckFailed", "ConditionalCheckFailed")
+    # The transaction's items in order: usage, account (DELETE /me's mark), job.
+    cancelled(stubber, "ConditionalCheckFailed", "None", "ConditionalCheckFailed")
     with stubber, pytest.raises(ConditionFailed):
         DynamoDbUnitOfWork(client).reserve_and_create_job(
             Reservation(JOB, "alice#2026-11-29", 5, 1, NOW)
