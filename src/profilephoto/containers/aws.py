@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from dependency_injector import containers, providers
 
 from profilephoto.adapters.system import SilentNotifier, SystemClock, UuidIds
-from profilephoto.containers.core import Application, connections_of, services_from
+from profilephoto.containers.core import Application, Services, connections_of
 from profilephoto.containers.generators import (
     content_labeler,
     face_matcher,
@@ -89,7 +89,23 @@ class AwsContainer(containers.DeclarativeContainer):
     clock = providers.Singleton(SystemClock)
     ids = providers.Singleton(UuidIds)
 
-    services = services_from(locals())
+    services = providers.Container(
+        Services,
+        config=config,
+        uow=uow,
+        connections=connections,
+        uploads=uploads,
+        results=results,
+        queue=queue,
+        generator=generator,
+        images=images,
+        inspector=inspector,
+        labeler=labeler,
+        matcher=matcher,
+        notifier=notifier,
+        clock=clock,
+        ids=ids,
+    )
     application = providers.Singleton(Application, services)
 
 

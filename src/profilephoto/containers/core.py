@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, Protocol, cast
+from typing import Protocol, cast
 
 from dependency_injector import containers, providers
 
@@ -157,11 +156,3 @@ def connections_of(uow: KeepsConnections) -> ConnectionRepository:
     """Every adapter keeps its connections in the same store as its unit of work, but no use
     case commits them together with anything: they are a port of their own."""
     return uow.connections
-
-
-def services_from(namespace: Mapping[str, Any]) -> providers.Container[Services]:
-    """The Services container fed from a runtime container's class body (pass `locals()`):
-    each dependency Services declares is taken from the provider of the same name."""
-    return providers.Container(
-        Services, **{name: namespace[name] for name in Services.dependencies}
-    )

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from dependency_injector import containers, providers
 
 from profilephoto.adapters.system import SystemClock, UuidIds
-from profilephoto.containers.core import Application, connections_of, services_from
+from profilephoto.containers.core import Application, Services, connections_of
 from profilephoto.containers.generators import (
     content_labeler,
     face_matcher,
@@ -108,7 +108,23 @@ class LocalContainer(containers.DeclarativeContainer):
     clock = providers.Singleton(SystemClock)
     ids = providers.Singleton(UuidIds)
 
-    services = services_from(locals())
+    services = providers.Container(
+        Services,
+        config=config,
+        uow=uow,
+        connections=connections,
+        uploads=uploads,
+        results=results,
+        queue=queue,
+        generator=generator,
+        images=images,
+        inspector=inspector,
+        labeler=labeler,
+        matcher=matcher,
+        notifier=notifier,
+        clock=clock,
+        ids=ids,
+    )
     application = providers.Singleton(Application, services)
 
 

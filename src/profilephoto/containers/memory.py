@@ -17,7 +17,7 @@ from profilephoto.adapters.memory import (
     ScriptedImageGenerator,
     SequentialIds,
 )
-from profilephoto.containers.core import Application, connections_of, services_from
+from profilephoto.containers.core import Application, Services, connections_of
 from profilephoto.domain.config import ServiceConfig
 
 
@@ -37,5 +37,21 @@ class MemoryContainer(containers.DeclarativeContainer):
     clock = providers.Singleton(FixedClock)
     ids = providers.Singleton(SequentialIds)
 
-    services = services_from(locals())
+    services = providers.Container(
+        Services,
+        config=config,
+        uow=uow,
+        connections=connections,
+        uploads=uploads,
+        results=results,
+        queue=queue,
+        generator=generator,
+        images=images,
+        inspector=inspector,
+        labeler=labeler,
+        matcher=matcher,
+        notifier=notifier,
+        clock=clock,
+        ids=ids,
+    )
     application = providers.Singleton(Application, services)
