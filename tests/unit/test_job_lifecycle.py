@@ -20,7 +20,7 @@ from profilephoto.domain.job_lifecycle import (
     release_lease,
     sources_of,
 )
-from profilephoto.domain.models import JobError, JobStatus
+from profilephoto.domain.models import TERMINAL_STATUSES, JobError, JobStatus
 from tests.jobs import NOW, claim_of, make_job
 
 LEASE = NOW + timedelta(minutes=5)
@@ -62,7 +62,14 @@ def test_every_pair_of_states_is_allowed_exactly_when_the_table_says(current, ta
     assert can_transition(current, target) is ((current, target) in ALLOWED)
 
 
-@pytest.mark.parametrize("terminal", [COMPLETED, FAILED, CANCELED])
+def test_a_state_is_terminal_exactly_when_the_table_gives_it_no_way_out():
+    """A new state with no way out that is not in TERMINAL_STATUSES would never be swept
+    by retention, and would count as running for the reconciler and account deletion."""
+    assert {s for s in JobStatus if not TRANSITIONS[s]} == set(TERMINAL_STATUSES)
+    assert {s for s in JobStatus if s.is_terminal} == set(TERMINAL_STATUSES)
+
+
+@pytest.mark.parametrize("terminal", TERMINAL_STATUSES)
 def test_no_change_can_be_decided_from_a_finished_job(terminal):
     assert TRANSITIONS[terminal] == frozenset()
     finished = job(terminal)
