@@ -18,8 +18,8 @@ from profilephoto.adapters.image_limits import decode_cost
 from profilephoto.adapters.images import PillowImageProcessor
 from profilephoto.adapters.memory import ScriptedImageGenerator
 from profilephoto.containers.memory import MemoryContainer
-from profilephoto.domain.commands import GenerationRequest
-from profilephoto.domain.models import GeneratedImage, Identity, ImageData, Style, UploadRequest
+from profilephoto.domain.commands import GenerationRequest, UploadRequest
+from profilephoto.domain.models import GeneratedImage, Identity, ImageData, Style
 from profilephoto.entrypoints.aws_lambda import process, runtime
 from profilephoto.settings import load_settings
 from tests.e2e.lambda_events import CONTEXT

@@ -19,9 +19,9 @@ from profilephoto.adapters.memory import (
     ScriptedImageGenerator,
 )
 from profilephoto.containers.memory import MemoryContainer
-from profilephoto.domain.commands import GenerationRequest
+from profilephoto.domain.commands import GenerationRequest, UploadRequest
 from profilephoto.domain.config import ServiceConfig
-from profilephoto.domain.models import GenerationAccepted, Identity, UploadRequest
+from profilephoto.domain.models import GenerationAccepted, Identity
 from profilephoto.entrypoints.aws_lambda.views import job_page_view, job_view
 from profilephoto.services.deletion import DeletionService
 from profilephoto.services.generation import GenerationService

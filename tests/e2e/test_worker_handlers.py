@@ -20,7 +20,7 @@ ME = Identity(user_id=SUB)
 
 def queued_message(container) -> dict:
     services = container.services
-    from profilephoto.domain.models import UploadRequest
+    from profilephoto.domain.commands import UploadRequest
 
     ticket = services.upload_service().request_upload(
         ME, UploadRequest(file_name="a.jpg", content_type="image/jpeg", file_size=len(JPEG))

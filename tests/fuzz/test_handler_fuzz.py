@@ -12,9 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from profilephoto.containers.memory import MemoryContainer
-from profilephoto.domain.commands import GenerationRequest
+from profilephoto.domain.commands import GenerationRequest, UploadRequest
 from profilephoto.domain.config import ServiceConfig
-from profilephoto.domain.models import Identity, UploadRequest
+from profilephoto.domain.models import Identity
 from profilephoto.entrypoints.aws_lambda import api, file_transfer, process, runtime, websocket
 from profilephoto.settings import load_settings
 from tests.e2e.lambda_events import CONTEXT

@@ -24,10 +24,10 @@ from profilephoto.adapters.memory import (
 )
 from profilephoto.adapters.system import SystemClock, UuidIds
 from profilephoto.containers.core import Services
-from profilephoto.domain.commands import GenerationRequest
+from profilephoto.domain.commands import GenerationRequest, UploadRequest
 from profilephoto.domain.config import ServiceConfig
 from profilephoto.domain.errors import RetryLater, TransientGenerationError
-from profilephoto.domain.models import Identity, JobMessage, JobStatus, UploadRequest
+from profilephoto.domain.models import Identity, JobMessage, JobStatus
 
 ALICE = Identity(user_id="alice", email="alice@example.com")
 JPEG = b"\xff\xd8\xff\xe0" + bytes(range(256))

@@ -360,7 +360,7 @@ def test_the_first_call_creates_the_user_from_the_token_claims(world):
 
 
 def test_a_zero_daily_limit_refuses_even_the_first_upload():
-    from profilephoto.domain.models import UploadRequest
+    from profilephoto.domain.commands import UploadRequest
 
     world = make_world(daily_limit=0)
     with pytest.raises(QuotaExceeded):

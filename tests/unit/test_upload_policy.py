@@ -2,6 +2,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from profilephoto.domain.commands import UploadRequest
 from profilephoto.domain.errors import (
     ExtensionMismatch,
     FileTooLarge,
@@ -9,7 +10,6 @@ from profilephoto.domain.errors import (
     InvalidRequest,
     UnsupportedType,
 )
-from profilephoto.domain.models import UploadRequest
 from profilephoto.domain.upload_policy import check_key_owner, upload_key, validate_upload
 
 MAX = 10 * 1024 * 1024

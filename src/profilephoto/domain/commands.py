@@ -19,3 +19,13 @@ class GenerationRequest:
     count: int | None = None  # None: one image
     aspect_ratio: str | None = None  # None: square
     idempotency_key: str | None = None
+
+
+@dataclass(frozen=True)
+class UploadRequest:
+    """A `POST /upload/presigned` (docs/api.md §3.1), typed at the edge; the upload policy
+    checks the rules (and the types again, for a Python host)."""
+
+    file_name: str
+    content_type: str
+    file_size: int

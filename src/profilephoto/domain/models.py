@@ -201,14 +201,6 @@ class Style(Model):
     prompt: str
 
 
-class UploadRequest(Model):
-    """What a client asks to upload (validated by the upload policy, not by pydantic)."""
-
-    file_name: Any = None
-    content_type: Any = None
-    file_size: Any = None
-
-
 # Every upload ticket asks for this header (docs/api.md §3.1): S3 enforces it through the
 # signature and the local server checks it, so a client written for one runtime works on both.
 UPLOAD_ENCRYPTION_HEADER = "x-amz-server-side-encryption"

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
+from profilephoto.domain.commands import UploadRequest
 from profilephoto.domain.errors import (
     ExtensionMismatch,
     FileTooLarge,
@@ -13,7 +14,6 @@ from profilephoto.domain.errors import (
     InvalidRequest,
     UnsupportedType,
 )
-from profilephoto.domain.models import UploadRequest
 
 EXTENSIONS_BY_TYPE: dict[str, tuple[str, ...]] = {
     "image/jpeg": ("jpg", "jpeg", "jfif", "jpe"),

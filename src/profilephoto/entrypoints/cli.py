@@ -164,9 +164,9 @@ def variant_paths(out: Path, count: int) -> list[Path]:
 
 def _demo(request: DemoRequest, data_dir: Path) -> int:
     from profilephoto.containers.local import build_local_container
-    from profilephoto.domain.commands import GenerationRequest
+    from profilephoto.domain.commands import GenerationRequest, UploadRequest
     from profilephoto.domain.errors import ProfilePhotoError
-    from profilephoto.domain.models import Identity, UploadRequest
+    from profilephoto.domain.models import Identity
     from profilephoto.entrypoints.aws_lambda.views import job_view
     from profilephoto.entrypoints.sample_photo import public_domain_portrait
     from profilephoto.settings import load_settings

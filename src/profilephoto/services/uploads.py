@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from profilephoto.domain.commands import UploadRequest
 from profilephoto.domain.config import ServiceConfig
 from profilephoto.domain.errors import QuotaExceeded
-from profilephoto.domain.models import Identity, UploadRequest, UploadTicket
+from profilephoto.domain.models import Identity, UploadTicket
 from profilephoto.domain.ports import Clock, IdGenerator, ObjectStore, UnitOfWork
 from profilephoto.domain.quota import usage_today
 from profilephoto.domain.upload_policy import upload_key, validate_upload

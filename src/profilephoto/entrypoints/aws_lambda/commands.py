@@ -9,9 +9,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
-from profilephoto.domain.commands import GenerationRequest
+from profilephoto.domain.commands import GenerationRequest, UploadRequest
 from profilephoto.domain.job_options import ASPECT_RATIOS, MAX_PHOTOS
-from profilephoto.domain.models import UploadRequest
 from profilephoto.domain.pagination import MAX_TOKEN_LENGTH
 from profilephoto.domain.styles import STYLES
 from profilephoto.domain.upload_policy import (

@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from profilephoto.containers.core import Application
-from profilephoto.domain.commands import GenerationRequest
+from profilephoto.domain.commands import GenerationRequest, UploadRequest
 from profilephoto.domain.errors import InvalidImage, InvalidRequest, ProfilePhotoError
 from profilephoto.domain.image_signature import SIGNATURE_BYTES, image_type
-from profilephoto.domain.models import Identity, UploadRequest
+from profilephoto.domain.models import Identity
 from profilephoto.domain.ports import ObjectStore
 from profilephoto.entrypoints.aws_lambda import views
 from profilephoto.entrypoints.aws_lambda.runtime import Binding
