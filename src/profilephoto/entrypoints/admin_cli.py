@@ -62,9 +62,9 @@ def _service(args: argparse.Namespace) -> AdminService:
         from profilephoto.containers.aws import build_admin_service
 
         return build_admin_service(settings)
-    from profilephoto.containers.local import build_local_container
+    from profilephoto.bootstrap import bootstrap
 
-    admin: AdminService = build_local_container(settings, args.data_dir).services.admin()
+    admin: AdminService = bootstrap("local", settings, data_dir=args.data_dir).services.admin()
     return admin
 
 

@@ -80,7 +80,7 @@ def _env_float(name: str, default: float | None) -> float | None:
 def serve(host: str, port: int, data_dir: Path, public_url: str | None) -> int:
     """The whole product on this machine until Ctrl-C."""
     _quiet_lambda_tooling()
-    from profilephoto.containers.local import build_local_container
+    from profilephoto.bootstrap import bootstrap
     from profilephoto.entrypoints.local.server import base_url_for
     from profilephoto.entrypoints.local.server import serve as run_server
     from profilephoto.settings import load_settings
@@ -91,9 +91,8 @@ def serve(host: str, port: int, data_dir: Path, public_url: str | None) -> int:
         return 2
     url = (public_url or base_url_for(host, port)).rstrip("/")
     settings = load_settings()
-    token = (
-        build_local_container(settings, data_dir, url).auth().issue(DEFAULT_USER, name="Local User")
-    )
+    local = bootstrap("local", settings, data_dir=data_dir, base_url=url)
+    token = local.auth().issue(DEFAULT_USER, name="Local User")
     print(f"profilephoto is serving {data_dir.resolve()} at {url}/", flush=True)
     print(f"  open:  {url}/#token={token}", flush=True)
     print(f"  token: {token}", flush=True)
@@ -163,7 +162,7 @@ def variant_paths(out: Path, count: int) -> list[Path]:
 
 
 def _demo(request: DemoRequest, data_dir: Path) -> int:
-    from profilephoto.containers.local import build_local_container
+    from profilephoto.bootstrap import bootstrap
     from profilephoto.domain.commands import GenerationRequest, UploadRequest
     from profilephoto.domain.errors import ProfilePhotoError
     from profilephoto.domain.models import Identity
@@ -171,7 +170,7 @@ def _demo(request: DemoRequest, data_dir: Path) -> int:
     from profilephoto.entrypoints.sample_photo import public_domain_portrait
     from profilephoto.settings import load_settings
 
-    container = build_local_container(load_settings(), data_dir)
+    container = bootstrap("local", load_settings(), data_dir=data_dir)
     services = container.services
     who = Identity(user_id="demo-user", email="demo@example.com", display_name="Demo User")
     image, style = request.image, request.style

@@ -71,9 +71,9 @@ def container() -> Runtime:
     if (binding := _bound.get()) is not None:
         return binding.runtime
     if _installed is None:
-        from profilephoto.containers.aws import build_aws_container
+        from profilephoto.bootstrap import bootstrap
 
-        built = build_aws_container(settings())
+        built = bootstrap("aws", settings())
         with _lock:
             _installed = _installed or built
     return _installed

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from profilephoto.bootstrap import bootstrap
 from profilephoto.entrypoints.aws_lambda.runtime import Binding
 from profilephoto.entrypoints.library.app import Hosting, ProfilePhoto
 from profilephoto.entrypoints.library.worker import InProcessWorker
@@ -29,9 +30,9 @@ def local(
     Settings come from the environment as everywhere (`settings` overrides them);
     `base_url` is where `asgi_app` is reachable, for the upload and result URLs it hands
     out (the mount prefix included, e.g. `https://example.com/photos`)."""
-    from profilephoto.containers.local import build_local_container
-
-    container = build_local_container(settings or load_settings(), data_dir, base_url)
+    container = bootstrap(
+        "local", settings or load_settings(), data_dir=data_dir, base_url=base_url
+    )
     uow, clock = container.uow(), container.clock()
     application = container.application()
     uploads, results = container.uploads(), container.results()
@@ -56,10 +57,8 @@ def local(
 def aws(settings: Settings | None = None) -> Iterator[ProfilePhoto]:
     """The deployed runtime, named by the environment as the Lambda functions are (buckets,
     queue, tables; docs/api.md §1). Jobs run on the stack's worker function, not here."""
-    from profilephoto.containers.aws import build_aws_container
-
     settings = settings or load_settings()
-    container = build_aws_container(settings)
+    container = bootstrap("aws", settings)
     yield ProfilePhoto(
         container.application(),
         container.uploads(),
@@ -72,9 +71,8 @@ def aws(settings: Settings | None = None) -> Iterator[ProfilePhoto]:
 def memory(*, worker_threads: int = 1) -> Iterator[ProfilePhoto]:
     """Everything in memory, for a host's own tests: the fakes of `profilephoto.adapters.memory`
     (a scripted generator, a fixed clock), with a worker thread so jobs finish as they would."""
-    from profilephoto.containers.memory import MemoryContainer
 
-    container = MemoryContainer()
+    container = bootstrap("memory")
     application = container.application()
     worker = InProcessWorker(container.queue(), application, threads=worker_threads)
     worker.start()

@@ -14,7 +14,8 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
-from profilephoto.containers.local import LocalContainer, build_local_container
+from profilephoto.bootstrap import bootstrap
+from profilephoto.containers.local import LocalContainer
 from profilephoto.entrypoints.asgi import api_routes, exact, json_error, object_route
 from profilephoto.entrypoints.aws_lambda import openapi, process, reconcile, runtime, websocket
 from profilephoto.entrypoints.local import gateway
@@ -44,10 +45,11 @@ def create_app(
 ) -> Starlette:
     """The whole product on one machine over `data_dir`, its URLs under `base_url`."""
     settings = settings or load_settings()
-    container = build_local_container(
+    container = bootstrap(
+        "local",
         settings,
-        data_dir,
-        base_url or base_url_for(host, port),
+        data_dir=data_dir,
+        base_url=base_url or base_url_for(host, port),
         visibility_timeout=visibility_timeout,
     )
     uow, clock = container.uow(), container.clock()
