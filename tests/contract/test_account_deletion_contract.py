@@ -120,12 +120,12 @@ def test_the_operators_day_report_still_adds_up_after_delete_me(world):
     world.container.services.cancellation_service().cancel_job(ALICE, canceled.job_id)
     admin = world.container.services.admin()
     before = admin.report("2026-11-29")
-    assert before["jobs"]["completed"] == 1 and before["images"] == 2
+    assert before.jobs["completed"] == 1 and before.images == 2
 
     delete_me(world)
 
     assert admin.report("2026-11-29") == before
-    assert before["jobs"] == {
+    assert before.jobs == {
         "pending": 0,
         "queued": 0,
         "processing": 0,
@@ -133,5 +133,5 @@ def test_the_operators_day_report_still_adds_up_after_delete_me(world):
         "failed": 1,
         "canceled": 1,
     }
-    assert before["failures"] == {"generation_failed": 1}
-    assert before["tokens"] == 2 * 30  # the scripted model reports 10 + 20 per image
+    assert before.failures == {"generation_failed": 1}
+    assert before.tokens == 2 * 30  # the scripted model reports 10 + 20 per image

@@ -28,7 +28,7 @@ def test_the_report_counts_a_days_jobs_images_failures_tokens_and_cost():
     world.process_all()
     world.generate()  # still queued
     report = world.container.services.admin().report("2026-11-29")
-    assert report["jobs"] == {
+    assert report.jobs == {
         "pending": 0,
         "queued": 1,
         "processing": 0,
@@ -36,10 +36,10 @@ def test_the_report_counts_a_days_jobs_images_failures_tokens_and_cost():
         "failed": 2,
         "canceled": 0,
     }
-    assert report["images"] == 2
-    assert report["failures"] == {"generation_failed": 1, "content_blocked": 1}
-    assert report["tokens"] == 2 * 30  # the scripted model reports 10 + 20 per image
-    assert world.container.services.admin().report("2026-11-30")["jobs"]["completed"] == 0
+    assert report.images == 2
+    assert report.failures == {"generation_failed": 1, "content_blocked": 1}
+    assert report.tokens == 2 * 30  # the scripted model reports 10 + 20 per image
+    assert world.container.services.admin().report("2026-11-30").jobs["completed"] == 0
 
 
 def test_a_personal_limit_set_by_an_operator_is_what_the_user_gets(tmp_path, capsys):

@@ -8,7 +8,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from profilephoto.services.admin import AdminService
+from profilephoto.domain.report import DayReport
+from profilephoto.services.admin import AdminService, UserOverview
 
 
 def add_parser(commands: Any, data_dir_help: str, default_data_dir: Path) -> None:
@@ -40,6 +41,7 @@ def run(args: argparse.Namespace) -> int:
     from profilephoto.domain.errors import ProfilePhotoError
 
     service = _service(args)
+    answer: UserOverview | DayReport
     try:
         if args.action == "user":
             answer = service.user(args.user_id)
@@ -50,8 +52,17 @@ def run(args: argparse.Namespace) -> int:
     except ProfilePhotoError as error:
         print(f"profilephoto admin: {error.message}", file=sys.stderr)
         return 2
-    print(json.dumps(answer, indent=2) if args.json else _table(answer))
+    shown = _shown(answer)
+    print(json.dumps(shown, indent=2) if args.json else _table(shown))
     return 0
+
+
+def _shown(answer: UserOverview | DayReport) -> dict[str, Any]:
+    """The service's answer as the operator reads it: camelCase, as the API's fields."""
+    if isinstance(answer, DayReport):
+        return answer.to_json_dict()
+    record = answer.record.to_json_dict() if answer.record is not None else None
+    return {"userId": answer.user_id, "record": record, "usage": answer.usage.to_json_dict()}
 
 
 def _service(args: argparse.Namespace) -> AdminService:
