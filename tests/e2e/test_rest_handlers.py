@@ -219,6 +219,15 @@ def test_idempotency_key_replays_and_conflicts(memory_runtime):
     assert answer(api.handler(rest("usage"), CONTEXT))[1]["used"] == 1
 
 
+def test_a_generate_while_the_account_is_being_deleted_is_409_account_deleting(memory_runtime):
+    key = uploaded_key(memory_runtime)
+    now = memory_runtime.clock().now()
+    memory_runtime.uow().users.mark_deleting(SUB, now + timedelta(minutes=5), now)
+    status, body = answer(generate(key))
+    assert (status, body["code"]) == (409, "account_deleting")
+    assert answer(api.handler(rest("usage"), CONTEXT))[1]["used"] == 0
+
+
 def test_another_users_job_is_404(memory_runtime):
     key = uploaded_key(memory_runtime)
     job_id = answer(generate(key))[1]["jobId"]
