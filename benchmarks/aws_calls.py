@@ -10,6 +10,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from profilephoto.adapters.aws.dynamodb_pauses import PAUSE_ID
+
 # The seed (the original design) made about 7 calls each (see README, Benchmarks).
 SEED = {"generate": "7", "process": "7"}
 # What `make bench` printed on 2026-12-03, before issue 26 took the worker's two cancel
@@ -24,6 +26,9 @@ TODAY = {
 }
 TARGETS = {"upload": "0", "generate": "4", "process": "5+1"}
 SOCKET_CALL = "apigatewaymanagementapi.PostToConnection"
+# The fleet's pause on model calls (docs/deploy.md, "Throttling"): counted apart, as it is
+# paid per batch (a read) or per 429 pause (a write), not per job.
+PAUSE = " (pause)"
 
 
 class CallCounter:
@@ -32,31 +37,48 @@ class CallCounter:
     def __init__(self) -> None:
         self.calls: Counter[str] = Counter()
 
-    def __call__(self, event_name: str, **_: Any) -> None:
+    def __call__(self, event_name: str, params: Any = None, **_: Any) -> None:
         _, service, operation = event_name.split(".", 2)
-        self.calls[f"{service}.{operation}"] += 1
+        body = (params or {}).get("body") or b""  # the request as sent (JSON for DynamoDB)
+        pause = isinstance(body, bytes) and PAUSE_ID.encode() in body
+        self.calls[f"{service}.{operation}" + (PAUSE if pause else "")] += 1
 
     def take(self) -> Counter[str]:
         taken, self.calls = self.calls, Counter()
         return taken
 
 
+def pause_calls(calls: Counter[str]) -> int:
+    return sum(n for call, n in calls.items() if call.endswith(PAUSE))
+
+
 def shown(calls: Counter[str]) -> str:
-    """The calls of a flow as `n+s`: n calls, plus s pushes (one per socket) when any."""
+    """The calls of a flow as `n+s`: n calls, plus s pushes (one per socket) when any; the
+    pause's calls apart."""
     sockets = calls[SOCKET_CALL]
-    rest = sum(calls.values()) - sockets
+    rest = sum(calls.values()) - sockets - pause_calls(calls)
     return f"{rest}+{sockets}" if sockets else str(rest)
 
 
 def main() -> None:
     flows = measure()
-    print(f"{'flow':<30}{'AWS calls':>10}{'target':>8}{'today':>7}{'seed':>6}  calls")
+    print(f"{'flow':<30}{'AWS calls':>10}{'target':>8}{'today':>7}{'seed':>6}{'pause':>7}  calls")
     for flow, calls in flows:
         base = flow.split(" ")[0]
         target, seed = TARGETS.get(base, ""), SEED.get(base, "")
         detail = ", ".join(f"{k} x{v}" for k, v in sorted(calls.items()))
-        print(f"{flow:<30}{shown(calls):>10}{target:>8}{TODAY.get(flow, ''):>7}{seed:>6}  {detail}")
+        pause = pause_calls(calls) or ""
+        print(
+            f"{flow:<30}{shown(calls):>10}{target:>8}{TODAY.get(flow, ''):>7}{seed:>6}"
+            f"{pause!s:>7}  {detail}"
+        )
     print("today = 2026-12-03, before issue 26; seed = the original design (about 7 each)")
+    print(
+        "pause = the fleet's shared pause on model calls: one GetItem per batch at most (a "
+        "container trusts its last read for 5 s, so a batch soon after another reads none), "
+        "1 / BatchSize per job; plus one UpdateItem per container when a 429 starts a pause "
+        "(the load model counts both per job)"
+    )
 
 
 @contextmanager

@@ -95,7 +95,7 @@ class Call:
 
 
 class RateLimitedModel:
-    """A model with `rpm` requests per fixed minute; beyond it, 429 with RetryInfo's hint.
+    """A model with `rpm(now)` requests per fixed minute; beyond it, 429 with RetryInfo's hint.
 
     The records of one Lambda invocation call it concurrently: a call waits at the
     invocation's gate until every record of the batch has called or finished otherwise,
@@ -105,7 +105,7 @@ class RateLimitedModel:
     def __init__(
         self,
         clock: Callable[[], float],
-        rpm: int,
+        rpm: Callable[[float], int],
         latency: Callable[[str], float],
         overloaded_calls: int = 0,
     ) -> None:
@@ -156,7 +156,7 @@ class RateLimitedModel:
             call = Call(now, False, 1.0, overloaded=True)
             self.calls.append(call)
             return call
-        accepted = self._used < self.rpm
+        accepted = self._used < self.rpm(window * 60.0)
         self._used += accepted
         call = Call(now, accepted, self._latency(key) if accepted else 0.3)
         self.calls.append(call)

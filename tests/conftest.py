@@ -11,6 +11,7 @@ from profilephoto.adapters.memory import (
     FixedClock,
     InMemoryJobQueue,
     InMemoryObjectStore,
+    InMemoryPauseRecord,
     InMemoryPhotoInspector,
     InMemoryUnitOfWork,
     PassthroughImageProcessor,
@@ -73,6 +74,10 @@ class World:
     @property
     def labeler(self) -> RecordingLabeler:
         return self.container.labeler()
+
+    @property
+    def pauses(self) -> InMemoryPauseRecord:
+        return self.container.pauses()
 
     @property
     def notifier(self) -> RecordingNotifier:

@@ -9,7 +9,7 @@ from dependency_injector import providers
 
 from profilephoto.domain.ports import UnitOfWork
 from tests.conftest import World, make_world
-from tests.contract.runtimes import RUNTIMES, QueueHarness, StoreHarness, load
+from tests.contract.runtimes import RUNTIMES, PauseHarness, QueueHarness, StoreHarness, load
 
 
 @pytest.fixture(params=sorted(RUNTIMES))
@@ -38,3 +38,9 @@ def world(request: pytest.FixtureRequest) -> Iterator[World]:
         built = make_world()
         built.container.uow.override(providers.Object(uow))
         yield built
+
+
+@pytest.fixture(params=sorted(RUNTIMES))
+def pauses(request: pytest.FixtureRequest) -> Iterator[PauseHarness]:
+    with load(request.param).pause_record() as harness:
+        yield harness

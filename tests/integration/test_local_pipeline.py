@@ -12,6 +12,7 @@ import pytest
 
 from profilephoto.adapters.local.filesystem import FilesystemObjectStore
 from profilephoto.adapters.local.hub import WebSocketHub
+from profilephoto.adapters.local.sqlite_pauses import SqlitePauseRecord
 from profilephoto.adapters.local.sqlite_queue import SqliteJobQueue
 from profilephoto.adapters.local.sqlite_store import SqliteUnitOfWork
 from profilephoto.adapters.local.worker import QueueWorker
@@ -54,6 +55,7 @@ class Local:
             inspector=InMemoryPhotoInspector(),
             labeler=RecordingLabeler(),
             matcher=InMemoryFaceMatcher(),
+            pauses=SqlitePauseRecord(root / "profilephoto.sqlite3"),
             notifier=self.hub,
             clock=SystemClock(),
             ids=UuidIds(),

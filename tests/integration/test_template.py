@@ -17,6 +17,7 @@ from PIL import Image
 
 from profilephoto.adapters.decode_budget import budget_bytes
 from profilephoto.adapters.image_limits import decode_cost
+from profilephoto.domain.fleet_sizing import OFFERED_RPM, fleet_size
 from profilephoto.settings import Settings
 from tests.integration.image_bytes import png_header_only
 from tests.shipping import WORKER_ONLY
@@ -373,8 +374,36 @@ def test_the_worker_reports_partial_batch_failures_with_bounded_concurrency(temp
     assert event["Type"] == "SQS"
     assert props["Queue"] == {"Fn::GetAtt": ["GenerationQueue", "Arn"]}
     assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
-    bound = parameter_or_value(template, props["ScalingConfig"]["MaximumConcurrency"])
-    assert 2 <= int(bound["Default"]) <= int(bound["MaxValue"]) <= 1000
+    for setting_name, value in (
+        ("BatchSize", props["BatchSize"]),
+        ("MaximumConcurrency", props["ScalingConfig"]["MaximumConcurrency"]),
+    ):
+        assert value == {
+            "Fn::FindInMap": ["FleetSizing", {"Ref": "ModelRequestsPerMinute"}, setting_name]
+        }
+
+
+def test_the_worker_fleet_is_sized_from_the_model_quota_as_the_domain_sizes_it(template):
+    quota = template["Parameters"]["ModelRequestsPerMinute"]
+    sizing = template["Mappings"]["FleetSizing"]
+
+    assert [int(rpm) for rpm in quota["AllowedValues"]] == list(OFFERED_RPM)
+    assert int(quota["Default"]) in OFFERED_RPM
+    assert sizing == {
+        str(rpm): {
+            "MaximumConcurrency": fleet_size(rpm).concurrency,
+            "BatchSize": fleet_size(rpm).batch_size,
+        }
+        for rpm in OFFERED_RPM
+    }
+
+
+def test_deploy_docs_sizing_table_is_the_templates_arithmetic():
+    docs = (ROOT / "docs" / "deploy.md").read_text()
+    for rpm in OFFERED_RPM:
+        size = fleet_size(rpm)
+        row = f"| {rpm:,} RPM | {size.records} | {size.concurrency} \u00d7 {size.batch_size} |"
+        assert row in docs, row
 
 
 # ------------------------------------------------------------------ APIs

@@ -4,6 +4,7 @@ adapter drifts from its port (a renamed method, a changed signature, a missing m
 from __future__ import annotations
 
 from profilephoto.adapters.aws.dynamodb import DynamoDbUnitOfWork
+from profilephoto.adapters.aws.dynamodb_pauses import DynamoDbPauseRecord
 from profilephoto.adapters.aws.s3 import S3ObjectStore
 from profilephoto.adapters.aws.sqs import SqsJobQueue
 from profilephoto.adapters.aws.websocket import ApiGatewayNotifier
@@ -13,6 +14,7 @@ from profilephoto.adapters.likeness.onnx import OnnxFaceMatcher
 from profilephoto.adapters.local.filesystem import FilesystemObjectStore
 from profilephoto.adapters.local.hub import WebSocketHub
 from profilephoto.adapters.local.offline_stylizer import OfflineStylizer
+from profilephoto.adapters.local.sqlite_pauses import SqlitePauseRecord
 from profilephoto.adapters.local.sqlite_queue import SqliteJobQueue
 from profilephoto.adapters.local.sqlite_store import SqliteUnitOfWork
 from profilephoto.adapters.memory import (
@@ -20,6 +22,7 @@ from profilephoto.adapters.memory import (
     InMemoryFaceMatcher,
     InMemoryJobQueue,
     InMemoryObjectStore,
+    InMemoryPauseRecord,
     InMemoryPhotoInspector,
     InMemoryUnitOfWork,
     PassthroughImageProcessor,
@@ -45,6 +48,7 @@ from profilephoto.domain.ports import (
     JobQueue,
     Notifier,
     ObjectStore,
+    PauseRecord,
     PhotoInspector,
     Redelivery,
     UnitOfWork,
@@ -73,6 +77,12 @@ def job_queues(
     sqs: SqsJobQueue, sqlite: SqliteJobQueue, memory: InMemoryJobQueue
 ) -> list[JobQueue]:
     return [sqs, sqlite, memory]
+
+
+def pause_records(
+    dynamodb: DynamoDbPauseRecord, sqlite: SqlitePauseRecord, memory: InMemoryPauseRecord
+) -> list[PauseRecord]:
+    return [dynamodb, sqlite, memory]
 
 
 def redeliveries(sqs: SqsJobQueue, sqlite: SqliteJobQueue) -> list[Redelivery]:

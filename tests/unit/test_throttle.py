@@ -1,13 +1,14 @@
-import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from dependency_injector import providers
 
+from profilephoto.adapters.memory import InMemoryPauseRecord
 from profilephoto.domain.backoff import Backoff
-from profilephoto.domain.errors import RetryLater, TransientGenerationError
+from profilephoto.domain.errors import RetryLater, ServiceUnavailable, TransientGenerationError
 from profilephoto.domain.models import JobStatus
-from profilephoto.domain.throttle import Throttle, ThrottleBreaker
+from profilephoto.domain.throttle import Throttle
 from profilephoto.services.processing import Outcome, ProcessingService
 from tests.conftest import World
 
@@ -31,63 +32,83 @@ def queued(world: World):
     return accepted.job_id, message
 
 
-# --- the breaker --------------------------------------------------------------------------
+# --- the fleet's pause ---------------------------------------------------------------------
 
 
-def test_a_closed_breaker_lets_calls_through():
-    assert ThrottleBreaker().paused_for(NOON) is None
+def test_no_pause_recorded_lets_calls_through():
+    assert Throttle(InMemoryPauseRecord()).paused(NOON) is None
 
 
-def test_one_throttled_call_pauses_calls_for_the_hinted_delay():
-    breaker = ThrottleBreaker()
-    breaker.throttled(NOON, 53 * S)
-    assert breaker.paused_for(NOON) == 53 * S
-    assert breaker.paused_for(NOON + 50 * S) == 3 * S
-    assert breaker.paused_for(NOON + 53 * S) is None
+def test_one_429_pauses_every_container_of_the_fleet():
+    record = InMemoryPauseRecord()
+    here, elsewhere = Throttle(record, draw=lambda: 0.0), Throttle(record, draw=lambda: 0.0)
+    elsewhere.paused(NOON)  # it has read the record already: nothing was paused then
+    here.throttled(NOON, 53 * S)
+    assert here.paused(NOON) == 53 * S
+    # The other container learns of it at its next read, `refresh` later at most.
+    assert elsewhere.paused(NOON + 5 * S) == 48 * S
+    assert elsewhere.paused(NOON + 53 * S) is None
 
 
-def test_with_a_threshold_only_consecutive_throttled_calls_open_it():
-    breaker = ThrottleBreaker(threshold=2)
-    breaker.throttled(NOON, 10 * S)
-    breaker.succeeded()
-    breaker.throttled(NOON, 10 * S)
-    assert breaker.paused_for(NOON) is None
-    breaker.throttled(NOON, 10 * S)
-    assert breaker.paused_for(NOON) == 10 * S
+def test_the_record_is_read_once_per_refresh_however_many_records_ask():
+    record = InMemoryPauseRecord()
+    throttle = Throttle(record, refresh=5 * S)
+    with ThreadPoolExecutor(5) as batch:
+        list(batch.map(throttle.paused, [NOON] * 5))
+    throttle.paused(NOON + 4 * S)
+    assert record.reads == 1
+    throttle.paused(NOON + 5 * S)
+    assert record.reads == 2
 
 
-def test_without_a_hint_the_pause_is_the_default_and_any_pause_is_capped():
-    breaker = ThrottleBreaker(default_pause=30 * S, max_pause=timedelta(minutes=5))
-    breaker.throttled(NOON, None)
-    assert breaker.paused_for(NOON) == 30 * S
-    breaker.throttled(NOON, timedelta(hours=2))
-    assert breaker.paused_for(NOON) == timedelta(minutes=5)
+def test_a_429_writes_the_pause_once_and_the_same_pause_is_not_written_again():
+    record = InMemoryPauseRecord()
+    throttle = Throttle(record)
+    with ThreadPoolExecutor(5) as batch:  # a batch's records all meet the 429
+        list(batch.map(lambda _: throttle.throttled(NOON, 53 * S), range(5)))
+    assert (record.writes, record.until) == (1, NOON + 53 * S)
+    throttle.throttled(NOON + S, 52 * S)  # the same window, a second later
+    assert record.writes == 1
+    throttle.throttled(NOON + 60 * S, 30 * S)  # a new pause
+    assert (record.writes, record.until) == (2, NOON + 90 * S)
+
+
+def test_a_pause_learnt_from_the_record_is_not_written_back():
+    record = InMemoryPauseRecord()
+    Throttle(record).throttled(NOON, 53 * S)
+    elsewhere = Throttle(record)
+    elsewhere.paused(NOON)
+    elsewhere.throttled(NOON, 53 * S)
+    assert record.writes == 1
+
+
+def test_without_a_hint_the_pause_is_the_backoffs_first_step_and_any_pause_is_capped():
+    record = InMemoryPauseRecord()
+    throttle = Throttle(record, draw=lambda: 0.0)
+    throttle.throttled(NOON, None)
+    assert record.until == NOON + Backoff().steps[0]
+    throttle.throttled(NOON, timedelta(hours=2))
+    assert record.until == NOON + Backoff().cap
 
 
 def test_a_shorter_hint_never_shortens_a_pause_already_running():
-    breaker = ThrottleBreaker()
-    breaker.throttled(NOON, 40 * S)
-    breaker.throttled(NOON + S, 2 * S)
-    assert breaker.paused_for(NOON + S) == 39 * S
+    record = InMemoryPauseRecord()
+    throttle = Throttle(record, draw=lambda: 0.0)
+    throttle.throttled(NOON, 40 * S)
+    Throttle(record).throttled(NOON + S, 5 * S)
+    assert throttle.paused(NOON + 10 * S) == 30 * S
+    assert record.until == NOON + 40 * S
 
 
-def test_concurrent_records_share_one_breaker_safely():
-    breaker = ThrottleBreaker(threshold=200)
-    workers = [
-        threading.Thread(target=lambda: [breaker.throttled(NOON, S) for _ in range(50)])
-        for _ in range(4)
-    ]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
-    assert breaker.paused_for(NOON) == S  # exactly the 200th call opened it
-
-
-@pytest.mark.parametrize("threshold", [0, -1])
-def test_a_breaker_that_could_never_close_is_refused(threshold):
-    with pytest.raises(ValueError):
-        ThrottleBreaker(threshold=threshold)
+def test_a_record_out_of_reach_leaves_each_container_to_its_own_pause():
+    record = InMemoryPauseRecord()
+    throttle = Throttle(record, draw=lambda: 0.0)
+    record.fail_next(ServiceUnavailable(), "read")
+    assert throttle.paused(NOON) is None  # not paused as far as anyone knows: call
+    record.fail_next(ServiceUnavailable(), "extend")
+    throttle.throttled(NOON, 53 * S)
+    assert throttle.paused(NOON) == 53 * S  # this container still holds back
+    assert record.until is None
 
 
 # --- the processing service with its throttle ---------------------------------------------
@@ -96,7 +117,7 @@ def test_a_breaker_that_could_never_close_is_refused(threshold):
 def test_a_429_hands_the_job_back_for_at_least_the_models_hint(world):
     job_id, message = queued(world)
     world.generator.then(throttled(53 * S))
-    service = service_with(world, Throttle(draw=lambda: 0.0))
+    service = service_with(world, Throttle(world.pauses, draw=lambda: 0.0))
     with pytest.raises(RetryLater) as raised:
         service.process(message)
     assert (raised.value.delay, raised.value.throttled) == (53 * S, True)
@@ -107,7 +128,7 @@ def test_after_a_429_the_container_hands_records_back_without_calling_or_claimin
     _, first = queued(world)
     second_id, second = queued(world)
     world.generator.then(throttled(40 * S))
-    service = service_with(world, Throttle(draw=lambda: 0.0))
+    service = service_with(world, Throttle(world.pauses, draw=lambda: 0.0))
     with pytest.raises(RetryLater):
         service.process(first)
 
@@ -125,7 +146,7 @@ def test_once_the_pause_is_over_the_model_is_called_again(world):
     _, first = queued(world)
     _, second = queued(world)
     world.generator.then(throttled(40 * S))
-    service = service_with(world, Throttle(draw=lambda: 0.0))
+    service = service_with(world, Throttle(world.pauses, draw=lambda: 0.0))
     with pytest.raises(RetryLater):
         service.process(first)
     world.clock.advance(40 * S)
@@ -136,7 +157,7 @@ def test_a_503_is_retried_soon_and_does_not_pause_the_container(world):
     _, first = queued(world)
     _, second = queued(world)
     world.generator.then(TransientGenerationError("503 UNAVAILABLE"))
-    service = service_with(world, Throttle(draw=lambda: 0.99))
+    service = service_with(world, Throttle(world.pauses, draw=lambda: 0.99))
     with pytest.raises(RetryLater) as raised:
         service.process(first)
     assert 5 * S <= raised.value.delay < 60 * S
@@ -147,7 +168,7 @@ def test_a_503_is_retried_soon_and_does_not_pause_the_container(world):
 def test_the_second_retry_waits_longer_than_the_first(world):
     _, message = queued(world)
     world.generator.then(*[TransientGenerationError("503")] * 2)
-    service = service_with(world, Throttle(breaker=None, draw=lambda: 0.0))
+    service = service_with(world, Throttle(world.pauses, draw=lambda: 0.0))
     delays = []
     for _ in (1, 2):
         with pytest.raises(RetryLater) as raised:
@@ -160,7 +181,7 @@ def test_a_job_refused_by_the_breaker_keeps_its_whole_attempt_budget(world):
     job_id, message = queued(world)
     world.generator.then(throttled(30 * S))
     _, blocker = queued(world)
-    service = service_with(world, Throttle(draw=lambda: 0.0))
+    service = service_with(world, Throttle(world.pauses, draw=lambda: 0.0))
     with pytest.raises(RetryLater):
         service.process(blocker)
     for _ in range(1, 6):  # five refused deliveries, more than MAX_ATTEMPTS
@@ -171,20 +192,8 @@ def test_a_job_refused_by_the_breaker_keeps_its_whole_attempt_budget(world):
     assert world.uow.jobs.get(job_id).attempts == 1
 
 
-def test_without_backoff_or_breaker_the_queue_timeout_decides_as_before(world):
-    _, message = queued(world)
-    world.generator.then(throttled(53 * S), throttled(53 * S))
-    service = service_with(world, Throttle(backoff=None, breaker=None))
-    with pytest.raises(RetryLater) as raised:
-        service.process(message)
-    assert raised.value.delay is None
-    with pytest.raises(RetryLater):
-        service.process(message)  # no pause: the model is called again
-    assert len(world.generator.calls) == 2
-
-
 def test_the_default_throttle_uses_the_default_schedule():
-    throttle = Throttle(draw=lambda: 0.0)
+    throttle = Throttle(InMemoryPauseRecord(), draw=lambda: 0.0)
     assert throttle.retry_delay(1, None) == Backoff().delay(1)
     assert throttle.paused(NOON) is None
 
@@ -192,7 +201,7 @@ def test_the_default_throttle_uses_the_default_schedule():
 def test_a_job_throttled_on_its_last_attempt_is_handed_back_not_failed(world):
     _, message = queued(world)
     world.generator.then(*[throttled(S)] * 3)
-    service = service_with(world, Throttle(draw=lambda: 0.0))
+    service = service_with(world, Throttle(world.pauses, draw=lambda: 0.0))
     for _ in (1, 2, 3):
         world.clock.advance(timedelta(minutes=1))  # past each pause
         with pytest.raises(RetryLater):
@@ -205,22 +214,12 @@ def test_a_job_throttled_on_its_last_attempt_is_handed_back_not_failed(world):
 def test_a_503_on_the_last_attempt_still_fails_and_refunds(world):
     job_id, message = queued(world)
     world.generator.then(*[TransientGenerationError("503")] * 3)
-    service = service_with(world, Throttle(draw=lambda: 0.0))
+    service = service_with(world, Throttle(world.pauses, draw=lambda: 0.0))
     for _ in (1, 2):
         with pytest.raises(RetryLater):
             service.process(message)
     assert service.process(message).outcome is Outcome.FAILED
     assert (world.uow.jobs.get(job_id).error.code, used(world)) == ("generation_failed", 0)
-
-
-def test_before_throttling_was_spared_a_third_429_failed_the_job(world):
-    _, message = queued(world)
-    world.generator.then(*[throttled(S)] * 3)
-    service = service_with(world, Throttle(breaker=None, throttling_spares_last_attempt=False))
-    for _ in (1, 2):
-        with pytest.raises(RetryLater):
-            service.process(message)
-    assert service.process(message).outcome is Outcome.FAILED
 
 
 def used(world: World) -> int:

@@ -21,6 +21,7 @@ from profilephoto.settings import Settings
 
 if TYPE_CHECKING:  # the adapters are imported when first built, not with the container
     from profilephoto.adapters.aws.dynamodb import DynamoDbUnitOfWork
+    from profilephoto.adapters.aws.dynamodb_pauses import DynamoDbPauseRecord
     from profilephoto.adapters.aws.s3 import S3ObjectStore
     from profilephoto.adapters.aws.sqs import SqsJobQueue
 
@@ -60,6 +61,12 @@ def _uow(settings: Settings) -> DynamoDbUnitOfWork:
     )
 
 
+def _pauses(settings: Settings) -> DynamoDbPauseRecord:
+    from profilephoto.adapters.aws.dynamodb_pauses import DynamoDbPauseRecord
+
+    return DynamoDbPauseRecord(_client("dynamodb"), settings.jobs_table)
+
+
 def _notifier(settings: Settings, connections: ConnectionRepository) -> Notifier:
     if not settings.websocket_endpoint:
         return SilentNotifier()
@@ -85,6 +92,7 @@ class AwsContainer(containers.DeclarativeContainer):
     inspector = providers.Singleton(photo_inspector, settings)
     labeler = providers.Singleton(content_labeler, settings, None)
     matcher = providers.Singleton(face_matcher, settings)
+    pauses = providers.Singleton(_pauses, settings)
     notifier = providers.Singleton(_notifier, settings, connections)
     clock = providers.Singleton(SystemClock)
     ids = providers.Singleton(UuidIds)

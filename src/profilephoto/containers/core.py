@@ -18,11 +18,13 @@ from profilephoto.domain.ports import (
     JobQueue,
     Notifier,
     ObjectStore,
+    PauseRecord,
     PhotoInspector,
     Redelivery,
     UnitOfWork,
 )
 from profilephoto.domain.styles import StyleCatalog
+from profilephoto.domain.throttle import Throttle
 from profilephoto.services.account import AccountDeletionService
 from profilephoto.services.admin import AdminService
 from profilephoto.services.cancellation import CancellationService
@@ -50,11 +52,14 @@ class Services(containers.DeclarativeContainer):
     inspector: providers.Dependency[PhotoInspector] = providers.Dependency()
     labeler: providers.Dependency[ContentLabeler] = providers.Dependency()
     matcher: providers.Dependency[FaceMatcher] = providers.Dependency()
+    pauses: providers.Dependency[PauseRecord] = providers.Dependency()
     notifier: providers.Dependency[Notifier] = providers.Dependency()
     clock: providers.Dependency[Clock] = providers.Dependency()
     ids: providers.Dependency[IdGenerator] = providers.Dependency()
 
     styles = providers.Singleton(StyleCatalog)
+    # One per container (per Lambda instance): its view of the fleet's pause.
+    throttle = providers.Singleton(Throttle, pauses)
     style_list = providers.Callable(lambda catalog: catalog.all(), styles)
 
     upload_service = providers.Singleton(UploadService, uow, uploads, clock, ids, config)
@@ -75,6 +80,7 @@ class Services(containers.DeclarativeContainer):
         inspector,
         labeler=labeler,
         matcher=matcher,
+        throttle=throttle,
     )
     query_service = providers.Singleton(QueryService, uow, results, style_list, clock, config)
     deletion_service = providers.Singleton(DeletionService, uow, uploads, results)

@@ -22,6 +22,7 @@ if TYPE_CHECKING:  # the adapters are imported when first built, not with the co
     from profilephoto.adapters.local.auth import LocalAuth
     from profilephoto.adapters.local.filesystem import FilesystemObjectStore
     from profilephoto.adapters.local.hub import WebSocketHub
+    from profilephoto.adapters.local.sqlite_pauses import SqlitePauseRecord
     from profilephoto.adapters.local.sqlite_queue import SqliteJobQueue
     from profilephoto.adapters.local.sqlite_store import SqliteUnitOfWork
 
@@ -29,7 +30,7 @@ DATABASE = "profilephoto.sqlite3"
 # A crashed worker's message must come back only after its processing lease has run out,
 # or the redelivery would find the lease still live and be dropped as a duplicate.
 LEASE_MARGIN_SECONDS = 5.0
-MAX_RECEIVES = 20
+MAX_RECEIVES = 100
 
 
 def _secret(data_dir: Path, name: str) -> bytes:
@@ -73,6 +74,12 @@ def _queue(settings: Settings, data_dir: Path, visibility_timeout: float | None)
     )
 
 
+def _pauses(data_dir: Path) -> SqlitePauseRecord:
+    from profilephoto.adapters.local.sqlite_pauses import SqlitePauseRecord
+
+    return SqlitePauseRecord(data_dir / DATABASE)
+
+
 def _hub() -> WebSocketHub:
     from profilephoto.adapters.local.hub import WebSocketHub
 
@@ -103,6 +110,7 @@ class LocalContainer(containers.DeclarativeContainer):
     inspector = providers.Singleton(photo_inspector, settings)
     labeler = providers.Singleton(content_labeler, settings, data_dir)
     matcher = providers.Singleton(face_matcher, settings)
+    pauses = providers.Singleton(_pauses, data_dir)
     hub = providers.Singleton(_hub)
     notifier = hub
     clock = providers.Singleton(SystemClock)

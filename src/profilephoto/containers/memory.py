@@ -9,6 +9,7 @@ from profilephoto.adapters.memory import (
     InMemoryFaceMatcher,
     InMemoryJobQueue,
     InMemoryObjectStore,
+    InMemoryPauseRecord,
     InMemoryPhotoInspector,
     InMemoryUnitOfWork,
     PassthroughImageProcessor,
@@ -33,6 +34,7 @@ class MemoryContainer(containers.DeclarativeContainer):
     inspector = providers.Singleton(InMemoryPhotoInspector)
     labeler = providers.Singleton(RecordingLabeler)
     matcher = providers.Singleton(InMemoryFaceMatcher)
+    pauses = providers.Singleton(InMemoryPauseRecord)
     notifier = providers.Singleton(RecordingNotifier)
     clock = providers.Singleton(FixedClock)
     ids = providers.Singleton(SequentialIds)

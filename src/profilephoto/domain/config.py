@@ -26,7 +26,7 @@ class ServiceConfig:
     # A worker holds a job this long; a redelivered message may re-claim it afterwards.
     processing_lease: timedelta = timedelta(minutes=5)
     # Claims of one job (model attempts) before it is failed and refunded; a delivery the
-    # throttle breaker hands back uncalled is not one (SQS maxReceiveCount stays above it).
+    # fleet's pause hands back uncalled is not one (SQS maxReceiveCount stays above it).
     max_attempts: int = 3
     # Idempotency-Key replays are honoured this long (docs/api.md §3.2).
     idempotency_window: timedelta = timedelta(hours=24)

@@ -228,6 +228,20 @@ class ImageGenerator(Protocol):
         or InvalidImage (permanent)."""
 
 
+class PauseRecord(Protocol):
+    """The model's pause, one for the whole fleet of workers (docs/deploy.md, "Throttling"):
+    a worker that meets a 429 extends it, every worker reads it before calling the model."""
+
+    def paused_until(self) -> datetime | None:
+        """The moment model calls may resume, as last extended (it may have passed); None
+        when no pause was ever recorded. ServiceUnavailable when it cannot be read."""
+
+    def extend(self, until: datetime) -> None:
+        """Pause model calls until `until`, unless a later pause is already recorded: a
+        pause is never shortened, whoever writes concurrently. ServiceUnavailable when it
+        cannot be written."""
+
+
 class ImageProcessor(Protocol):
     """The image seam: normalize what users upload and what models return."""
 

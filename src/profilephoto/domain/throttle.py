@@ -1,65 +1,112 @@
-"""The worker's answer to a model that pushes back: a breaker on 429s and the retry delays."""
+"""The worker's answer to a model that pushes back: the fleet's shared pause and retry delays."""
 
 from __future__ import annotations
 
+import logging
 import random
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from profilephoto.domain.backoff import Backoff
-from profilephoto.domain.errors import TransientGenerationError
+from profilephoto.domain.errors import ServiceUnavailable, TransientGenerationError
 from profilephoto.domain.models import GeneratedImage, ImageData, Style
-from profilephoto.domain.ports import Clock, ImageGenerator
+from profilephoto.domain.ports import Clock, ImageGenerator, PauseRecord
+
+log = logging.getLogger(__name__)
+
+# How long a container trusts what it last read of the pause: the records of one batch
+# start together, so they share one read; a batch that calls the model lasts longer (6 s
+# and more), so each batch reads at most once. A 429 elsewhere is learnt this late at worst.
+REFRESH = timedelta(seconds=5)
+# Gemini's retryDelay is in whole seconds: a 429 that would move the known pause by less
+# than that says nothing new, and is not written again.
+SAME_PAUSE = timedelta(seconds=1)
 
 
-class ThrottleBreaker:
-    """Per container: after `threshold` throttled calls in a row, no model call until the
-    model's hinted moment (else `default_pause`) has passed. Thread-safe: the records of a
-    batch run concurrently and share it."""
+class Throttle:
+    """What the processing service consults before a claim and after a transient failure.
+
+    The pause is the fleet's: when any worker meets a 429, every worker holds back until
+    the model's `retryDelay` (else the backoff's first step) has passed. Each container
+    keeps what it last read or wrote of the PauseRecord, reads it again at most every
+    `refresh`, and writes it only when a 429 moves the pause later. Thread-safe: the
+    records of a batch run concurrently and share it.
+    """
 
     def __init__(
         self,
-        threshold: int = 1,
-        default_pause: timedelta = timedelta(seconds=30),
-        max_pause: timedelta = timedelta(minutes=5),
+        pauses: PauseRecord,
+        backoff: Backoff | None = None,
+        draw: Callable[[], float] = random.random,
+        refresh: timedelta = REFRESH,
     ) -> None:
-        if threshold < 1:
-            raise ValueError("ThrottleBreaker needs a threshold of at least 1")
-        self.threshold, self.default_pause, self.max_pause = threshold, default_pause, max_pause
-        self._streak = 0
-        self._until: datetime | None = None
+        self._pauses, self.backoff, self._draw = pauses, backoff or Backoff(), draw
+        self._refresh = refresh
+        self._known: datetime | None = None  # the pause as last read or written here
+        self._read_at: datetime | None = None
         self._lock = threading.Lock()
 
-    def paused_for(self, now: datetime) -> timedelta | None:
-        """How long model calls stay paused from `now`, or None when they may be made."""
-        with self._lock:
-            if self._until is None or now >= self._until:
-                return None
-            return self._until - now
+    def guard(self, generator: ImageGenerator, clock: Clock) -> ImageGenerator:
+        """The generator the service calls: its 429s pause the fleet."""
+        return ThrottledGenerator(generator, self, clock)
+
+    def paused(self, now: datetime) -> timedelta | None:
+        """When a message should come back if model calls are paused now, else None: after
+        the pause, spread by the schedule's jitter so the held-back messages do not all
+        return in the same second."""
+        until = self._pause(now)
+        if until is None or now >= until:
+            return None
+        return self.backoff.delay(1, until - now, self._draw())
 
     def throttled(self, now: datetime, hint: timedelta | None) -> None:
-        """A call was refused for our rate; enough in a row open the breaker."""
+        """A call was refused for our rate: pause every worker for the hint (RetryInfo's
+        "wait at least this long"), or the backoff's first step without one."""
+        until = now + self.backoff.delay(1, hint)
         with self._lock:
-            self._streak += 1
-            if self._streak < self.threshold:
-                return
-            pause = min(hint if hint is not None else self.default_pause, self.max_pause)
-            until = now + pause
-            self._until = until if self._until is None else max(self._until, until)
+            if self._known is not None and until <= self._known + SAME_PAUSE:
+                return  # this pause is known here, so it was read or written already
+            self._known = until
+        try:
+            self._pauses.extend(until)
+        except ServiceUnavailable:
+            # This container still holds back; the others learn of the quota from their
+            # own 429s, as if the pause were not shared.
+            log.warning("could not record the model's pause for the fleet")
 
-    def succeeded(self) -> None:
-        """A call went through: the streak starts over."""
+    def gives_up(self, attempts: int, max_attempts: int, throttled: bool) -> bool:
+        """Whether a transient failure on attempt `attempts` ends the job. A call the model
+        refused for our request rate says nothing about the job: it never ends it (the
+        queue's maxReceiveCount and the reconciler's sweep still bound a job)."""
+        return not throttled and attempts >= max_attempts
+
+    def retry_delay(self, retry: int, hint: timedelta | None) -> timedelta:
+        """When a message handed back after a transient failure should come back."""
+        return self.backoff.delay(retry, hint, self._draw())
+
+    def _pause(self, now: datetime) -> datetime | None:
         with self._lock:
-            self._streak = 0
+            stale = self._read_at is None or not (
+                self._read_at <= now < self._read_at + self._refresh
+            )
+            if stale:
+                self._read_at = now
+                try:
+                    recorded = self._pauses.paused_until()
+                except ServiceUnavailable:
+                    log.warning("could not read the model's pause; going by this container's")
+                    recorded = None
+                if recorded is not None and (self._known is None or recorded > self._known):
+                    self._known = recorded
+            return self._known
 
 
-class BreakerGenerator:
-    """An ImageGenerator that tells the breaker how each call went (and nothing else)."""
+class ThrottledGenerator:
+    """An ImageGenerator whose calls refused with 429 pause the fleet (and nothing else)."""
 
-    def __init__(self, inner: ImageGenerator, breaker: ThrottleBreaker, clock: Clock) -> None:
-        self._inner, self._breaker, self._clock = inner, breaker, clock
+    def __init__(self, inner: ImageGenerator, throttle: Throttle, clock: Clock) -> None:
+        self._inner, self._throttle, self._clock = inner, throttle, clock
 
     @property
     def model_name(self) -> str:
@@ -74,53 +121,8 @@ class BreakerGenerator:
         seed: int = 0,
     ) -> GeneratedImage:
         try:
-            generated = self._inner.generate(images, style, aspect_ratio=aspect_ratio, seed=seed)
+            return self._inner.generate(images, style, aspect_ratio=aspect_ratio, seed=seed)
         except TransientGenerationError as error:
             if error.throttled:
-                self._breaker.throttled(self._clock.now(), error.retry_after)
+                self._throttle.throttled(self._clock.now(), error.retry_after)
             raise
-        self._breaker.succeeded()
-        return generated
-
-
-@dataclass
-class Throttle:
-    """What the processing service consults before a claim and after a transient failure.
-
-    `backoff=None` leaves a failed message to the queue's visibility timeout, `breaker=None`
-    never pauses: with `throttling_spares_last_attempt=False`, the policy before retries were
-    scheduled (the load model in `make bench` compares both).
-    """
-
-    backoff: Backoff | None = field(default_factory=Backoff)
-    breaker: ThrottleBreaker | None = field(default_factory=ThrottleBreaker)
-    draw: Callable[[], float] = random.random
-    # A call the model refused for our request rate says nothing about the job: it does
-    # not end the job on its last attempt (the queue's maxReceiveCount and the sweep
-    # still bound it). False is the policy before, when a third 429 failed the job.
-    throttling_spares_last_attempt: bool = True
-
-    def guard(self, generator: ImageGenerator, clock: Clock) -> ImageGenerator:
-        """The generator the service calls: watched by the breaker, when there is one."""
-        return (
-            generator if self.breaker is None else BreakerGenerator(generator, self.breaker, clock)
-        )
-
-    def paused(self, now: datetime) -> timedelta | None:
-        """When a message should come back if model calls are paused now, else None: after
-        the pause, spread by the schedule's jitter so the held-back messages do not all
-        return in the same second."""
-        pause = self.breaker.paused_for(now) if self.breaker else None
-        if pause is None or self.backoff is None:
-            return pause
-        return self.backoff.delay(1, pause, self.draw())
-
-    def gives_up(self, attempts: int, max_attempts: int, throttled: bool) -> bool:
-        """Whether a transient failure on attempt `attempts` ends the job."""
-        if throttled and self.throttling_spares_last_attempt:
-            return False
-        return attempts >= max_attempts
-
-    def retry_delay(self, retry: int, hint: timedelta | None) -> timedelta | None:
-        """When a message handed back after a transient failure should come back."""
-        return None if self.backoff is None else self.backoff.delay(retry, hint, self.draw())

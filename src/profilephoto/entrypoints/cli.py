@@ -219,6 +219,7 @@ def _demo(request: DemoRequest, data_dir: Path) -> int:
     finally:
         container.uow().close()
         container.queue().close()
+        container.pauses().close()
     if job["status"] != "completed":
         failure = job.get("error") or {}
         if failure.get("code") == "photo_rejected":  # the advice is the message: show it plainly

@@ -88,7 +88,7 @@ class ProcessingService:
         inspector: PhotoInspector,
         labeler: ContentLabeler,
         matcher: FaceMatcher,
-        throttle: Throttle | None = None,
+        throttle: Throttle,
     ) -> None:
         self._uow, self._uploads, self._results = uow, uploads, results
         self._images, self._notifier = images, notifier
@@ -96,7 +96,7 @@ class ProcessingService:
         self._inspector, self._labeler = inspector, labeler
         self._inspector = inspector
         self._likeness = LikenessCheck(matcher, config.likeness)
-        self._throttle = throttle or Throttle()
+        self._throttle = throttle
         self._generator = self._throttle.guard(generator, clock)
 
     def process(self, message: JobMessage) -> Processed:

@@ -8,9 +8,10 @@ from contextlib import contextmanager
 import boto3
 
 from profilephoto.adapters.aws import S3ObjectStore, SqsJobQueue
+from profilephoto.adapters.aws.dynamodb_pauses import DynamoDbPauseRecord
 from profilephoto.domain.models import PresignedRequest
 from profilephoto.domain.ports import UnitOfWork
-from tests.contract.runtimes import QueueHarness, StoreHarness
+from tests.contract.runtimes import PauseHarness, QueueHarness, StoreHarness
 from tests.integration.aws_fixtures import (
     REGION,
     bucket_on_server,
@@ -47,4 +48,15 @@ def job_queue() -> Iterator[QueueHarness]:
             SqsJobQueue(client, url),
             lambda: receive_all(client, url),
             lambda: fail_next_call(client, "SQS.SendMessage"),
+        )
+
+
+@contextmanager
+def pause_record() -> Iterator[PauseHarness]:
+    with dynamodb_unit_of_work() as (_, client):
+        # Each worker (Lambda container) has its own client; they share the table.
+        yield PauseHarness(
+            DynamoDbPauseRecord(client),
+            lambda: DynamoDbPauseRecord(boto3.client("dynamodb", region_name=REGION)),
+            lambda: fail_next_call(client, "DynamoDB.GetItem"),
         )

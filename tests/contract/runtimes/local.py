@@ -13,12 +13,13 @@ from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from profilephoto.adapters.local.filesystem import FilesystemObjectStore
+from profilephoto.adapters.local.sqlite_pauses import SqlitePauseRecord
 from profilephoto.adapters.local.sqlite_queue import SqliteJobQueue
 from profilephoto.adapters.local.sqlite_store import SqliteUnitOfWork
 from profilephoto.domain.errors import ProfilePhotoError
 from profilephoto.domain.models import JobMessage, PresignedRequest
 from profilephoto.domain.ports import UnitOfWork
-from tests.contract.runtimes import QueueHarness, StoreHarness
+from tests.contract.runtimes import PauseHarness, QueueHarness, StoreHarness
 
 SIGNING_KEY = b"contract-signing-key-0123456789ab"
 
@@ -74,6 +75,30 @@ def job_queue() -> Iterator[QueueHarness]:
         finally:
             blocker.close()
             queue.close()
+
+
+@contextmanager
+def pause_record() -> Iterator[PauseHarness]:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "profilephoto.sqlite3"
+        records = [SqlitePauseRecord(path, busy_timeout=0.05)]
+        # The real failure: another process holds the database's write lock.
+        blocker = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+
+        def another() -> SqlitePauseRecord:
+            records.append(SqlitePauseRecord(path, busy_timeout=0.05))
+            return records[-1]
+
+        def break_next() -> None:
+            records[0].paused_until()  # creates the file and schema before we lock it
+            blocker.execute("BEGIN EXCLUSIVE")
+
+        try:
+            yield PauseHarness(records[0], another, break_next)
+        finally:
+            blocker.close()
+            for record in records:
+                record.close()
 
 
 class _ObjectHandler(BaseHTTPRequestHandler):

@@ -5,11 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from profilephoto.adapters.memory import InMemoryJobQueue, InMemoryObjectStore, InMemoryUnitOfWork
-from profilephoto.domain.errors import QueueUnavailable
+from profilephoto.adapters.memory import (
+    InMemoryJobQueue,
+    InMemoryObjectStore,
+    InMemoryPauseRecord,
+    InMemoryUnitOfWork,
+)
+from profilephoto.domain.errors import QueueUnavailable, ServiceUnavailable
 from profilephoto.domain.models import PresignedRequest
 from profilephoto.domain.ports import UnitOfWork
-from tests.contract.runtimes import QueueHarness, StoreHarness
+from tests.contract.runtimes import PauseHarness, QueueHarness, StoreHarness
 
 
 @contextmanager
@@ -34,3 +39,9 @@ def object_store() -> Iterator[StoreHarness]:
 def job_queue() -> Iterator[QueueHarness]:
     queue = InMemoryJobQueue()
     yield QueueHarness(queue, queue.drain, lambda: queue.fail_next(QueueUnavailable()))
+
+
+@contextmanager
+def pause_record() -> Iterator[PauseHarness]:
+    record = InMemoryPauseRecord()  # every worker of a memory runtime shares the object
+    yield PauseHarness(record, lambda: record, lambda: record.fail_next(ServiceUnavailable()))

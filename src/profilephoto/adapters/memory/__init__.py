@@ -6,6 +6,7 @@ from profilephoto.adapters.memory.generator import PassthroughImageProcessor, Sc
 from profilephoto.adapters.memory.labels import RecordingLabeler
 from profilephoto.adapters.memory.messaging import InMemoryJobQueue, RecordingNotifier
 from profilephoto.adapters.memory.objects import InMemoryObjectStore
+from profilephoto.adapters.memory.pauses import InMemoryPauseRecord
 from profilephoto.adapters.memory.photos import InMemoryPhotoInspector
 from profilephoto.adapters.memory.store import InMemoryUnitOfWork
 
@@ -14,6 +15,7 @@ __all__ = [
     "InMemoryFaceMatcher",
     "InMemoryJobQueue",
     "InMemoryObjectStore",
+    "InMemoryPauseRecord",
     "InMemoryPhotoInspector",
     "InMemoryUnitOfWork",
     "PassthroughImageProcessor",

@@ -51,6 +51,7 @@ def local(
         worker.stop()
         uow.close()
         container.queue().close()
+        container.pauses().close()
 
 
 @contextmanager

@@ -73,6 +73,7 @@ def create_app(
             runtime.install(None)
             container.uow().close()
             container.queue().close()
+            container.pauses().close()
 
     app = Starlette(
         routes=_routes(container, settings),
