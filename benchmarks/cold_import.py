@@ -125,11 +125,15 @@ class Paired:
 
 # Every module from outside profilephoto that importing the api handler loads (Powertools'
 # event_handler package with all its resolvers, pydantic's machinery, the standard library's
-# share), imported without ours: the least the handler could cost while it keeps them.
+# share), imported in the same order without ours: the least the handler could cost while
+# it keeps them.
 THIRD_PARTY = """
 import importlib, json, sys
 for name in json.loads(sys.argv[1]):
-    importlib.import_module(name)
+    try:
+        importlib.import_module(name)
+    except ImportError:  # an alias a package puts in sys.modules, not a module of its own
+        pass
 import pydantic
 class Built(pydantic.BaseModel):  # pydantic builds its machinery with the first model
     n: int = 0
@@ -137,11 +141,9 @@ class Built(pydantic.BaseModel):  # pydantic builds its machinery with the first
 LOADED = """
 import json, sys
 import profilephoto.entrypoints.aws_lambda.api
-print(json.dumps(sorted(
-    name for name in sys.modules
-    if not name.startswith(("profilephoto", "_")) and ("." not in name
-    or name.startswith(("aws_lambda_powertools.", "pydantic.", "pydantic_core.")))
-)))
+print(json.dumps([
+    name for name in sys.modules if not name.startswith(("profilephoto", "__main__"))
+]))
 """
 
 
