@@ -110,6 +110,7 @@ class AwsContainer(containers.DeclarativeContainer):
         inspector=inspector,
         labeler=labeler,
         matcher=matcher,
+        pauses=pauses,
         notifier=notifier,
         clock=clock,
         ids=ids,

@@ -129,6 +129,7 @@ class LocalContainer(containers.DeclarativeContainer):
         inspector=inspector,
         labeler=labeler,
         matcher=matcher,
+        pauses=pauses,
         notifier=notifier,
         clock=clock,
         ids=ids,

@@ -52,6 +52,7 @@ class MemoryContainer(containers.DeclarativeContainer):
         inspector=inspector,
         labeler=labeler,
         matcher=matcher,
+        pauses=pauses,
         notifier=notifier,
         clock=clock,
         ids=ids,
