@@ -24,7 +24,8 @@ TODAY = {
     "generate (warm)": "4",
     "process (1 connection, warm)": "7+1",
 }
-TARGETS = {"upload": "0", "generate": "4", "process": "5+1"}
+# process: 4 calls, and per push (processing, then the end) a Query and one post per socket.
+TARGETS = {"upload": "0", "generate": "4", "process": "6+2"}
 SOCKET_CALL = "apigatewaymanagementapi.PostToConnection"
 # The fleet's pause on model calls (docs/deploy.md, "Throttling"): counted apart, as it is
 # paid per batch (a read) or per 429 pause (a write), not per job.

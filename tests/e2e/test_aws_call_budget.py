@@ -6,10 +6,14 @@ from __future__ import annotations
 from benchmarks.aws_calls import SOCKET_CALL, measure, pause_calls
 
 
-def test_a_warm_worker_makes_five_aws_calls_per_job_and_one_per_socket():
+def test_a_warm_worker_makes_four_aws_calls_per_job_and_per_push_a_query_and_one_per_socket():
     calls = dict(measure())["process (1 connection, warm)"]
-    assert calls[SOCKET_CALL] == 1
-    assert sum(calls.values()) - calls[SOCKET_CALL] - pause_calls(calls) == 5, calls
+    # Two pushes (processing at the claim, then the end), each a Query for the owner's
+    # connections and a PostToConnection per socket: 4 + 2 x (1 + 1) = "6+2".
+    assert calls[SOCKET_CALL] == 2
+    assert calls["dynamodb.Query"] == 2
+    rest = sum(calls.values()) - calls[SOCKET_CALL] - calls["dynamodb.Query"] - pause_calls(calls)
+    assert rest == 4, calls
     # A cancel is learnt from the conditional claim and completion, not from a read.
     assert calls["dynamodb.GetItem"] == 0
     # The fleet's pause: at most one read for the batch (none when the container read it

@@ -46,7 +46,9 @@ def test_a_job_is_processed_to_one_stored_result_and_one_notification(world):
     assert job.metadata["usage"] == {"promptTokens": 10, "outputTokens": 20}
     assert list(world.results.objects) == [f"results/alice/{job_id}/0.png"]
     assert world.uow.users.get("alice").total_images_generated == 1
-    ((user, note),) = world.notifier.notifications
+    ((_, started), (user, note)) = world.notifier.notifications
+    assert (started.status, started.job_id) == (JobStatus.PROCESSING, job_id)
+    assert started.result_url is None
     assert (user, note.status, note.job_id) == ("alice", JobStatus.COMPLETED, job_id)
     assert note.result_url
     assert used(world) == 1

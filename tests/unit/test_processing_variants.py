@@ -41,7 +41,8 @@ def test_every_variant_is_stored_counted_shown_and_pushed(world):
     assert len(view["resultUrls"]) == 3 and view["resultUrl"] == view["resultUrls"][0]
     assert "failedVariants" not in view["metadata"]
     assert view["metadata"]["usage"] == {"promptTokens": 30, "outputTokens": 60}
-    ((_, note),) = world.notifier.notifications
+    ((_, started), (_, note)) = world.notifier.notifications
+    assert started.status is JobStatus.PROCESSING
     assert note.status is JobStatus.COMPLETED and len(note.result_urls) == 3
     assert note.result_url == note.result_urls[0]
 

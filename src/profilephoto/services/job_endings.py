@@ -1,5 +1,5 @@
-"""What follows a job's end: one final push to its owner, and a results folder that holds
-exactly the images the job references."""
+"""What the owner is told as a job runs (once when it starts, once when it ends), and a
+results folder that holds exactly the images the job references at its end."""
 
 from __future__ import annotations
 
@@ -24,9 +24,17 @@ def close_out(
         discard_strays(results, job)
 
 
+def push_started(notifier: Notifier, job: Job) -> None:
+    """Tell the owner's sockets a worker took the job (its first claim only: a retry's
+    claim changes nothing they can see), so a timeline shows the step it went through."""
+    if job.attempts == 1:
+        push_final(notifier, job)
+
+
 def push_final(notifier: Notifier, job: Job, result_urls: list[str] | None = None) -> None:
-    """Tell the owner's sockets how the job ended. A push is a courtesy (clients can always
-    poll), so a notifier that breaks its promise never to raise cannot undo the job's end."""
+    """Tell the owner's sockets the job's status (how it ended, or push_started's). A push
+    is a courtesy (clients can always poll), so a notifier that breaks its promise never
+    to raise cannot undo the job's end."""
     message = JobStatusMessage(
         job_id=job.job_id,
         status=job.status,

@@ -49,7 +49,7 @@ from profilephoto.domain.ports import (
 from profilephoto.domain.styles import StyleCatalog
 from profilephoto.domain.throttle import Throttle
 from profilephoto.domain.upload_policy import result_key
-from profilephoto.services.job_endings import close_out, discard_strays
+from profilephoto.services.job_endings import close_out, discard_strays, push_started
 from profilephoto.services.lost_answers import apply_or_read_back
 from profilephoto.services.variants import produce_variants, seeded, total_usage
 
@@ -127,6 +127,7 @@ class ProcessingService:
                 extra={"jobId": message.job_id, "userId": message.user_id},
             )
             return Processed(Outcome.SKIPPED)
+        push_started(self._notifier, job)
         try:
             return self._run(job, photos)
         except JobCanceled:
