@@ -367,7 +367,7 @@ def test_a_visitor_cancels_a_running_job_and_gets_the_generations_back(tmp_path,
         page.wait_for_function("document.getElementById('quota-count').textContent === '10'")
         page.wait_for_selector("#history .badge.canceled")
         assert page.is_hidden("#cancel")
-        assert "back in today's quota" in page.inner_text("#notice")
+        assert "back in today's quota" in page.inner_text("#job-reason")
         assert "Canceled" in page.inner_text("#timeline")
     finally:
         server.crash()
@@ -384,7 +384,8 @@ def test_a_photo_of_no_one_is_turned_away_with_advice_and_nothing_charged(server
     page.click("#generate")
 
     page.wait_for_selector('#job-card[data-status="failed"]', timeout=60_000)
-    notice = page.inner_text("#notice")
+    page.wait_for_selector("#job-reason:not([hidden])")
+    notice = page.inner_text("#job-reason")
     assert "couldn't find a face" in notice and "not charged" in notice
     assert page.inner_text("#result-caption") == "This photo can't be used"
     page.wait_for_function("document.getElementById('quota-count').textContent === '10'")

@@ -104,11 +104,14 @@ def test_a_photo_goes_from_upload_to_a_live_completed_message_and_a_decodable_re
 
         deadline = time.monotonic() + 60
         message: dict[str, Any] = {}
+        statuses: list[str] = []
         while message.get("status") not in ("completed", "failed"):
             message = json.loads(socket.recv(timeout=max(0.1, deadline - time.monotonic())))
             assert message["type"] == "jobStatus" and message["jobId"] == job_id
+            statuses.append(message["status"])
 
     assert message["status"] == "completed", message
+    assert statuses == ["processing", "completed"]  # the worker's claim is pushed too
     assert message["resultUrl"].startswith(f"{server.url}/objects/")
     assert decodes(message["resultUrl"]).size[0] > 0
     assert httpx.get(tampered(message["resultUrl"], expires="9999999999")).status_code == 403

@@ -103,6 +103,17 @@ def _routes(container: LocalContainer, settings: Settings) -> list[BaseRoute]:
     async def health(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
+    async def about(request: Request) -> Response:
+        # What the page adapts to; nothing here is secret (the footer, the count picker).
+        config = container.settings()
+        return JSONResponse(
+            {
+                "generator": container.generator().model_name,
+                "maxVariants": config.max_variants,
+                "maxUploadBytes": config.max_upload_bytes,
+            }
+        )
+
     async def openapi_json(request: Request) -> Response:
         # No authentication, as docs/api.md says: the document is public (docs/openapi.json).
         return Response(openapi.render(), media_type="application/json")
@@ -112,6 +123,7 @@ def _routes(container: LocalContainer, settings: Settings) -> list[BaseRoute]:
     routes: list[BaseRoute] = [
         Route("/", index, methods=["GET"]),
         Route("/healthz", health, methods=["GET"]),
+        Route("/about", about, methods=["GET"]),
         Route("/openapi.json", openapi_json, methods=["GET"]),
         *api_routes(binding, gateway.header_claims(verify_header)),
         object_route([container.uploads(), container.results()], settings.origins),

@@ -2,7 +2,7 @@
 "use strict";
 
 const TYPES = { jpg: "image/jpeg", jpeg: "image/jpeg", png: "image/png", webp: "image/webp", heic: "image/heic", heif: "image/heif" };
-const MAX_BYTES = 10 * 1024 * 1024;
+let MAX_BYTES = 10 * 1024 * 1024; // the server's MAX_UPLOAD_BYTES, once /about has said it
 // What happened and what to do; whether it used a generation comes from the job (`charged`).
 const FAILURES = {
   invalid_image: "We couldn't read that file as a photo. Please try a different picture.",
@@ -38,7 +38,7 @@ async function api(path, { method = "GET", body, headers = {} } = {}) {
       body: body ? JSON.stringify(body) : undefined,
     });
   } catch (_) {
-    throw new ApiError(0, { error: "Can't reach the server. Is `profilephoto serve` still running?", code: "network" });
+    throw new ApiError(0, { error: "Can't reach the server. Is profilephoto serve still running?", code: "network" });
   }
   const data = await response.json().catch(() => ({}));
   if (!response.ok) throw new ApiError(response.status, data, Number(response.headers.get("Retry-After")) || null);
@@ -60,6 +60,23 @@ function putWithProgress(url, headers, file, onProgress) {
     xhr.onerror = () => reject(new ApiError(0, { error: "The upload was interrupted. Please try again.", code: "network" }));
     xhr.send(file);
   });
+}
+
+// ---------- what a file is ----------
+
+// HEIF still-image brands, as the server's domain/image_signature.py lists them.
+const HEIF_BRANDS = new Set(["heic", "heix", "heim", "heis", "hevc", "hevx", "hevm", "hevs", "mif1", "msf1"]);
+
+// The type the file's first bytes announce, or null: a text file renamed .jpg is not a photo,
+// whatever its name says, and is refused before anything is uploaded.
+async function sniff(file) {
+  const b = new Uint8Array(await file.slice(0, 16).arrayBuffer());
+  const text = (from, to) => String.fromCharCode(...b.slice(from, to));
+  if (b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return "image/jpeg";
+  if ([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a].every((v, i) => b[i] === v)) return "image/png";
+  if (text(0, 4) === "RIFF" && text(8, 12) === "WEBP") return "image/webp";
+  if (text(4, 8) === "ftyp" && HEIF_BRANDS.has(text(8, 12))) return "image/heic";
+  return null;
 }
 
 // ---------- words for people ----------
@@ -88,7 +105,7 @@ function explain(error) {
     case "unsupported_type": return "That file type isn't supported. Please choose a JPEG, PNG, WebP or HEIC photo.";
     case "extension_mismatch": return "The file's name doesn't match its type. Please rename it or choose another photo.";
     case "file_too_large": return `That photo is too large. Please choose one under ${Math.round(MAX_BYTES / 1048576)} MB.`;
-    case "unauthorized": return "Your token isn't valid (or has expired). Paste a fresh one from `profilephoto token`.";
+    case "unauthorized": return "Your token isn't valid (or has expired). Paste a fresh one: profilephoto serve prints one, and profilephoto token YOUR_NAME makes another.";
     case "forbidden": return "That upload link is no longer valid. Please choose the photo again.";
     default: return FAILURES[error.code] || error.message || "Something went wrong. Please try again.";
   }

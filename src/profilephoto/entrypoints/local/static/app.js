@@ -6,14 +6,18 @@ const TOKEN_KEY = "profilephoto.token";
 const TERMINAL = new Set(["completed", "failed", "canceled"]);
 const PREVIEWABLE = new Set(["image/jpeg", "image/png", "image/webp"]); // Chromium shows no HEIC
 
+const MAX_MORE = 2; // fileKeys takes the main photo and two more of the same person
+
 const state = {
   upload: null, // {fileKey, objectUrl}; objectUrl is null when the browser cannot show the type
+  more: [], // [{fileKey, name}]: the other photos of the person, sent after the main one
+  sentWith: new Map(), // jobId -> the keys it was made from: deleting the job deletes them
   style: null,
   styleNames: {},
   count: 1,
   aspectRatio: "1:1",
   remaining: null, // today's remaining quota, as last reported
-  job: null, // {jobId, status}
+  job: null, // {jobId, status, seen}: seen holds the steps the page saw it go through
   likeness: null, // {urls, metadata} of the job shown: its results' likeness badges
   socket: null,
   connectionId: null,
@@ -26,6 +30,20 @@ const state = {
 
 function notify(text, kind = "error") {
   const box = $("notice");
+  box.textContent = text;
+  box.className = `notice ${kind === "info" ? "info" : ""}`;
+  box.hidden = !text;
+}
+
+// A problem with Generate is said beside the button, where the visitor looks.
+function generateNotice(text) {
+  $("generate-notice").textContent = text;
+  $("generate-notice").hidden = !text;
+}
+
+// Why the job shown ended as it did, in its own card (the page scrolls there).
+function jobReason(text, kind = "error") {
+  const box = $("job-reason");
   box.textContent = text;
   box.className = `notice ${kind === "info" ? "info" : ""}`;
   box.hidden = !text;
@@ -44,7 +62,9 @@ function failureText(error) {
   if (code === "photo_rejected" && error.message) {
     return error.photoIndex > 0 ? `Photo ${error.photoIndex + 1}: ${error.message}` : error.message;
   }
-  const what = FAILURES[code] || (error && error.message) || FAILURES.generation_failed;
+  // The server says what was wrong with the picture (too many pixels, a cut-off file...).
+  const own = code === "invalid_image" && error.message;
+  const what = own || FAILURES[code] || (error && error.message) || FAILURES.generation_failed;
   if (!error || typeof error.charged !== "boolean") return what;
   return `${what} ${error.charged ? "This used one of today's generations." : "You were not charged for it."}`;
 }
@@ -97,6 +117,8 @@ function clearUpload() {
   $("drop-hint").hidden = false;
   $("upload-progress").hidden = true;
   $("file-info").textContent = "";
+  generateNotice("");
+  paintMore();
   updateGenerate();
 }
 
@@ -111,10 +133,9 @@ async function choose(file) {
   notify("");
   clearUpload();
   $("file-input").value = ""; // choosing the same file again must fire `change` again
+  const why = await refusal(file);
+  if (why) return notify(why);
   const { type } = typeOf(file);
-  if (!Object.values(TYPES).includes(type)) return notify("That file isn't a photo we can use. Please choose a JPEG, PNG, WebP or HEIC image.");
-  if (file.size > MAX_BYTES) return notify(explain({ code: "file_too_large" }));
-  if (file.size === 0) return notify("That file is empty. Please choose a photo.");
 
   const objectUrl = PREVIEWABLE.has(type) ? URL.createObjectURL(file) : null;
   if (objectUrl) {
@@ -137,6 +158,7 @@ async function choose(file) {
     bar.classList.add("done");
     $("file-info").textContent = `${file.name} uploaded.`;
     state.upload = { fileKey: ticket.fileKey, objectUrl };
+    paintMore();
   } catch (error) {
     clearUpload();
     fail(error);
@@ -152,6 +174,75 @@ drop.addEventListener("keydown", (e) => { if (e.key === "Enter" || e.key === " "
 ["dragenter", "dragover"].forEach((name) => drop.addEventListener(name, (e) => { e.preventDefault(); drop.classList.add("over"); }));
 ["dragleave", "drop"].forEach((name) => drop.addEventListener(name, (e) => { e.preventDefault(); drop.classList.remove("over"); }));
 drop.addEventListener("drop", (e) => choose(e.dataTransfer.files[0]));
+
+// ---------- more photos of the same person ----------
+
+// Refusal of a file, in plain words, or null when it may be uploaded.
+async function refusal(file) {
+  const { type } = typeOf(file);
+  if (!Object.values(TYPES).includes(type)) return "That file isn't a photo we can use. Please choose a JPEG, PNG, WebP or HEIC image.";
+  if (file.size > MAX_BYTES) return explain({ code: "file_too_large" });
+  if (file.size === 0) return "That file is empty. Please choose a photo.";
+  if (!(await sniff(file))) return "That file isn't a photo we can use: its contents are not a JPEG, PNG, WebP or HEIC image, whatever its name says.";
+  return null;
+}
+
+function paintMore() {
+  const list = $("more-photos");
+  list.textContent = "";
+  state.more.forEach((photo, n) => {
+    const li = document.createElement("li");
+    li.className = photo.fileKey ? "uploaded" : "uploading";
+    const name = document.createElement("span");
+    name.textContent = photo.fileKey ? photo.name : `${photo.name} (uploading…)`;
+    const remove = document.createElement("button");
+    remove.type = "button";
+    remove.className = "ghost";
+    remove.textContent = "Remove";
+    remove.setAttribute("aria-label", `Remove ${photo.name}`);
+    remove.addEventListener("click", () => { state.more.splice(n, 1); paintMore(); });
+    li.append(name, remove);
+    list.appendChild(li);
+  });
+  $("add-more").hidden = state.more.length >= MAX_MORE;
+  $("add-more").disabled = !state.upload;
+  updateGenerate();
+}
+
+async function addMore(files) {
+  const chosen = Array.from(files); // before the input is cleared: its FileList is live
+  $("more-input").value = "";
+  for (const file of chosen.slice(0, MAX_MORE - state.more.length)) {
+    const why = await refusal(file);
+    if (why) { notify(why); continue; }
+    const photo = { fileKey: null, name: file.name };
+    state.more.push(photo);
+    paintMore();
+    try {
+      const { type } = typeOf(file);
+      const ticket = await api("/upload/presigned", { method: "POST", body: { fileName: file.name, contentType: type, fileSize: file.size } });
+      await putWithProgress(ticket.uploadUrl, ticket.headers, file, () => {});
+      photo.fileKey = ticket.fileKey;
+    } catch (error) {
+      state.more = state.more.filter((p) => p !== photo);
+      fail(error);
+    }
+    paintMore();
+  }
+}
+
+$("add-more").addEventListener("click", () => $("more-input").click());
+$("more-input").addEventListener("change", (e) => addMore(e.target.files));
+
+// The photos a deleted job was made from are gone from the server too: unselect them.
+function forgetPhotosOf(jobId) {
+  const keys = state.sentWith.get(jobId) || [];
+  state.sentWith.delete(jobId);
+  const mainGone = Boolean(state.upload && keys.includes(state.upload.fileKey));
+  state.more = state.more.filter((photo) => !keys.includes(photo.fileKey));
+  if (mainGone) clearUpload(); else paintMore();
+  return mainGone;
+}
 
 // ---------- styles ----------
 
@@ -187,7 +278,8 @@ function selectStyle(id) {
 function updateGenerate() {
   const busy = state.job && !TERMINAL.has(state.job.status);
   const affordable = state.remaining === null || state.count <= state.remaining;
-  $("generate").disabled = !(state.upload && state.style) || busy || !affordable;
+  const uploading = state.more.some((photo) => !photo.fileKey);
+  $("generate").disabled = !(state.upload && state.style) || busy || !affordable || uploading;
   $("generate").textContent = state.count > 1 ? `Generate ${state.count} variants` : "Generate profile photo";
   paintCost();
 }
@@ -212,9 +304,6 @@ function selectRatio(ratio) {
   document.documentElement.style.setProperty("--ratio", `${w} / ${h}`);
 }
 
-for (const input of document.querySelectorAll('input[name="count"]')) {
-  input.addEventListener("change", () => { state.count = Number(input.value); updateGenerate(); });
-}
 for (const input of document.querySelectorAll('input[name="aspect"]')) {
   input.addEventListener("change", () => selectRatio(input.value));
 }
@@ -223,36 +312,50 @@ for (const input of document.querySelectorAll('input[name="aspect"]')) {
 
 $("generate").addEventListener("click", async () => {
   notify("");
+  generateNotice("");
   $("generate").disabled = true;
+  const keys = [state.upload.fileKey, ...state.more.map((photo) => photo.fileKey)];
   try {
     const accepted = await api("/generate", {
       method: "POST",
       headers: { "Idempotency-Key": crypto.randomUUID ? crypto.randomUUID() : String(Math.random()).slice(2) },
       body: {
-        fileKey: state.upload.fileKey,
+        ...(keys.length > 1 ? { fileKeys: keys } : { fileKey: keys[0] }),
         style: state.style,
         ...(state.count > 1 ? { count: state.count } : {}),
         ...(state.aspectRatio !== "1:1" ? { aspectRatio: state.aspectRatio } : {}),
         ...(state.connectionId ? { connectionId: state.connectionId } : {}),
       },
     });
-    showJob(accepted.jobId, state.upload.objectUrl);
+    state.sentWith.set(accepted.jobId, keys);
+    const missing = state.upload.objectUrl ? "" : "HEIC photo: this browser can't show it, but it was sent as usual";
+    showJob(accepted.jobId, state.upload.objectUrl, { aspectRatio: state.aspectRatio, missing });
     $("job-heading").focus({ preventScroll: true });
     setQuota(accepted.remainingQuota);
     update({ jobId: accepted.jobId, status: accepted.status });
     loadHistory();
   } catch (error) {
-    fail(error);
+    if (error.code === "unauthorized") askForToken();
+    if (error.code === "quota_exceeded") loadUsage();
+    // The photo is not on the server any more (deleted with a job, or expired): unselect it.
+    if (error.code === "upload_not_found") { clearUpload(); state.more = []; paintMore(); }
+    generateNotice(explain(error));
+    $("generate-notice").scrollIntoView({ block: "nearest" });
     updateGenerate();
   }
 });
 
-function showJob(jobId, originalUrl, status = "queued") {
-  state.job = { jobId, status };
+// The job's card: its original (or why it is not shown), in the shape the job was asked for.
+function showJob(jobId, originalUrl, { status = "queued", aspectRatio = "1:1", missing = "Original not shown after a reload" } = {}) {
+  state.job = { jobId, status, seen: new Set() };
   $("job-card").hidden = false;
   $("job-card").dataset.status = status;
+  const [w, h] = aspectRatio.split(":");
+  $("job-card").style.setProperty("--ratio", `${w} / ${h}`);
   $("original").hidden = !originalUrl;
   $("original-missing").hidden = Boolean(originalUrl);
+  $("original-missing").textContent = missing;
+  jobReason("");
   if (originalUrl) $("original").src = originalUrl; else $("original").removeAttribute("src");
   $("result").hidden = true;
   $("ai-label").hidden = true;
@@ -299,12 +402,13 @@ function update(message) {
     $("result-caption").textContent = urls.length > 1 ? `${urls.length} variants: pick your favourite` : "Your new profile photo";
     announce(urls.length > 1 ? `${urls.length} variants are ready.` : "Your new profile photo is ready.");
     const failed = message.metadata && message.metadata.failedVariants;
-    if (failed) notify(`${failed} of the variants could not be made; ${failed === 1 ? "its generation was" : "their generations were"} given back.`, "info");
+    if (failed) jobReason(`${failed} of the variants could not be made; ${failed === 1 ? "its generation was" : "their generations were"} given back.`, "info");
     loadHistory();
     loadUsage();
   } else if (message.status === "canceled") {
     $("spinner").hidden = true;
     $("result-caption").textContent = "Canceled";
+    jobReason("Canceled. The generations it reserved are back in today's quota.", "info");
     announce("The job was canceled.");
     loadHistory();
     loadUsage();
@@ -329,7 +433,7 @@ async function showFailure(message) {
     try { error = (await api(`/jobs/${encodeURIComponent(message.jobId)}`)).error || error; } catch (_) { /* keep what we have */ }
   }
   const text = failureText(error);
-  notify(text);
+  jobReason(text);
   announce(`The job failed. ${text}`);
 }
 
@@ -413,21 +517,31 @@ $("cancel").addEventListener("click", async () => {
   try {
     const answer = await api(`/jobs/${encodeURIComponent(state.job.jobId)}/cancel`, { method: "POST" });
     update({ jobId: answer.jobId, status: answer.status });
-    notify("Canceled. The generations it reserved are back in today's quota.", "info");
   } catch (error) {
     if (error.code === "job_finished") return poll(); // it finished first: show what it became
-    fail(error);
+    if (error.code === "unauthorized") fail(error); else jobReason(explain(error));
     $("cancel").disabled = false;
   }
 });
 
+// Only the steps the job went through: one canceled while queued never was processing.
+// A job that completed or failed was (a worker ended it); a pushed `processing` says so too.
 function paintTimeline(status) {
-  const order = ["uploaded", "queued", "processing", "completed"];
-  const ended = status === "failed" || status === "canceled";
-  const at = ended ? 3 : Math.max(order.indexOf(status === "pending" ? "queued" : status), 1);
+  const order = ["uploaded", "queued", "processing"];
+  const seen = state.job.seen;
+  seen.add(status === "pending" ? "queued" : status);
+  if (status === "completed" || status === "failed") seen.add("processing");
+  const ended = TERMINAL.has(status);
+  // Every step before the furthest one seen was gone through, seen or not (a reload).
+  const furthest = Math.max(...order.map((s, i) => (seen.has(s) ? i : 1)));
   document.querySelectorAll("#timeline li").forEach((li, i) => {
-    li.className = i < at || status === "completed" ? "done" : i === at ? (ended ? status : "current") : "";
-    if (i === 3) li.textContent = { failed: "Failed", canceled: "Canceled" }[status] || "Done";
+    if (i === 3) {
+      li.textContent = { failed: "Failed", canceled: "Canceled" }[status] || "Done";
+      li.className = !ended ? "" : status === "completed" ? "done" : status;
+      return;
+    }
+    li.hidden = ended && i > furthest;
+    li.className = !ended && i === furthest ? "current" : i <= furthest ? "done" : "";
   });
 }
 
@@ -581,7 +695,8 @@ function deleteButton(job, name) {
     try {
       await api(`/jobs/${encodeURIComponent(job.jobId)}`, { method: "DELETE" });
       if (state.job && state.job.jobId === job.jobId) hideJob();
-      historyNotice("Deleted: the original photo and the result are gone from the server.");
+      const unselected = forgetPhotosOf(job.jobId);
+      historyNotice(`Deleted: the original photo and the result are gone from the server.${unselected ? " It was the photo you had chosen: choose it again to make another." : ""}`);
     } catch (error) {
       historyNotice(explain(error));
     }
@@ -597,6 +712,8 @@ $("delete-me").addEventListener("click", async () => {
   try {
     await api("/me", { method: "DELETE" });
     hideJob();
+    state.more = [];
+    state.sentWith.clear();
     clearUpload();
     historyNotice("");
     $("account-notice").textContent = "Done: your photos, results and jobs are gone from the server.";
@@ -625,6 +742,7 @@ async function start(token) {
   }
   $("token-card").hidden = true;
   notify("");
+  await loadAbout();
   await loadStyles().catch(fail);
   const page = await loadHistory();
   resumeUnfinished(page);
@@ -632,11 +750,43 @@ async function start(token) {
   connect();
 }
 
+// What this server runs with: its generator (the footer) and its limits (the pickers).
+async function loadAbout() {
+  let about;
+  try { about = await (await fetch("/about")).json(); } catch (_) { return; }
+  const offline = about.generator === "offline-stylizer";
+  $("model-note").textContent = offline ? "the offline stylizer (no GEMINI_API_KEY set)" : `Gemini (${about.generator})`;
+  if (about.maxUploadBytes) {
+    MAX_BYTES = about.maxUploadBytes;
+    $("max-size").textContent = `${Math.round(MAX_BYTES / 1048576)} MB`;
+  }
+  paintCountPicker(Math.max(1, Math.min(about.maxVariants || 1, 10)));
+}
+
+// One choice per count MAX_VARIANTS allows.
+function paintCountPicker(most) {
+  const picker = $("count-picker");
+  picker.textContent = "";
+  state.count = Math.min(state.count, most);
+  for (let n = 1; n <= most; n++) {
+    const label = document.createElement("label");
+    label.innerHTML = '<input type="radio" name="count"><span></span>';
+    const input = label.querySelector("input");
+    input.value = String(n);
+    input.checked = n === state.count;
+    label.querySelector("span").textContent = String(n);
+    input.addEventListener("change", () => { state.count = n; updateGenerate(); });
+    picker.appendChild(label);
+  }
+  $("count-option").hidden = most < 2;
+  updateGenerate();
+}
+
 // After a reload, the newest job that has not finished is watched again.
 function resumeUnfinished(page) {
   const running = page && page.items.find((job) => !TERMINAL.has(job.status));
   if (!running || state.job) return;
-  showJob(running.jobId, null, running.status);
+  showJob(running.jobId, null, { status: running.status, aspectRatio: running.aspectRatio || "1:1" });
   update(running);
 }
 
