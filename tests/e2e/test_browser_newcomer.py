@@ -15,7 +15,7 @@ from PIL import Image
 
 from profilephoto.entrypoints.sample_photo import public_domain_portrait
 from tests.e2e.local_server import LocalServer
-from tests.e2e.test_browser import CHROMIUM, CHROMIUM_ARGS, serious_violations  # noqa: F401
+from tests.e2e.test_browser import CHROMIUM, CHROMIUM_ARGS, serious_violations
 from tests.integration.fake_gemini import FakeGemini
 from tests.photos import faceless_jpeg
 
@@ -339,3 +339,59 @@ def test_a_second_and_third_photo_of_you_go_with_the_main_one(server, page, phot
     (body,) = sent
     assert len(body["fileKeys"]) == 3 and len(set(body["fileKeys"])) == 3
     assert "fileKey" not in body
+
+
+# ---------------------------------------------------------------- 11. the whole flow, both sizes
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "browser"
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_the_whole_flow_has_no_serious_accessibility_finding_at_either_size(
+    server, photo, tmp_path, viewport
+):
+    findings: dict[str, list[str]] = {}
+    cup = tmp_path / "cup.jpg"
+    cup.write_bytes(faceless_jpeg())
+    second = tmp_path / "me-too.jpg"
+    second.write_bytes(public_domain_portrait())
+    with browser_page(viewport) as page:
+        page.goto(f"{server.url}/")
+        page.wait_for_selector("#token-card:not([hidden])")
+        findings["sign-in"] = serious_violations(page)
+        page.fill("#token-input", "not-a-token")
+        page.click("#token-card button[type=submit]")
+        page.wait_for_selector("#notice:not([hidden])")
+        findings["bad token"] = serious_violations(page)
+        page.fill("#token-input", server.token("ada"))
+        page.click("#token-card button[type=submit]")
+        page.wait_for_selector('input[name="style"]')
+        findings["signed in"] = serious_violations(page)
+
+        upload(page, photo)
+        page.set_input_files("#more-input", str(second))
+        page.wait_for_selector("#more-photos li.uploaded")
+        page.click('#count-picker input[value="2"]')
+        findings["photos chosen"] = serious_violations(page)
+        page.click("#generate")
+        page.wait_for_selector('#job-card[data-status="completed"] #variants:not([hidden])')
+        page.wait_for_selector("#result-likeness:not([hidden])")
+        page.wait_for_selector("#history .download-link")
+        page.wait_for_function("[...document.images].every(i => i.complete)")
+        findings["completed"] = serious_violations(page)
+        if viewport == DESKTOP:  # the README's picture (docs/screenshot.png is a copy)
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            page.evaluate("window.scrollTo(0, 0)")
+            page.screenshot(path=str(ARTIFACTS / "readme.png"), full_page=True)
+
+        upload(page, cup)
+        page.click('#count-picker input[value="1"]')
+        page.click("#generate")
+        page.wait_for_selector('#job-card[data-status="failed"] #job-reason:not([hidden])')
+        findings["failed"] = serious_violations(page)
+
+        page.once("dialog", lambda dialog: dialog.accept())
+        page.click("#history li[data-job-id] button.delete")
+        page.wait_for_selector("#history-notice:not([hidden])")
+        findings["deleted"] = serious_violations(page)
+    assert {step: found for step, found in findings.items() if found} == {}
