@@ -34,9 +34,14 @@ lint: $(STAMP)
 	$(VENV)/bin/mypy
 	$(VENV)/bin/cfn-lint template.yaml
 
-# pytest exits 5 when it collects no test; that is not a failure of the build.
+# pytest exits 5 when it collects no test; that is not a failure of the build. The suite
+# spreads over the machine's cores, a whole test file to a worker: a module's fixtures (a
+# moto server, a local server, the face models) are made once. Not `--dist loadgroup`: with
+# pytest 9.2 it silently stops grouping (pytest-xdist issue #1386, open on 2026-12-04).
+PYTEST_WORKERS ?= auto
 test: lint
-	$(PY) -m pytest; status=$$?; [ $$status -eq 0 ] || [ $$status -eq 5 ] || exit $$status
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile; status=$$?; \
+		[ $$status -eq 0 ] || [ $$status -eq 5 ] || exit $$status
 
 unit: $(STAMP)
 	$(PY) -m pytest tests/unit -q

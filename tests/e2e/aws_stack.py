@@ -61,8 +61,24 @@ def signing_secret(endpoint: str | None) -> str:
     )
 
 
+# What a stack uses of moto. Its backends live in the process, shared by every server and
+# mock in it: a test worker runs other modules' stacks before this one.
+SERVICES = ("s3", "sqs", "dynamodb", "secretsmanager", "apigatewaymanagementapi")
+
+
+def fresh_account() -> None:
+    """Every service a stack uses starts empty (e.g. no pushes to a socket id from before)."""
+    from moto.backends import get_backend
+
+    for service in SERVICES:
+        for backend in get_backend(service).values():
+            backend.reset()
+
+
 def deploy(endpoint: str, monkeypatch: Any, **env: str) -> Stack:
-    """Create the resources of template.yaml on moto and install the AWS runtime over them."""
+    """Create the resources of template.yaml on moto, in a fresh account, and install the
+    AWS runtime over them."""
+    fresh_account()
     for name, value in {
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",

@@ -8,16 +8,15 @@ import pytest
 
 from profilephoto.domain.models import JobStatus
 from profilephoto.entrypoints.aws_lambda import process
-from profilephoto.entrypoints.aws_lambda.observability import metrics
+from profilephoto.entrypoints.aws_lambda.observability import metric_set
 from profilephoto.services.processing import Outcome, Processed
 from tests.jobs import make_job
 
 
 @pytest.fixture
 def emitted():
-    metrics.clear_metrics()
-    yield lambda: json.loads(json.dumps(metrics.serialize_metric_set()))
-    metrics.clear_metrics()
+    with metric_set() as invocation:
+        yield lambda: json.loads(json.dumps(invocation.serialize()))
 
 
 def completed(metadata: dict[str, object]) -> Processed:

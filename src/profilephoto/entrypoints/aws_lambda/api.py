@@ -8,10 +8,10 @@ from typing import Any
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from profilephoto.entrypoints.aws_lambda import http, runtime
+from profilephoto.entrypoints.aws_lambda import http, observability, runtime
 from profilephoto.entrypoints.aws_lambda import views as v
 from profilephoto.entrypoints.aws_lambda.commands import GenerateCommand, ListJobsQuery
-from profilephoto.entrypoints.aws_lambda.observability import logger, metrics
+from profilephoto.entrypoints.aws_lambda.observability import logger
 from profilephoto.entrypoints.aws_lambda.openapi import documented
 
 IDEMPOTENCY_KEY = "Idempotency-Key"
@@ -97,7 +97,6 @@ def resolver() -> APIGatewayRestResolver:
     return runtime.once("api", _build)
 
 
-@metrics.log_metrics
-@logger.inject_lambda_context(clear_state=True)
+@observability.lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return resolver().resolve(event, context)

@@ -7,9 +7,8 @@ from typing import Any
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from profilephoto.entrypoints.aws_lambda import http, runtime
+from profilephoto.entrypoints.aws_lambda import http, observability, runtime
 from profilephoto.entrypoints.aws_lambda.commands import UploadCommand
-from profilephoto.entrypoints.aws_lambda.observability import logger
 from profilephoto.entrypoints.aws_lambda.openapi import documented
 from profilephoto.entrypoints.aws_lambda.views import UploadTicketView, ticket_view
 
@@ -34,6 +33,6 @@ def resolver() -> APIGatewayRestResolver:
     return runtime.once("file_transfer", _build)
 
 
-@logger.inject_lambda_context(clear_state=True)
+@observability.lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return resolver().resolve(event, context)

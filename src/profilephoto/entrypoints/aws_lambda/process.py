@@ -22,7 +22,7 @@ from pydantic import ValidationError
 from profilephoto.domain.errors import ModelAccessDenied, ModelUnavailable, RetryLater
 from profilephoto.domain.job_lifecycle import is_system_failure
 from profilephoto.domain.models import JobMessage
-from profilephoto.entrypoints.aws_lambda import runtime
+from profilephoto.entrypoints.aws_lambda import observability, runtime
 from profilephoto.entrypoints.aws_lambda.observability import count, logger, metrics
 from profilephoto.services.processing import Outcome, Processed
 
@@ -45,6 +45,13 @@ def process_record(record: SQSRecord) -> Processed | None:
         result = runtime.application().processing.process(message)
     except RetryLater as retry:
         _schedule_retry(record, retry)
+        raise
+    except Exception:
+        # The batch hands the record back for a retry; the log says which job, and why.
+        logger.exception(
+            "record failed: handed back for a retry",
+            extra={"jobId": message.job_id, "messageId": record.message_id},
+        )
         raise
     _record_metrics(result)
     return result
@@ -116,8 +123,7 @@ def _record_handler(pool: ThreadPoolExecutor) -> Callable[[SQSRecord], Awaitable
     return handle
 
 
-@metrics.log_metrics
-@logger.inject_lambda_context(clear_state=True)
+@observability.lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     # A processor keeps its batch's records and failures on itself, so each call gets its own:
     # a host that runs two batches at once (the local server's worker threads) keeps them apart.

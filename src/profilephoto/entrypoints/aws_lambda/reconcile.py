@@ -6,12 +6,11 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from profilephoto.entrypoints.aws_lambda import runtime
+from profilephoto.entrypoints.aws_lambda import observability, runtime
 from profilephoto.entrypoints.aws_lambda.observability import logger, metrics
 
 
-@metrics.log_metrics
-@logger.inject_lambda_context(clear_state=True)
+@observability.lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     app = runtime.application()
     report = app.reconciler.sweep()

@@ -8,8 +8,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from profilephoto.domain.errors import InvalidRequest, Unauthorized
-from profilephoto.entrypoints.aws_lambda import runtime
-from profilephoto.entrypoints.aws_lambda.observability import logger
+from profilephoto.entrypoints.aws_lambda import observability, runtime
 
 
 def _user_id(context: dict[str, Any]) -> str | None:
@@ -22,7 +21,7 @@ def _user_id(context: dict[str, Any]) -> str | None:
     return None
 
 
-@logger.inject_lambda_context(clear_state=True)
+@observability.lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     request = event.get("requestContext") or {}
     route, connection_id = request.get("routeKey"), request.get("connectionId")
