@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from profilephoto.adapters.memory import ScriptedImageGenerator
+from profilephoto.domain.commands import GenerationRequest
 from profilephoto.domain.models import Identity, ImageData, Style, UploadRequest
 from profilephoto.entrypoints.aws_lambda import process
 from profilephoto.entrypoints.aws_lambda.observability import logger, metrics
@@ -88,7 +89,8 @@ def queued(container: Any, worker: str) -> dict[str, Any]:
         ME, UploadRequest(file_name="me.jpg", content_type="image/jpeg", file_size=len(photo))
     )
     container.uploads().write(ticket.file_key, photo, "image/jpeg")
-    container.services.generation_service().request_generation(ME, ticket.file_key, "professional")
+    request = GenerationRequest(ticket.file_key, "professional")
+    container.services.generation_service().request_generation(ME, request)
     (message,) = container.queue().drain()
     return message.to_json_dict()
 
