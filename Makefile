@@ -38,9 +38,12 @@ lint: $(STAMP)
 # spreads over the machine's cores, a whole test file to a worker: a module's fixtures (a
 # moto server, a local server, the face models) are made once. Not `--dist loadgroup`: with
 # pytest 9.2 it silently stops grouping (pytest-xdist issue #1386, open on 2026-12-04).
+# Files go out in collection order (e2e's servers first, the many quick unit tests last to
+# fill in), not xdist's default of most tests first, which leaves the few slow ones (the
+# likeness set, the shipped installs) for a tail on one worker.
 PYTEST_WORKERS ?= auto
 test: lint
-	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile; status=$$?; \
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder; status=$$?; \
 		[ $$status -eq 0 ] || [ $$status -eq 5 ] || exit $$status
 
 unit: $(STAMP)
