@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from profilephoto.adapters.memory import ScriptedImageGenerator
-from profilephoto.domain.commands import GenerationRequest
-from profilephoto.domain.models import Identity, ImageData, Style, UploadRequest
+from profilephoto.domain.commands import GenerationRequest, UploadRequest
+from profilephoto.domain.models import Identity, ImageData, Style
 from profilephoto.entrypoints.aws_lambda import process
 from profilephoto.entrypoints.aws_lambda.observability import logger, metrics
 from tests.e2e.lambda_events import FakeLambdaContext
