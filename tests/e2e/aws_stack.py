@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import socket
+import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import boto3
+from moto.apigatewaymanagementapi.models import apigatewaymanagementapi_backends
 from moto.server import ThreadedMotoServer
 
 from profilephoto.adapters.aws.tables import create_tables
@@ -111,3 +113,17 @@ def deploy(endpoint: str, monkeypatch: Any, **env: str) -> Stack:
     container = build_aws_container(settings)
     runtime.install(container, settings)
     return Stack(endpoint, container, queue_url)
+
+
+def pushed_messages(connection_id: str) -> list[dict[str, Any]]:
+    """Every message posted to one WebSocket connection on moto, oldest first."""
+    backend = apigatewaymanagementapi_backends["123456789012"][REGION]
+    # moto's server files the posts under the id as it appears in the URL, percent-encoded,
+    # and keeps the posts to one connection appended to each other.
+    posted = backend.connections.get(urllib.parse.quote(connection_id, safe=""))
+    text = posted.data.decode() if posted is not None else ""
+    decoder, messages, at = json.JSONDecoder(), [], 0
+    while at < len(text):
+        message, at = decoder.raw_decode(text, at)
+        messages.append(message)
+    return messages

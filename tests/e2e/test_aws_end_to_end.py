@@ -14,7 +14,7 @@ from moto.apigatewaymanagementapi.models import apigatewaymanagementapi_backends
 from PIL import Image
 
 from profilephoto.entrypoints.aws_lambda import api, file_transfer, process, runtime, websocket
-from tests.e2e.aws_stack import REGION, Stack, deploy, moto_server
+from tests.e2e.aws_stack import REGION, Stack, deploy, moto_server, pushed_messages
 from tests.e2e.lambda_events import CONTEXT, SUB, answer, headers, load, rest
 from tests.photos import faceless_jpeg, portrait_jpeg
 
@@ -108,10 +108,8 @@ def test_presign_put_generate_process_complete_notify(stack: Stack):
     users = stack.client("dynamodb").get_item(TableName="Users", Key={"userId": {"S": SUB}})
     assert users["Item"]["totalImagesGenerated"] == {"N": "1"}
     connection_id = load("ws_connect")["requestContext"]["connectionId"]
-    backend = apigatewaymanagementapi_backends["123456789012"][REGION]
-    # moto's server files the post under the id as it appears in the URL, percent-encoded.
-    posted = backend.connections[urllib.parse.quote(connection_id, safe="")]
-    pushed = json.loads(posted.data)
+    started, pushed = pushed_messages(connection_id)
+    assert (started["jobId"], started["status"]) == (accepted["jobId"], "processing")
     assert (pushed["type"], pushed["jobId"], pushed["status"]) == (
         "jobStatus",
         accepted["jobId"],
@@ -143,7 +141,8 @@ def test_a_photo_of_no_one_is_rejected_before_the_model_and_refunded_on_aws(stac
     listed = stack.client("s3").list_objects_v2(Bucket="pp-results")
     assert listed.get("KeyCount", 0) == 0
     connection_id = load("ws_connect")["requestContext"]["connectionId"]
-    pushed = json.loads(backend.connections[urllib.parse.quote(connection_id, safe="")].data)
+    assert [m["status"] for m in pushed_messages(connection_id)] == ["processing", "failed"]
+    pushed = pushed_messages(connection_id)[-1]
     assert (pushed["status"], pushed["error"]["reason"]) == ("failed", "no_face")
 
 
