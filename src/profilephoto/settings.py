@@ -125,6 +125,15 @@ class Settings(BaseModel):
         60.0, gt=0, validation_alias=_env("GEMINI_TIMEOUT_SECONDS")
     )
     quality_check: Literal["on", "off"] = Field("on", validation_alias=_env("QUALITY_CHECK"))
+    # Webhooks (docs/api.md, "Webhooks"): the signing secret (locally, one is made in the
+    # data directory when unset; on AWS the Secrets Manager secret WEBHOOK_SECRET_ARN),
+    # the deliveries' own queue, and whether private addresses (and http) may be called.
+    webhook_secret: str | None = Field(None, validation_alias=_env("WEBHOOK_SECRET"), repr=False)
+    webhook_secret_arn: str | None = Field(None, validation_alias=_env("WEBHOOK_SECRET_ARN"))
+    webhook_queue_url: str | None = Field(None, validation_alias=_env("WEBHOOK_QUEUE_URL"))
+    webhook_allow_private: Literal["on", "off"] = Field(
+        "off", validation_alias=_env("WEBHOOK_ALLOW_PRIVATE")
+    )
     # The photo check's limits (docs/api.md, "Photo check"); the defaults are a start.
     photo_dark_image_luma: float = Field(
         35.0, ge=0, le=255, validation_alias=_env("PHOTO_CHECK_DARK_IMAGE_LUMA")
@@ -161,6 +170,13 @@ class Settings(BaseModel):
         except InvalidRequest as exc:
             raise ValueError(exc.message) from exc
         return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret_form(cls, value: str | None) -> str | None:
+        from profilephoto.adapters.webhooks.secret import check_secret
+
+        return None if not value else check_secret(value)
 
     @field_validator("model_prices")
     @classmethod
@@ -220,6 +236,7 @@ class Settings(BaseModel):
             ),
             main_photo_side=self.input_policy().long_side(0),
             reference_photo_side=self.input_policy().long_side(1),
+            webhook_allow_private=self.webhook_allow_private == "on",
         )
 
     def input_policy(self) -> InputPolicy:

@@ -72,6 +72,22 @@ def rest_events(existing: dict[str, str]) -> st.SearchStrategy[list[dict[str, An
         "fileName": st.sampled_from(["me.jpg", "a.png", "x.heic", "../a.jpg", "a"]) | any_text,
         "contentType": st.sampled_from(["image/jpeg", "image/png", "image/gif", ""]) | any_text,
         "fileSize": st.integers(-10, 2**40) | json_values,
+        "webhook": st.sampled_from(
+            [
+                "https://hooks.example.com/x",
+                "http://hooks.example.com/x",
+                "https://127.0.0.1/x",
+                "https://169.254.169.254/latest/meta-data/",
+                "https://[::1]:99999/",
+                "https://u:p@hooks.example.com/",
+            ]
+        )
+        | any_text
+        | json_values,
+        "webhookEvents": st.lists(
+            st.sampled_from(["completed", "failed", "canceled", "queued"]) | any_text, max_size=4
+        )
+        | json_values,
     }
     shaped_body = st.fixed_dictionaries(
         {}, optional={name: strategy for name, strategy in field_values.items()}

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from profilephoto.adapters.webhooks.secret import new_secret
 from tests.photos import portrait_jpeg
 
 DOC = Path(__file__).parents[2] / "docs" / "embedding.md"
@@ -33,6 +34,7 @@ def test_every_example_runs_as_written(
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("GEMINI_API_KEY", raising=False)
     monkeypatch.delenv("PROFILEPHOTO_DATA_DIR", raising=False)
+    monkeypatch.setenv("WEBHOOK_SECRET", new_secret())  # the webhook example's shell export
     (tmp_path / "me.jpg").write_bytes(portrait_jpeg())
     namespace: dict[str, object] = {"__name__": "embedding_doc"}
     for number, block in enumerate(blocks()):
@@ -41,4 +43,5 @@ def test_every_example_runs_as_written(
     assert (tmp_path / "portrait.png").read_bytes()[:4] == b"\x89PNG"
     printed = capsys.readouterr().out
     assert "unknown_style - " in printed
-    assert "'used': 1" in printed  # alice's job of the first example, seen through the mount
+    assert "job.completed True" in printed  # the webhook example's receiver verified it
+    assert "'used': 2" in printed  # alice's jobs of the examples, seen through the mount

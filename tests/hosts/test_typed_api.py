@@ -23,13 +23,17 @@ def user_of(request: Request) -> str | None:
 def run(photo: bytes) -> list[bytes]:
     with profilephoto.local(Path("data")) as app:
         key: str = app.upload("alice", photo)
-        job: profilephoto.Job = app.generate("alice", key, count=2, aspect_ratio="4:5")
+        job: profilephoto.Job = app.generate(
+            "alice", key, count=2, aspect_ratio="4:5", webhook="https://h.example/x",
+            webhook_events=["completed"],
+        )
+        secret: str = app.webhook_secret
         job = app.wait("alice", job.job_id, timeout=60)
         if job.status is profilephoto.JobStatus.FAILED and job.error is not None:
             code: str = job.error.code
             print(code)
         left: int = app.usage("alice").remaining_quota
-        print(left, [j.job_id for j in app.jobs("alice").items])
+        print(left, secret, [j.job_id for j in app.jobs("alice").items])
         print(profilephoto.asgi_app(app, user_of))
         return app.results("alice", job.job_id)
 

@@ -15,9 +15,14 @@ from cfnlint.api import lint_file
 from cfnlint.decode import decode
 from PIL import Image
 
+from profilephoto.adapters.aws.sqs import MAX_VISIBILITY_SECONDS
 from profilephoto.adapters.decode_budget import budget_bytes
 from profilephoto.adapters.image_limits import decode_cost
+<<<<<<< HEAD
 from profilephoto.domain.fleet_sizing import OFFERED_RPM, fleet_size
+=======
+from profilephoto.domain.webhooks import DELIVERY_WINDOW, RETRY_DELAYS, TIMEOUT_SECONDS
+>>>>>>> 2eb68d5 (Webhooks (issue 24.3/24.4, CONTRACT §8): webhook and webhookEvents on POST /generate, Standard Webhooks signing, SSRF guard, delivery from their own queue on every runtime (SQS + WebhookFunction + DLQ + alarms on AWS), docs/embedding.md's Webhooks section run by its test)
 from profilephoto.settings import Settings
 from tests.integration.image_bytes import png_header_only
 from tests.shipping import WORKER_ONLY
@@ -31,6 +36,7 @@ DOCUMENTED_HANDLERS = {
     "ProcessFunction": "profilephoto.entrypoints.aws_lambda.process.handler",
     "WebSocketFunction": "profilephoto.entrypoints.aws_lambda.websocket.handler",
     "ReconcileFunction": "profilephoto.entrypoints.aws_lambda.reconcile.handler",
+    "WebhookFunction": "profilephoto.entrypoints.aws_lambda.webhooks.handler",
 }
 AUTHORIZER = {"WsAuthorizerFunction": "profilephoto.entrypoints.aws_lambda.ws_authorizer.handler"}
 # Functions shipped as container images (worker/Dockerfile), the others as zips on the layer.
@@ -64,7 +70,8 @@ REST_ROUTES = {
 }
 
 # The Gemini key reaches the worker through SSM, never as a variable of its own.
-SECRET_SETTINGS = {"GEMINI_API_KEY"}
+# The webhook secret reaches the delivery function through Secrets Manager the same way.
+SECRET_SETTINGS = {"GEMINI_API_KEY", "WEBHOOK_SECRET"}
 # Lambda sets its memory size itself (a reserved variable); the decode budget follows it
 # unless an operator overrides DECODE_MEMORY_MB.
 RUNTIME_SETTINGS = {"AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "DECODE_MEMORY_MB"}
@@ -80,6 +87,8 @@ ONLY_ON = {
     # The likeness check's bar and retries: only the worker compares results.
     "LIKENESS_MIN": {"ProcessFunction"},
     "LIKENESS_RETRIES": {"ProcessFunction"},
+    # Only the delivery function signs webhooks (docs/api.md §4.9).
+    "WEBHOOK_SECRET_ARN": {"WebhookFunction"},
 }
 WORKER_ONLY_PREFIX = "PHOTO_CHECK_"  # the photo check's limits: only the worker checks photos
 
@@ -187,7 +196,7 @@ def handler_of(props: dict[str, Any]) -> str:
     return str(props["Handler"])
 
 
-def test_the_template_runs_the_five_contract_handlers_and_the_authorizer(template):
+def test_the_template_runs_the_contract_handlers_and_the_authorizer(template):
     handlers = {name: handler_of(props) for name, props in functions(template).items()}
 
     assert handlers == {**DOCUMENTED_HANDLERS, **AUTHORIZER}
@@ -661,3 +670,57 @@ def test_the_deploy_guide_counts_the_templates_functions_as_they_are(template):
     count = len(functions(template))
     intro = (ROOT / "docs" / "deploy.md").read_text().split("\n\n")[1]
     assert f"the {words[count]} Lambda functions" in " ".join(intro.split())
+
+
+# ------------------------------------------------------------------ webhooks
+
+
+def test_webhooks_are_delivered_from_their_own_queue_with_a_dead_letter_queue(template):
+    [event] = functions(template)["WebhookFunction"]["Events"].values()
+    props = event["Properties"]
+    queue = template["Resources"]["WebhookQueue"]["Properties"]
+
+    assert event["Type"] == "SQS"
+    assert props["Queue"] == {"Fn::GetAtt": ["WebhookQueue", "Arn"]}
+    assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert queue["RedrivePolicy"]["deadLetterTargetArn"] == {
+        "Fn::GetAtt": ["WebhookDeadLetterQueue", "Arn"]
+    }
+    # Above the backoff's attempts, so the DLQ only catches what failed by our fault.
+    assert int(queue["RedrivePolicy"]["maxReceiveCount"]) > len(RETRY_DELAYS) + 1
+    assert int(queue["VisibilityTimeout"]) >= 6 * timeout(template, "WebhookFunction")
+    # An event outlives its 24 h of retries on the queue; no backoff exceeds SQS's 12 h.
+    assert int(queue["MessageRetentionPeriod"]) > DELIVERY_WINDOW.total_seconds()
+    assert max(RETRY_DELAYS).total_seconds() <= MAX_VISIBILITY_SECONDS
+    assert timeout(template, "WebhookFunction") > 2 * TIMEOUT_SECONDS
+
+
+def test_the_webhook_dead_letter_queue_has_an_alarm(template):
+    watched = [
+        a
+        for a in alarms(template).values()
+        if a.get("MetricName") == "ApproximateNumberOfMessagesVisible"
+        and a["Dimensions"][0]["Value"] == {"Fn::GetAtt": ["WebhookDeadLetterQueue", "QueueName"]}
+    ]
+    assert len(watched) == 1 and watched[0]["Threshold"] == 0
+
+
+def test_every_function_that_ends_jobs_may_queue_webhook_events_and_only_one_signs(template):
+    senders = {
+        name
+        for name, props in functions(template).items()
+        for policy in props.get("Policies", [])
+        if policy.get("SQSSendMessagePolicy", {}).get("QueueName")
+        == {"Fn::GetAtt": ["WebhookQueue", "QueueName"]}
+    }
+    readers = {
+        name
+        for name, props in functions(template).items()
+        for policy in props.get("Policies", [])
+        for statement in policy.get("Statement", [])
+        if statement["Action"] == "secretsmanager:GetSecretValue"
+        and statement["Resource"] == {"Ref": "WebhookSecret"}
+    }
+    assert senders == {"ApiFunction", "ProcessFunction", "ReconcileFunction"}
+    assert readers == {"WebhookFunction"}
+    assert environment(template, "WebhookFunction")["WEBHOOK_ALLOW_PRIVATE"] == "off"

@@ -25,9 +25,12 @@ from profilephoto.adapters.memory import (
     InMemoryPauseRecord,
     InMemoryPhotoInspector,
     InMemoryUnitOfWork,
+    InMemoryWebhookOutbox,
     PassthroughImageProcessor,
     RecordingNotifier,
+    RecordingWebhookSender,
     ScriptedImageGenerator,
+    StaticResolver,
 )
 from profilephoto.adapters.memory.basics import SequentialIds
 from profilephoto.adapters.photo_check.litert import LiteRtPhotoInspector
@@ -38,7 +41,9 @@ from profilephoto.adapters.system import (
     UnmatchedFaces,
     UuidIds,
 )
+from profilephoto.adapters.webhooks.http_sender import HttpWebhookSender, SystemResolver
 from profilephoto.domain.ports import (
+    AddressResolver,
     Clock,
     ConnectionRepository,
     FaceMatcher,
@@ -52,6 +57,8 @@ from profilephoto.domain.ports import (
     PhotoInspector,
     Redelivery,
     UnitOfWork,
+    WebhookOutbox,
+    WebhookSender,
 )
 
 
@@ -128,3 +135,19 @@ def clocks(system: SystemClock, fixed: FixedClock) -> list[Clock]:
 
 def id_generators(uuid: UuidIds, sequential: SequentialIds) -> list[IdGenerator]:
     return [uuid, sequential]
+
+
+def webhook_outboxes(
+    sqs: SqsJobQueue, sqlite: SqliteJobQueue, memory: InMemoryWebhookOutbox
+) -> list[WebhookOutbox]:
+    return [sqs, sqlite, memory]
+
+
+def webhook_senders(
+    http: HttpWebhookSender, recording: RecordingWebhookSender
+) -> list[WebhookSender]:
+    return [http, recording]
+
+
+def address_resolvers(system: SystemResolver, static: StaticResolver) -> list[AddressResolver]:
+    return [system, static]

@@ -17,13 +17,14 @@ from profilephoto.containers.generators import (
 )
 from profilephoto.domain.ports import ConnectionRepository, Notifier
 from profilephoto.services.admin import AdminService
-from profilephoto.settings import Settings
+from profilephoto.settings import ConfigurationError, Settings
 
 if TYPE_CHECKING:  # the adapters are imported when first built, not with the container
     from profilephoto.adapters.aws.dynamodb import DynamoDbUnitOfWork
     from profilephoto.adapters.aws.dynamodb_pauses import DynamoDbPauseRecord
     from profilephoto.adapters.aws.s3 import S3ObjectStore
     from profilephoto.adapters.aws.sqs import SqsJobQueue
+    from profilephoto.adapters.webhooks.http_sender import HttpWebhookSender, SystemResolver
 
 
 def _client(service: str, **options: Any) -> Any:
@@ -46,6 +47,42 @@ def _queue(settings: Settings) -> SqsJobQueue:
     from profilephoto.adapters.aws.sqs import SqsJobQueue
 
     return SqsJobQueue(_client("sqs"), settings.sqs_queue_url or "")
+
+
+def _webhook_queue(settings: Settings) -> SqsJobQueue | None:
+    """The webhooks' own queue; None (webhooks refused at /generate) without WEBHOOK_QUEUE_URL."""
+    if not settings.webhook_queue_url:
+        return None
+    from profilephoto.adapters.aws.sqs import SqsJobQueue
+
+    return SqsJobQueue(_client("sqs"), settings.webhook_queue_url)
+
+
+def _resolver() -> SystemResolver:
+    from profilephoto.adapters.webhooks.http_sender import SystemResolver
+
+    return SystemResolver()
+
+
+def webhook_secret(settings: Settings) -> str:
+    """WEBHOOK_SECRET, else the Secrets Manager secret WEBHOOK_SECRET_ARN (read once)."""
+    if settings.webhook_secret:
+        return settings.webhook_secret
+    if not settings.webhook_secret_arn:
+        raise ConfigurationError("webhooks need WEBHOOK_SECRET or WEBHOOK_SECRET_ARN")
+    from profilephoto.adapters.aws.webhook_secret import secret_value
+
+    return secret_value(_client("secretsmanager"), settings.webhook_secret_arn)
+
+
+def _webhook_sender(settings: Settings, resolver: SystemResolver) -> HttpWebhookSender:
+    from profilephoto.adapters.webhooks.http_sender import HttpWebhookSender
+
+    return HttpWebhookSender(
+        lambda: webhook_secret(settings),
+        resolver,
+        allow_private=settings.webhook_allow_private == "on",
+    )
 
 
 def _uow(settings: Settings) -> DynamoDbUnitOfWork:
@@ -96,6 +133,9 @@ class AwsContainer(containers.DeclarativeContainer):
     notifier = providers.Singleton(_notifier, settings, connections)
     clock = providers.Singleton(SystemClock)
     ids = providers.Singleton(UuidIds)
+    webhooks = providers.Singleton(_webhook_queue, settings)
+    resolver = providers.Singleton(_resolver)
+    webhook_sender = providers.Singleton(_webhook_sender, settings, resolver)
 
     services = providers.Container(
         Services,
@@ -114,6 +154,10 @@ class AwsContainer(containers.DeclarativeContainer):
         notifier=notifier,
         clock=clock,
         ids=ids,
+        pauses=pauses,
+        webhooks=webhooks,
+        webhook_sender=webhook_sender,
+        resolver=resolver,
     )
     application = providers.Singleton(Application, services)
 

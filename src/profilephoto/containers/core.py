@@ -8,6 +8,7 @@ from dependency_injector import containers, providers
 
 from profilephoto.domain.config import ServiceConfig
 from profilephoto.domain.ports import (
+    AddressResolver,
     Clock,
     ConnectionRepository,
     ContentLabeler,
@@ -22,6 +23,8 @@ from profilephoto.domain.ports import (
     PhotoInspector,
     Redelivery,
     UnitOfWork,
+    WebhookOutbox,
+    WebhookSender,
 )
 from profilephoto.domain.styles import StyleCatalog
 from profilephoto.domain.throttle import Throttle
@@ -32,10 +35,21 @@ from profilephoto.services.connections import ConnectionService
 from profilephoto.services.deletion import DeletionService
 from profilephoto.services.generation import GenerationService
 from profilephoto.services.processing import ProcessingService
-from profilephoto.services.queries import QueryService
+from profilephoto.services.queries import JobDetails, QueryService
 from profilephoto.services.reconcile import Reconciler
 from profilephoto.services.retention import RetentionSweeper
 from profilephoto.services.uploads import UploadService
+from profilephoto.services.webhooks import WebhookDelivery
+
+
+def render_job(details: JobDetails) -> dict[str, Any]:
+    """A job as the API shows it (`GET /jobs/{jobId}`'s body): a webhook's `data`."""
+    from profilephoto.entrypoints.aws_lambda.views import job_view
+
+    return job_view(details).to_json()
+
+
+_NONE: providers.Object[None] = providers.Object(None)
 
 
 class Services(containers.DeclarativeContainer):
@@ -56,6 +70,11 @@ class Services(containers.DeclarativeContainer):
     notifier: providers.Dependency[Notifier] = providers.Dependency()
     clock: providers.Dependency[Clock] = providers.Dependency()
     ids: providers.Dependency[IdGenerator] = providers.Dependency()
+    # Webhooks: None where they are not configured (AWS without WEBHOOK_QUEUE_URL, a host's
+    # own Services): a `webhook` is then refused at /generate, and nothing is delivered.
+    webhooks: providers.Dependency[WebhookOutbox | None] = providers.Dependency(default=_NONE)
+    webhook_sender: providers.Dependency[WebhookSender | None] = providers.Dependency(default=_NONE)
+    resolver: providers.Dependency[AddressResolver | None] = providers.Dependency(default=_NONE)
 
     styles = providers.Singleton(StyleCatalog)
     # One per container (per Lambda instance): its view of the fleet's pause.
@@ -64,7 +83,16 @@ class Services(containers.DeclarativeContainer):
 
     upload_service = providers.Singleton(UploadService, uow, uploads, clock, ids, config)
     generation_service = providers.Singleton(
-        GenerationService, uow, uploads, queue, styles, clock, ids, config
+        GenerationService,
+        uow,
+        uploads,
+        queue,
+        styles,
+        clock,
+        ids,
+        config,
+        resolver=resolver,
+        webhooks=webhooks,
     )
     processing_service = providers.Singleton(
         ProcessingService,
@@ -81,14 +109,22 @@ class Services(containers.DeclarativeContainer):
         labeler=labeler,
         matcher=matcher,
         throttle=throttle,
+        webhooks=webhooks,
     )
     query_service = providers.Singleton(QueryService, uow, results, style_list, clock, config)
     deletion_service = providers.Singleton(DeletionService, uow, uploads, results)
-    cancellation_service = providers.Singleton(CancellationService, uow, results, notifier, clock)
+    cancellation_service = providers.Singleton(
+        CancellationService, uow, results, notifier, clock, webhooks=webhooks
+    )
     account_service = providers.Singleton(
         AccountDeletionService, uow, uploads, results, connections, cancellation_service, clock
     )
-    reconciler = providers.Singleton(Reconciler, uow, queue, notifier, clock, config, results)
+    reconciler = providers.Singleton(
+        Reconciler, uow, queue, notifier, clock, config, results, webhooks=webhooks
+    )
+    webhook_delivery = providers.Singleton(
+        WebhookDelivery, webhook_sender, query_service, providers.Object(render_job), clock
+    )
     connection_service = providers.Singleton(ConnectionService, connections, clock)
 
     retention = providers.Singleton(RetentionSweeper, uow, uploads, results, clock, config)
@@ -144,6 +180,15 @@ class Application:
     @property
     def connections(self) -> ConnectionService:
         return self._services.connection_service()
+
+    @property
+    def webhooks(self) -> WebhookDelivery:
+        return self._services.webhook_delivery()
+
+    @property
+    def webhook_redelivery(self) -> Redelivery:
+        """The webhook delivery's side of the webhooks' own queue."""
+        return cast(Redelivery, self._services.webhooks())
 
     @property
     def redelivery(self) -> Redelivery:

@@ -25,13 +25,17 @@ if TYPE_CHECKING:  # the adapters are imported when first built, not with the co
     from profilephoto.adapters.local.sqlite_pauses import SqlitePauseRecord
     from profilephoto.adapters.local.sqlite_queue import SqliteJobQueue
     from profilephoto.adapters.local.sqlite_store import SqliteUnitOfWork
+    from profilephoto.adapters.webhooks.http_sender import HttpWebhookSender, SystemResolver
 
 DATABASE = "profilephoto.sqlite3"
 # A crashed worker's message must come back only after its processing lease has run out,
 # or the redelivery would find the lease still live and be dropped as a duplicate.
 LEASE_MARGIN_SECONDS = 5.0
 MAX_RECEIVES = 100
-
+# A webhook attempt takes at most 15 s; its message comes back after this if the attempt
+# died with the process. More receives than the retry schedule's 11 attempts.
+WEBHOOK_VISIBILITY_SECONDS = 60.0
+WEBHOOK_
 
 def _secret(data_dir: Path, name: str) -> bytes:
     from profilephoto.adapters.local.keyfile import load_or_create_secret
@@ -80,6 +84,48 @@ def _pauses(data_dir: Path) -> SqlitePauseRecord:
     return SqlitePauseRecord(data_dir / DATABASE)
 
 
+def _webhook_queue(data_dir: Path) -> SqliteJobQueue:
+    from profilephoto.adapters.local.sqlite_queue import SqliteJobQueue
+    from profilephoto.domain.webhooks import WebhookEvent
+
+    return SqliteJobQueue(
+        data_dir / DATABASE,
+        visibility_timeout=WEBHOOK_VISIBILITY_SECONDS,
+        max_receives=WEBHOOK_MAX_RECEIVES,
+        name="webhook",
+        body=WebhookEvent,
+    )
+
+
+def webhook_secret(settings: Settings, data_dir: Path) -> str:
+    """WEBHOOK_SECRET, or the one made once in the data directory (as the signing keys are)."""
+    if settings.webhook_secret:
+        return settings.webhook_secret
+    import base64
+
+    from profilephoto.adapters.webhooks.secret import SECRET_PREFIX
+
+    return SECRET_PREFIX + base64.b64encode(_secret(data_dir, "webhook")).decode()
+
+
+def _resolver() -> SystemResolver:
+    from profilephoto.adapters.webhooks.http_sender import SystemResolver
+
+    return SystemResolver()
+
+
+def _webhook_sender(
+    settings: Settings, data_dir: Path, resolver: SystemResolver
+) -> HttpWebhookSender:
+    from profilephoto.adapters.webhooks.http_sender import HttpWebhookSender
+
+    return HttpWebhookSender(
+        lambda: webhook_secret(settings, data_dir),
+        resolver,
+        allow_private=settings.webhook_allow_private == "on",
+    )
+
+
 def _hub() -> WebSocketHub:
     from profilephoto.adapters.local.hub import WebSocketHub
 
@@ -115,6 +161,9 @@ class LocalContainer(containers.DeclarativeContainer):
     notifier = hub
     clock = providers.Singleton(SystemClock)
     ids = providers.Singleton(UuidIds)
+    webhooks = providers.Singleton(_webhook_queue, data_dir)
+    resolver = providers.Singleton(_resolver)
+    webhook_sender = providers.Singleton(_webhook_sender, settings, data_dir, resolver)
 
     services = providers.Container(
         Services,
@@ -133,6 +182,10 @@ class LocalContainer(containers.DeclarativeContainer):
         notifier=notifier,
         clock=clock,
         ids=ids,
+        pauses=pauses,
+        webhooks=webhooks,
+        webhook_sender=webhook_sender,
+        resolver=resolver,
     )
     application = providers.Singleton(Application, services)
 

@@ -12,11 +12,14 @@ from profilephoto.adapters.memory import (
     InMemoryPauseRecord,
     InMemoryPhotoInspector,
     InMemoryUnitOfWork,
+    InMemoryWebhookOutbox,
     PassthroughImageProcessor,
     RecordingLabeler,
     RecordingNotifier,
+    RecordingWebhookSender,
     ScriptedImageGenerator,
     SequentialIds,
+    StaticResolver,
 )
 from profilephoto.containers.core import Application, Services, connections_of
 from profilephoto.domain.config import ServiceConfig
@@ -38,6 +41,9 @@ class MemoryContainer(containers.DeclarativeContainer):
     notifier = providers.Singleton(RecordingNotifier)
     clock = providers.Singleton(FixedClock)
     ids = providers.Singleton(SequentialIds)
+    webhooks = providers.Singleton(InMemoryWebhookOutbox)
+    resolver = providers.Singleton(StaticResolver)
+    webhook_sender = providers.Singleton(RecordingWebhookSender, resolver=resolver)
 
     services = providers.Container(
         Services,
@@ -56,5 +62,9 @@ class MemoryContainer(containers.DeclarativeContainer):
         notifier=notifier,
         clock=clock,
         ids=ids,
+        pauses=pauses,
+        webhooks=webhooks,
+        webhook_sender=webhook_sender,
+        resolver=resolver,
     )
     application = providers.Singleton(Application, services)

@@ -9,8 +9,8 @@ from dataclasses import KW_ONLY, dataclass
 @dataclass(frozen=True)
 class GenerationRequest:
     """A `POST /generate` (docs/api.md §3.2): its JSON types already checked by the edge
-    that built it; ownership of the keys, the style, `count` and `aspectRatio` are checked
-    by the generation service."""
+    that built it; ownership of the keys, the style, `count`, `aspectRatio` and the webhook
+    (docs/api.md §4.9) are checked by the generation service."""
 
     file_key: str | None  # one upload, or None with `file_keys`
     style: str
@@ -19,6 +19,8 @@ class GenerationRequest:
     count: int | None = None  # None: one image
     aspect_ratio: str | None = None  # None: square
     idempotency_key: str | None = None
+    webhook: str | None = None  # where the job's end is POSTed, signed
+    webhook_events: Sequence[str] | None = None  # None: completed, failed and canceled
 
 
 @dataclass(frozen=True)

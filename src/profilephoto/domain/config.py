@@ -41,6 +41,9 @@ class ServiceConfig:
     # gets them (what Gemini's media resolutions can use: adapters/gemini_input.py).
     main_photo_side: int = 1024
     reference_photo_side: int = 768
+    # Webhooks may reach loopback, private and link-local addresses, and use http
+    # (WEBHOOK_ALLOW_PRIVATE=on: a developer's machine, never a deployment).
+    webhook_allow_private: bool = False
 
     def photo_side(self, index: int) -> int:
         """The longest side photo `index` (0 = the main photo) is shrunk to."""

@@ -45,6 +45,11 @@ class FileTooLarge(InvalidRequest):
     default_message = "The file is too large"
 
 
+class InvalidWebhook(InvalidRequest):
+    code = "invalid_webhook"
+    default_message = "The webhook is not a URL deliveries may reach"
+
+
 class UnknownStyle(InvalidRequest):
     code = "unknown_style"
     default_message = "Unknown style"
@@ -271,3 +276,14 @@ class LabelingFailed(GenerationError):
     code = "labeling_failed"
     default_message = "The result could not be labelled as made by AI; you were not charged"
     transient = True
+
+
+# --- webhook deliveries (never seen by the API's callers) -------------------------------
+
+
+class WebhookUnreachable(ProfilePhotoError):
+    """A webhook attempt got no answer: the host refused or resolved to an address we may
+    not call, the connection failed, or nothing came within the timeout. Retried."""
+
+    code = "webhook_unreachable"
+    default_message = "The webhook did not answer"

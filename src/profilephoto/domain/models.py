@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_serializer
 from pydantic.alias_generators import to_camel
@@ -104,6 +104,17 @@ class JobError(Model):
     photo_index: int | None = None
 
 
+# The ends a webhook may be told of (docs/api.md, "Webhooks"); all three unless it chose.
+WEBHOOK_EVENTS = (JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELED)
+
+
+class Webhook(Model):
+    """Where a job's ends are POSTed, and which of them (domain/webhooks.py has the rules)."""
+
+    url: str
+    events: tuple[JobStatus, ...] = WEBHOOK_EVENTS
+
+
 class Job(Model):
     job_id: str
     user_id: str
@@ -134,6 +145,7 @@ class Job(Model):
         default=None,
         description="the `userId#Idempotency-Key` record that answers for this job, if any",
     )
+    webhook: Webhook | None = None
     ttl: int | None = Field(
         default=None,
         description="epoch seconds after which the job and its results are deleted "
@@ -300,12 +312,16 @@ class GenerationAccepted(Model):
     remaining_quota: int
 
 
+# What a queue carries: a job message, or a webhook event on the webhooks' own queue.
+Body = TypeVar("Body", bound=Model, covariant=True)
+
+
 @dataclass(frozen=True)
-class ReceivedMessage:
-    """A job message as a queue hands it to a worker: `message_id` settles it."""
+class ReceivedMessage(Generic[Body]):
+    """A message as a queue hands it to a worker: `message_id` settles it."""
 
     message_id: str
-    body: JobMessage
+    body: Body
     receive_count: int
     sent_at: float = 0.0
     first_received_at: float = 0.0

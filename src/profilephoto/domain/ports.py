@@ -20,6 +20,7 @@ from profilephoto.domain.models import (
     JobPage,
     JobStatus,
     JobStatusMessage,
+    Model,
     ObjectInfo,
     PresignedRequest,
     ReceivedMessage,
@@ -30,6 +31,7 @@ from profilephoto.domain.models import (
 from profilephoto.domain.photo_measures import PhotoMeasures
 from profilephoto.domain.report import DayReport
 from profilephoto.domain.reservation import Reservation
+from profilephoto.domain.webhooks import WebhookEvent
 
 
 class ObjectStore(Protocol):
@@ -75,7 +77,7 @@ class JobInbox(Protocol):
     """The worker's side of a queue an in-process host drains (SQLite, memory), as Lambda's
     SQS trigger does on AWS: receive a batch, then settle each message."""
 
-    def receive(self, max_messages: int = 10) -> list[ReceivedMessage]:
+    def receive(self, max_messages: int = 10) -> Sequence[ReceivedMessage[Model]]:
         """Up to `max_messages` visible messages, oldest first, now hidden for the queue's
         visibility timeout and their receive count raised."""
 
@@ -289,6 +291,29 @@ class Notifier(Protocol):
     def notify(self, user_id: str, message: JobStatusMessage) -> None:
         """Push to every connection of the user and no other; never raises. A stranger's
         connection must never receive another user's result URL."""
+
+
+class AddressResolver(Protocol):
+    def addresses(self, host: str, port: int) -> list[str]:
+        """The IP addresses `host` resolves to, as text (an IP literal is itself); [] when
+        it resolves to none. Never raises."""
+
+
+class WebhookOutbox(Protocol):
+    """The webhook deliveries' own queue: an event put here is delivered (and retried) apart
+    from the job, which it never changes."""
+
+    def send(self, message: WebhookEvent) -> None:
+        """Queue the event for delivery, or raise QueueUnavailable (nothing was queued)."""
+
+
+class WebhookSender(Protocol):
+    def send(self, url: str, message_id: str, body: bytes) -> int:
+        """POST `body` (JSON) to `url`, signed per Standard Webhooks (`webhook-id`
+        `message_id`, this attempt's `webhook-timestamp`), to an address the SSRF rule
+        allows (domain/webhooks.refusal, unless private addresses are allowed), following
+        no redirect; the HTTP status answered. WebhookUnreachable when no answer came
+        within the timeout or the host may not be called. Thread-safe."""
 
 
 class Clock(Protocol):

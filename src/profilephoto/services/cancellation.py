@@ -7,7 +7,7 @@ import logging
 from profilephoto.domain.errors import ConditionFailed, JobNotFound, ServiceUnavailable
 from profilephoto.domain.job_lifecycle import cancel
 from profilephoto.domain.models import Identity, Job
-from profilephoto.domain.ports import Clock, Notifier, ObjectStore, UnitOfWork
+from profilephoto.domain.ports import Clock, Notifier, ObjectStore, UnitOfWork, WebhookOutbox
 from profilephoto.services.job_endings import close_out
 from profilephoto.services.lost_answers import apply_or_read_back
 
@@ -20,9 +20,15 @@ MAX_TRIES = 5
 
 class CancellationService:
     def __init__(
-        self, uow: UnitOfWork, results: ObjectStore, notifier: Notifier, clock: Clock
+        self,
+        uow: UnitOfWork,
+        results: ObjectStore,
+        notifier: Notifier,
+        clock: Clock,
+        webhooks: WebhookOutbox | None = None,
     ) -> None:
         self._uow, self._results, self._notifier, self._clock = uow, results, notifier, clock
+        self._webhooks = webhooks
 
     def cancel_job(self, identity: Identity, job_id: str) -> Job:
         """Cancel the caller's job (docs/api.md, `POST /jobs/{jobId}/cancel`); returns it
@@ -47,6 +53,6 @@ class CancellationService:
                 "job canceled",
                 extra={"jobId": job.job_id, "userId": job.user_id, "refunded": change.refund},
             )
-            close_out(self._notifier, self._results, canceled)
+            close_out(self._notifier, self._results, canceled, webhooks=self._webhooks)
             return canceled
         raise ServiceUnavailable("The job is changing too fast to cancel; try again")

@@ -16,6 +16,7 @@ from profilephoto.domain.errors import (
     IdempotencyConflict,
     InvalidImage,
     InvalidRequest,
+    InvalidWebhook,
     QueueUnavailable,
     QuotaExceeded,
     ServiceUnavailable,
@@ -32,25 +33,37 @@ from profilephoto.domain.models import (
     JobError,
     JobMessage,
     JobStatus,
+    Webhook,
 )
-from profilephoto.domain.ports import Clock, IdGenerator, JobQueue, ObjectStore, UnitOfWork
+from profilephoto.domain.ports import (
+    AddressResolver,
+    Clock,
+    IdGenerator,
+    JobQueue,
+    ObjectStore,
+    UnitOfWork,
+    WebhookOutbox,
+)
 from profilephoto.domain.quota import capacity_day, daily_limit, quota_day, usage_today
 from profilephoto.domain.reservation import Reservation
 from profilephoto.domain.retention import retention_deadline
 from profilephoto.domain.styles import StyleCatalog
+from profilephoto.domain.webhooks import check_addresses, host_and_port, parse_webhook
 
 log = logging.getLogger(__name__)
 
 MAX_IDEMPOTENCY_KEY = 128
 
 
-def request_hash(options: JobOptions, style: str) -> str:
+def request_hash(options: JobOptions, style: str, webhook: Webhook | None = None) -> str:
     """What makes two requests under one Idempotency-Key "the same request"."""
     # The third field once held the request's connectionId, which changes nothing: it stays
     # null so that a record written before still matches the request that wrote it.
     fields: list[object] = [options.main_key, style, None]
     if not options.is_default:  # a plain request hashes as it did before variants existed
         fields += [list(options.file_keys), options.count, options.aspect_ratio]
+    if webhook is not None:  # as does one without a webhook
+        fields += [webhook.url, [e.value for e in webhook.events]]
     canonical = json.dumps(fields, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
 
@@ -75,6 +88,7 @@ class _Asked:
     style: str
     photo_urls: list[str]
     options: JobOptions
+    webhook: Webhook | None = None
 
     def made(self, job: Job | None) -> bool:
         """Whether `job` is what this request asks for. A record written before the
@@ -85,7 +99,14 @@ class _Asked:
             job.photo_urls,
             job.count,
             job.aspect_ratio,
-        ) == (self.style, self.photo_urls, self.options.count, self.options.aspect_ratio)
+            job.webhook,
+        ) == (
+            self.style,
+            self.photo_urls,
+            self.options.count,
+            self.options.aspect_ratio,
+            self.webhook,
+        )
 
 
 class GenerationService:
@@ -98,9 +119,12 @@ class GenerationService:
         clock: Clock,
         ids: IdGenerator,
         config: ServiceConfig,
+        resolver: AddressResolver | None = None,
+        webhooks: WebhookOutbox | None = None,
     ) -> None:
         self._uow, self._uploads, self._queue, self._styles = uow, uploads, queue, styles
         self._clock, self._ids, self._config = clock, ids, config
+        self._resolver, self._webhooks = resolver, webhooks
 
     def request_generation(
         self, identity: Identity, request: GenerationRequest
@@ -111,9 +135,10 @@ class GenerationService:
             identity.user_id, request, max_variants=self._config.max_variants
         )
         idem_key = check_idempotency_key(request.idempotency_key)
-        fingerprint = request_hash(options, style.id)
+        hook = self._webhook(request.webhook, request.webhook_events)
+        fingerprint = request_hash(options, style.id, hook)
         record_key = f"{identity.user_id}#{idem_key}"
-        asked = _Asked(style.id, [self._uploads.uri(k) for k in options.file_keys], options)
+        asked = _Asked(style.id, [self._uploads.uri(k) for k in options.file_keys], options, hook)
         earlier = self._earlier(record_key, fingerprint, asked) if idem_key is not None else None
         if earlier is not None and (replay := self._replayed(earlier)):
             return replay
@@ -144,6 +169,7 @@ class GenerationService:
             capacity_date=capacity_reset.date if capacity is not None else None,
             ttl=retention_deadline(now, self._config.result_retention_days),
             idempotency_key=record_key if idem_key is not None else None,
+            webhook=hook,
         )
         record = None
         if idem_key is not None:
@@ -200,6 +226,20 @@ class GenerationService:
         return GenerationAccepted(
             job_id=job.job_id, status=JobStatus.QUEUED, remaining_quota=max(0, limit - used)
         )
+
+    def _webhook(self, url: object, events: object) -> Webhook | None:
+        """The request's webhook, checked before anything is charged: InvalidWebhook when it
+        is not an https URL or its host resolves to an address deliveries may not reach
+        (the sender checks again at each attempt: a name may resolve elsewhere by then)."""
+        allow_private = self._config.webhook_allow_private
+        hook = parse_webhook(url, events, allow_private=allow_private)
+        if hook is not None and self._webhooks is None:
+            raise InvalidWebhook("This deployment does not deliver webhooks")
+        if hook is not None and not allow_private:
+            host, port = host_and_port(hook.url)
+            addresses = self._resolver.addresses(host, port) if self._resolver else []
+            check_addresses(host, addresses)
+        return hook
 
     def _check_photo(self, key: str) -> None:
         """The stored object exists, is not too large and starts like an image: one call,

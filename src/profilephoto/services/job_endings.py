@@ -1,5 +1,6 @@
-"""What the owner is told as a job runs (once when it starts, once when it ends), and a
-results folder that holds exactly the images the job references at its end."""
+"""What the owner is told as a job runs (once when it starts, once when it ends), its
+webhook's event at the end, and a results folder that holds exactly the images the job
+references at its end."""
 
 from __future__ import annotations
 
@@ -7,19 +8,27 @@ import logging
 
 from profilephoto.domain.models import Job, JobStatus, JobStatusMessage
 from profilephoto.domain.object_keys import object_key
-from profilephoto.domain.ports import Notifier, ObjectStore
+from profilephoto.domain.ports import Notifier, ObjectStore, WebhookOutbox
 from profilephoto.domain.upload_policy import result_prefix
+from profilephoto.services.webhooks import announce
 
 log = logging.getLogger(__name__)
 
 
 def close_out(
-    notifier: Notifier, results: ObjectStore, job: Job, result_urls: list[str] | None = None
+    notifier: Notifier,
+    results: ObjectStore,
+    job: Job,
+    result_urls: list[str] | None = None,
+    *,
+    webhooks: WebhookOutbox | None = None,
 ) -> None:
-    """Everything that follows a job's end, in this order: the final push, then tidying the
-    folder when an attempt other than a completing one may have stored images there (a
-    completion's own attempt overwrote its keys; any other end had none to keep)."""
+    """Everything that follows a job's end, in this order: the final push, the webhook's
+    event, then tidying the folder when an attempt other than a completing one may have
+    stored images there (a completion's own attempt overwrote its keys; any other end had
+    none to keep)."""
     push_final(notifier, job, result_urls)
+    announce(webhooks, job)
     if job.attempts > (1 if job.status is JobStatus.COMPLETED else 0):
         discard_strays(results, job)
 

@@ -45,6 +45,7 @@ from profilephoto.domain.ports import (
     ObjectStore,
     PhotoInspector,
     UnitOfWork,
+    WebhookOutbox,
 )
 from profilephoto.domain.styles import StyleCatalog
 from profilephoto.domain.throttle import Throttle
@@ -89,8 +90,10 @@ class ProcessingService:
         labeler: ContentLabeler,
         matcher: FaceMatcher,
         throttle: Throttle,
+        webhooks: WebhookOutbox | None = None,
     ) -> None:
         self._uow, self._uploads, self._results = uow, uploads, results
+        self._webhooks = webhooks
         self._images, self._notifier = images, notifier
         self._styles, self._clock, self._config = styles, clock, config
         self._inspector, self._labeler = inspector, labeler
@@ -219,7 +222,13 @@ class ProcessingService:
             with suppress(Exception):
                 self._discard_strays_if_ended(job)
             raise
-        close_out(self._notifier, self._results, done, result_urls=self._signed(done, keys))
+        close_out(
+            self._notifier,
+            self._results,
+            done,
+            result_urls=self._signed(done, keys),
+            webhooks=self._webhooks,
+        )
         return Processed(Outcome.COMPLETED, done)
 
     def _signed(self, done: Job, keys: list[str]) -> list[str] | None:
@@ -306,7 +315,7 @@ class ProcessingService:
         except ConditionFailed:
             return Processed(Outcome.SKIPPED)
         log.info("job failed", extra={"jobId": job.job_id, "userId": job.user_id, "code": code})
-        close_out(self._notifier, self._results, failed)
+        close_out(self._notifier, self._results, failed, webhooks=self._webhooks)
         return Processed(Outcome.FAILED, failed)
 
 

@@ -10,7 +10,14 @@ from profilephoto.domain.errors import ConditionFailed, QueueUnavailable
 from profilephoto.domain.job_lifecycle import give_up, lease_is_live, mark_queued
 from profilephoto.domain.models import Job, JobError, JobMessage, JobStatus
 from profilephoto.domain.object_keys import object_key
-from profilephoto.domain.ports import Clock, JobQueue, Notifier, ObjectStore, UnitOfWork
+from profilephoto.domain.ports import (
+    Clock,
+    JobQueue,
+    Notifier,
+    ObjectStore,
+    UnitOfWork,
+    WebhookOutbox,
+)
 from profilephoto.services.job_endings import close_out
 from profilephoto.services.lost_answers import apply_or_read_back
 
@@ -36,8 +43,10 @@ class Reconciler:
         config: ServiceConfig,
         results: ObjectStore,
         batch: int = 100,
+        webhooks: WebhookOutbox | None = None,
     ) -> None:
         self._uow, self._queue, self._notifier, self._results = uow, queue, notifier, results
+        self._webhooks = webhooks
         self._clock, self._config, self._batch = clock, config, batch
 
     def sweep(self) -> SweepReport:
@@ -95,4 +104,4 @@ class Reconciler:
         except ConditionFailed:
             return
         report.failed.append(job.job_id)
-        close_out(self._notifier, self._results, failed)
+        close_out(self._notifier, self._results, failed, webhooks=self._webhooks)

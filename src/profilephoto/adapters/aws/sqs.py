@@ -1,4 +1,5 @@
-"""JobQueue on SQS (one message per job, the body of docs/api.md §4.2) and its Redelivery."""
+"""JobQueue on SQS (one message per job, the body of docs/api.md §4.2) and its Redelivery; the
+webhooks' own queue is another SqsJobQueue (one message per webhook event)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from profilephoto.adapters.aws.errors import translate
 from profilephoto.domain.errors import QueueUnavailable
-from profilephoto.domain.models import JobMessage
+from profilephoto.domain.models import Model
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
@@ -28,7 +29,7 @@ class SqsJobQueue:
         self._client = client
         self._queue_url = queue_url
 
-    def send(self, message: JobMessage) -> None:
+    def send(self, message: Model) -> None:
         body = json.dumps(message.to_json_dict(), separators=(",", ":"))
         try:
             self._client.send_message(QueueUrl=self._queue_url, MessageBody=body)

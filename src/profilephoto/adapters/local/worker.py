@@ -7,11 +7,11 @@ import json
 import logging
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from profilephoto.domain.models import ReceivedMessage
+from profilephoto.domain.models import Model, ReceivedMessage
 from profilephoto.domain.ports import JobInbox
 
 log = logging.getLogger(__name__)
@@ -84,7 +84,7 @@ class QueueWorker:
             if self.run_once() == 0:
                 self._stop.wait(self._poll_interval)
 
-    def _call(self, batch: list[ReceivedMessage]) -> set[str]:
+    def _call(self, batch: Sequence[ReceivedMessage[Model]]) -> set[str]:
         """The ids of the messages to retry."""
         every = {message.message_id for message in batch}
         try:
@@ -98,7 +98,7 @@ class QueueWorker:
             return every
         return named
 
-    def _settle(self, batch: list[ReceivedMessage], failed: set[str]) -> None:
+    def _settle(self, batch: Sequence[ReceivedMessage[Model]], failed: set[str]) -> None:
         for message in batch:
             try:
                 if message.message_id not in failed:
@@ -120,12 +120,12 @@ def _failed_ids(response: Any) -> set[str] | None:
         return None
 
 
-def sqs_event(batch: list[ReceivedMessage]) -> SqsEvent:
+def sqs_event(batch: Sequence[ReceivedMessage[Model]]) -> SqsEvent:
     """The event Lambda's SQS trigger would deliver for these messages."""
     return {"Records": [_record(message) for message in batch]}
 
 
-def _record(message: ReceivedMessage) -> dict[str, Any]:
+def _record(message: ReceivedMessage[Model]) -> dict[str, Any]:
     body = json.dumps(message.body.to_json_dict(), separators=(",", ":"))
     return {
         "messageId": message.message_id,

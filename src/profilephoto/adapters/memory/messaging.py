@@ -7,31 +7,35 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Generic, TypeVar
 
 from profilephoto.adapters.memory.faults import FaultInjector
-from profilephoto.domain.models import JobMessage, JobStatusMessage, ReceivedMessage
+from profilephoto.domain.models import JobMessage, JobStatusMessage, Model, ReceivedMessage
+from profilephoto.domain.webhooks import WebhookEvent
+
+M = TypeVar("M", bound=Model)
 
 
 @dataclass
-class _InFlight:
-    received: ReceivedMessage
+class _InFlight(Generic[M]):
+    received: ReceivedMessage[M]
     visible_at: float
 
 
-class InMemoryJobQueue(FaultInjector):
+class InMemoryQueue(FaultInjector, Generic[M]):
     """`sent` holds what was sent and not yet taken; `drain()` takes it all at once (a test
     playing the worker), `receive()`/`delete()`/`release()` take it as the SQLite queue and
     SQS do (a worker thread), with a visibility timeout."""
 
     def __init__(self, visibility_timeout: float = 30.0) -> None:
         super().__init__()
-        self.sent: list[JobMessage] = []
+        self.sent: list[M] = []
         self.postponed: list[tuple[str, timedelta]] = []
         self.visibility_timeout = visibility_timeout
-        self._in_flight: dict[str, _InFlight] = {}
+        self._in_flight: dict[str, _InFlight[M]] = {}
         self._lock = threading.Lock()
 
-    def send(self, message: JobMessage) -> None:
+    def send(self, message: M) -> None:
         self._maybe_fail("send")
         with self._lock:
             self.sent.append(message)
@@ -42,13 +46,15 @@ class InMemoryJobQueue(FaultInjector):
             self.postponed.append((receipt, delay))
         self.release(receipt, max(delay.total_seconds(), 0.0))
 
-    def drain(self) -> list[JobMessage]:
+    def drain(self) -> list[M]:
         """Take every message sent so far (a test's stand-in for receiving)."""
         with self._lock:
             taken, self.sent = self.sent, []
         return taken
 
-    def receive(self, max_messages: int = 10, now: datetime | None = None) -> list[ReceivedMessage]:
+    def receive(
+        self, max_messages: int = 10, now: datetime | None = None
+    ) -> list[ReceivedMessage[M]]:
         """Up to `max_messages`: messages due again first, then new ones, oldest first."""
         at = now.timestamp() if now is not None else time.time()
         with self._lock:
@@ -86,6 +92,14 @@ class InMemoryJobQueue(FaultInjector):
         """Messages waiting or in flight."""
         with self._lock:
             return len(self.sent) + len(self._in_flight)
+
+
+class InMemoryJobQueue(InMemoryQueue[JobMessage]):
+    """The jobs' queue."""
+
+
+class InMemoryWebhookOutbox(InMemoryQueue[WebhookEvent]):
+    """The webhook deliveries' own queue."""
 
 
 class RecordingNotifier:

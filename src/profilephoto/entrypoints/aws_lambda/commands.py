@@ -11,6 +11,7 @@ from pydantic.alias_generators import to_camel
 
 from profilephoto.domain.commands import GenerationRequest, UploadRequest
 from profilephoto.domain.job_options import ASPECT_RATIOS, MAX_PHOTOS
+from profilephoto.domain.models import WEBHOOK_EVENTS
 from profilephoto.domain.pagination import MAX_TOKEN_LENGTH
 from profilephoto.domain.styles import STYLES
 from profilephoto.domain.upload_policy import (
@@ -18,6 +19,7 @@ from profilephoto.domain.upload_policy import (
     KEY_PATTERN,
     MAX_FILE_NAME_LENGTH,
 )
+from profilephoto.domain.webhooks import MAX_URL_LENGTH
 from profilephoto.settings import Settings
 
 # The defaults of a deployment: a document is the same for every one (docs/api.md §1).
@@ -136,6 +138,23 @@ class GenerateCommand(Command):
         json_schema_extra={"minimum": 1, "maximum": MAX_VARIANTS},
     )
     aspect_ratio: str | None = Field(default=None, json_schema_extra={"enum": list(ASPECT_RATIOS)})
+    webhook: str | None = Field(
+        default=None,
+        examples=["https://example.com/hooks/profilephoto"],
+        max_length=MAX_URL_LENGTH,
+        json_schema_extra={"format": "uri", "pattern": "^https://"},
+        description="an https URL POSTed a signed event when the job ends (docs/api.md, "
+        "\"Webhooks\"); its host must resolve to public addresses",
+    )
+    webhook_events: list[str] | None = Field(
+        default=None,
+        description="which ends the webhook is told of; default all three",
+        json_schema_extra={
+            "minItems": 1,
+            "uniqueItems": True,
+            "items": {"enum": [e.value for e in WEBHOOK_EVENTS]},
+        },
+    )
 
     def request(self, idempotency_key: str | None) -> GenerationRequest:
         """The domain's command (`connectionId` is not part of it: it changes nothing)."""
@@ -146,6 +165,8 @@ class GenerateCommand(Command):
             count=self.count,
             aspect_ratio=self.aspect_ratio,
             idempotency_key=idempotency_key,
+            webhook=self.webhook,
+            webhook_events=self.webhook_events,
         )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,6 +35,7 @@ class Hosting:
 
     binding: Binding
     served_stores: list[Any] = field(default_factory=list)
+    webhook_secret: Callable[[], str] | None = None
 
 
 class ProfilePhoto:
@@ -74,9 +75,12 @@ class ProfilePhoto:
         count: int = 1,
         aspect_ratio: str = "1:1",
         idempotency_key: str | None = None,
+        webhook: str | None = None,
+        webhook_events: Sequence[str] | None = None,
     ) -> Job:
         """Queue a job for one to three of the user's uploads (the main photo first); the
-        job's units are charged only once it is queued."""
+        job's units are charged only once it is queued. With `webhook`, its end is POSTed
+        there, signed (`webhook_events`: which of completed, failed, canceled; default all)."""
         keys = [file_key] if isinstance(file_key, str) else list(file_key)
         request = GenerationRequest(
             keys[0] if len(keys) == 1 else None,
@@ -85,6 +89,8 @@ class ProfilePhoto:
             count=count,
             aspect_ratio=aspect_ratio,
             idempotency_key=idempotency_key,
+            webhook=webhook,
+            webhook_events=list(webhook_events) if webhook_events is not None else None,
         )
         accepted = self._app.generation.request_generation(_who(user_id), request)
         return self.job(user_id, accepted.job_id)
@@ -129,6 +135,16 @@ class ProfilePhoto:
         """The user's jobs, newest first, a page at a time."""
         page = self._app.queries.list_jobs(_who(user_id), str(limit), next_token)
         return JobPage.model_validate(views.job_page_view(page).to_json())
+
+    @property
+    def webhook_secret(self) -> str:
+        """The secret this runtime signs webhooks with (`whsec_...`), for a receiver to
+        verify them: WEBHOOK_SECRET, else the local runtime's own (made once in its data
+        directory), the AWS stack's (Secrets Manager, WEBHOOK_SECRET_ARN) or the memory
+        runtime's fixed test secret."""
+        if self._hosting.webhook_secret is None:
+            raise InvalidRequest("This runtime does not sign webhooks")
+        return self._hosting.webhook_secret()
 
     def styles(self) -> list[Style]:
         shown = views.styles_view(self._app.queries.list_styles()).to_json()["styles"]

@@ -30,19 +30,27 @@ def local(
     Settings come from the environment as everywhere (`settings` overrides them);
     `base_url` is where `asgi_app` is reachable, for the upload and result URLs it hands
     out (the mount prefix included, e.g. `https://example.com/photos`)."""
+    from profilephoto.containers.local import webhook_secret
+
     container = bootstrap(
         "local", settings or load_settings(), data_dir=data_dir, base_url=base_url
     )
     uow, clock = container.uow(), container.clock()
     application = container.application()
     uploads, results = container.uploads(), container.results()
-    hosting = Hosting(Binding(container, container.settings()), served_stores=[uploads, results])
+    named, root = container.settings(), container.data_dir()
+    hosting = Hosting(
+        Binding(container, named),
+        served_stores=[uploads, results],
+        webhook_secret=lambda: webhook_secret(named, root),
+    )
     worker = InProcessWorker(
         container.queue(),
         application,
         threads=worker_threads,
         sweep_every=sweep_every,
         housekeeping=lambda: uow.purge_expired(clock.now()),
+        webhooks=container.webhooks(),
     )
     worker.start()
     try:
@@ -52,19 +60,22 @@ def local(
         uow.close()
         container.queue().close()
         container.pauses().close()
+        container.webhooks().close()
 
 
 @contextmanager
 def aws(settings: Settings | None = None) -> Iterator[ProfilePhoto]:
     """The deployed runtime, named by the environment as the Lambda functions are (buckets,
     queue, tables; docs/api.md §1). Jobs run on the stack's worker function, not here."""
+    from profilephoto.containers.aws import webhook_secret
+
     settings = settings or load_settings()
     container = bootstrap("aws", settings)
     yield ProfilePhoto(
         container.application(),
         container.uploads(),
         container.results(),
-        Hosting(Binding(container, settings)),
+        Hosting(Binding(container, settings), webhook_secret=lambda: webhook_secret(settings)),
     )
 
 
@@ -72,17 +83,20 @@ def aws(settings: Settings | None = None) -> Iterator[ProfilePhoto]:
 def memory(*, worker_threads: int = 1) -> Iterator[ProfilePhoto]:
     """Everything in memory, for a host's own tests: the fakes of `profilephoto.adapters.memory`
     (a scripted generator, a fixed clock), with a worker thread so jobs finish as they would."""
+    from profilephoto.adapters.memory import TEST_SECRET
 
     container = bootstrap("memory")
     application = container.application()
-    worker = InProcessWorker(container.queue(), application, threads=worker_threads)
+    worker = InProcessWorker(
+        container.queue(), application, threads=worker_threads, webhooks=container.webhooks()
+    )
     worker.start()
     try:
         yield ProfilePhoto(
             application,
             container.uploads(),
             container.results(),
-            Hosting(Binding(container, Settings())),
+            Hosting(Binding(container, Settings()), webhook_secret=lambda: TEST_SECRET),
         )
     finally:
         worker.stop()

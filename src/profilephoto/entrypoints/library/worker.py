@@ -12,6 +12,7 @@ from profilephoto.containers.core import Application
 from profilephoto.domain.errors import RetryLater
 from profilephoto.domain.models import JobMessage
 from profilephoto.domain.ports import JobInbox
+from profilephoto.entrypoints.aws_lambda.webhooks import deliver_batch
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +41,8 @@ def process_batch(app: Application) -> Callable[[dict[str, Any]], dict[str, Any]
 
 
 class InProcessWorker:
-    """`threads` workers taking one message at a time, and a sweep every `sweep_every` s."""
+    """`threads` workers taking one message at a time, one thread delivering webhooks (when
+    the runtime has their queue), and a sweep every `sweep_every` s."""
 
     def __init__(
         self,
@@ -51,9 +53,20 @@ class InProcessWorker:
         sweep_every: float = 60.0,
         housekeeping: Callable[[], object] | None = None,
         poll_interval: float = 0.05,
+        webhooks: JobInbox | None = None,
     ) -> None:
         self._worker = QueueWorker(
             inbox, process_batch(app), threads=threads, poll_interval=poll_interval, batch_size=1
+        )
+        self._webhooks = (
+            QueueWorker(
+                webhooks,
+                lambda event: deliver_batch(app, event),
+                threads=1,
+                poll_interval=poll_interval,
+            )
+            if webhooks is not None
+            else None
         )
         self._app, self._sweep_every, self._housekeeping = app, sweep_every, housekeeping
         self._stop = threading.Event()
@@ -62,6 +75,8 @@ class InProcessWorker:
     def start(self) -> None:
         self._stop.clear()
         self._worker.start()
+        if self._webhooks is not None:
+            self._webhooks.start()
         self._sweeper = threading.Thread(target=self._sweep_loop, name="sweep", daemon=True)
         self._sweeper.start()
 
@@ -71,6 +86,8 @@ class InProcessWorker:
         if self._sweeper is not None:
             self._sweeper.join()
         self._worker.stop()
+        if self._webhooks is not None:
+            self._webhooks.stop()
 
     def sweep(self) -> None:
         self._app.reconciler.sweep()

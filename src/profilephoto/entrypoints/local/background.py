@@ -1,4 +1,5 @@
-"""What Lambda's triggers do on AWS: the queue worker and the scheduled reconcile sweep."""
+"""What Lambda's triggers do on AWS: the queue workers (jobs, webhooks) and the scheduled
+reconcile sweep."""
 
 from __future__ import annotations
 
@@ -34,8 +35,15 @@ class Background:
         sweep_every: float = 60.0,
         threads: int = 2,
         housekeeping: Callable[[], object] | None = None,
+        webhooks: tuple[Any, Callable[[dict[str, Any], Any], Any]] | None = None,
     ) -> None:
         self.worker = QueueWorker(queue, lambda_batch_handler(process_handler), threads=threads)
+        # The webhooks' own queue and its delivery handler, as the delivery function on AWS.
+        self.webhook_worker = (
+            QueueWorker(webhooks[0], lambda_batch_handler(webhooks[1]), threads=1)
+            if webhooks is not None
+            else None
+        )
         self._reconcile = reconcile_handler
         self._sweep_every = sweep_every
         # What DynamoDB's TTL does on AWS (expired usage, connections, idempotency records).
@@ -44,6 +52,8 @@ class Background:
 
     async def start(self) -> None:
         self.worker.start()
+        if self.webhook_worker is not None:
+            self.webhook_worker.start()
         self._sweeper = asyncio.create_task(self._sweep_forever())
 
     async def stop(self) -> None:
@@ -53,6 +63,8 @@ class Background:
                 await self._sweeper
         # A batch in hand is finished before the server goes, as Lambda would finish it.
         await asyncio.to_thread(self.worker.stop)
+        if self.webhook_worker is not None:
+            await asyncio.to_thread(self.webhook_worker.stop)
 
     def sweep(self) -> Any:
         context = LocalLambdaContext(function_name="profilephoto-local-reconcile")

@@ -17,7 +17,14 @@ from starlette.staticfiles import StaticFiles
 from profilephoto.bootstrap import bootstrap
 from profilephoto.containers.local import LocalContainer
 from profilephoto.entrypoints.asgi import api_routes, exact, json_error, object_route
-from profilephoto.entrypoints.aws_lambda import openapi, process, reconcile, runtime, websocket
+from profilephoto.entrypoints.aws_lambda import (
+    openapi,
+    process,
+    reconcile,
+    runtime,
+    webhooks,
+    websocket,
+)
 from profilephoto.entrypoints.local import gateway
 from profilephoto.entrypoints.local.background import Background
 from profilephoto.entrypoints.local.ws import WebSocketRoute as LiveSocket
@@ -59,6 +66,7 @@ def create_app(
         reconcile.handler,
         sweep_every=sweep_every,
         housekeeping=lambda: uow.purge_expired(clock.now()),
+        webhooks=(container.webhooks(), webhooks.handler),
     )
 
     @contextlib.asynccontextmanager
@@ -74,6 +82,7 @@ def create_app(
             container.uow().close()
             container.queue().close()
             container.pauses().close()
+            container.webhooks().close()
 
     app = Starlette(
         routes=_routes(container, settings),

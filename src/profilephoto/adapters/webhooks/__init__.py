@@ -1,0 +1,1 @@
+"""Webhook deliveries: Standard Webhooks signing and the HTTP sender with its SSRF guard."""

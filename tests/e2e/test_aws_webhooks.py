@@ -1,0 +1,131 @@
+"""Webhooks on the AWS runtime (moto's server): the API and the worker queue a job's end on
+the webhooks' own SQS queue, and the delivery function POSTs it, signed with the Secrets
+Manager secret, to a real receiver on the loopback (docs/api.md §4.9)."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from standardwebhooks import Webhook as Verifier
+
+from profilephoto.entrypoints.aws_lambda import api, process, runtime, webhooks
+from tests.e2e.aws_stack import REGION, Stack, deploy, moto_server
+from tests.e2e.lambda_events import CONTEXT, answer, load, rest
+from tests.e2e.test_aws_end_to_end import photo, receive_batch, upload
+from tests.e2e.test_aws_job_control import cancel
+from tests.webhook_receiver import WebhookReceiver
+
+pytestmark = pytest.mark.slow
+# What the template's generated secret holds: 32 letters and digits (base64 of 24 bytes).
+SECRET_VALUE = "Zk3qT9wLm2Xc8Rv4Bn6Yp1Hs5Jd7Gf0A"
+
+
+@pytest.fixture(scope="module")
+def endpoint() -> Iterator[str]:
+    with moto_server() as url:
+        yield url
+
+
+@pytest.fixture
+def stack(endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
+    from moto.backends import get_backend
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    sqs = boto3.client("sqs", endpoint_url=endpoint, region_name=REGION)
+    hooks = sqs.create_queue(QueueName="pp-webhooks", Attributes={"VisibilityTimeout": "360"})
+    secret = boto3.client("secretsmanager", endpoint_url=endpoint, region_name=REGION)
+    arn = secret.create_secret(Name="pp-webhook-secret", SecretString=SECRET_VALUE)["ARN"]
+    yield deploy(
+        endpoint,
+        monkeypatch,
+        WEBHOOK_QUEUE_URL=hooks["QueueUrl"],
+        WEBHOOK_SECRET_ARN=arn,
+        # The receiver is on the loopback: this test's only reason to allow private addresses.
+        WEBHOOK_ALLOW_PRIVATE="on",
+    )
+    runtime.install(None)
+    for service in ("s3", "sqs", "dynamodb", "secretsmanager"):
+        for backend in get_backend(service).values():
+            backend.reset()
+
+
+def webhook_batch(stack: Stack) -> dict[str, Any]:
+    """What Lambda's SQS trigger hands the delivery function from the webhooks' queue."""
+    sqs = stack.client("sqs")
+    url = sqs.get_queue_url(QueueName="pp-webhooks")["QueueUrl"]
+    messages = sqs.receive_message(
+        QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["All"], WaitTimeSeconds=1
+    ).get("Messages", [])
+    template = load("sqs_batch")["Records"][0]
+    return {
+        "Records": [
+            dict(
+                template,
+                messageId=m["MessageId"],
+                body=m["Body"],
+                receiptHandle=m["ReceiptHandle"],
+                attributes=m["Attributes"],
+            )
+            for m in messages
+        ]
+    }
+
+
+def generate(key: str, receiver: WebhookReceiver, events: list[str] | None = None) -> str:
+    body: dict[str, Any] = {"fileKey": key, "style": "professional", "webhook": receiver.url}
+    if events is not None:
+        body["webhookEvents"] = events
+    status, accepted = answer(api.handler(rest("generate", body=body), CONTEXT))
+    assert status == 202, accepted
+    return str(accepted["jobId"])
+
+
+def test_a_completed_job_is_posted_signed_with_the_secrets_manager_secret(stack: Stack) -> None:
+    with WebhookReceiver() as receiver:
+        job_id = generate(upload(photo()), receiver)
+        assert process.handler(receive_batch(stack), CONTEXT) == {"batchItemFailures": []}
+        batch = webhook_batch(stack)
+        assert len(batch["Records"]) == 1
+        assert webhooks.handler(batch, CONTEXT) == {"batchItemFailures": []}
+        (delivered,) = receiver.wait_for(1)
+
+    payload = Verifier("whsec_" + SECRET_VALUE).verify(delivered.body, delivered.headers)
+    assert (payload["type"], payload["data"]["jobId"]) == ("job.completed", job_id)
+    status, job = answer(api.handler(rest("get_job", path=f"/jobs/{job_id}"), CONTEXT))
+    assert status == 200 and payload["data"]["status"] == job["status"] == "completed"
+    assert payload["data"]["resultUrls"] and payload["data"]["aiGenerated"] is True
+
+
+def test_a_failed_attempt_comes_back_after_its_backoff_and_a_cancel_is_posted(
+    stack: Stack,
+) -> None:
+    from moto.sqs.models import sqs_backends
+
+    with WebhookReceiver() as receiver:
+        job_id = generate(upload(photo()), receiver, ["canceled"])
+        assert cancel(job_id)[0] == 200
+        receiver.answers.append(500)
+        batch = webhook_batch(stack)
+        before = time.time()
+        response = webhooks.handler(batch, CONTEXT)
+        after = time.time()
+        [record] = batch["Records"]
+        assert response == {"batchItemFailures": [{"itemIdentifier": record["messageId"]}]}
+        [message] = sqs_backends["123456789012"][REGION].queues["pp-webhooks"]._messages
+        # The first retry comes 5 s later, not at the queue's 360 s visibility timeout.
+        assert before + 5 <= message.visible_at / 1000 <= after + 6
+        # SQS delivers it again (receive count 2): the second attempt is answered 200.
+        again = dict(record, attributes={**record["attributes"], "ApproximateReceiveCount": "2"})
+        assert webhooks.handler({"Records": [again]}, CONTEXT) == {"batchItemFailures": []}
+        first, second = receiver.wait_for(2)
+
+    assert first.headers["webhook-id"] == second.headers["webhook-id"]
+    payload = Verifier("whsec_" + SECRET_VALUE).verify(second.body, second.headers)
+    assert (payload["type"], payload["data"]["status"]) == ("job.canceled", "canceled")
+    assert json.loads(first.body)["data"]["jobId"] == job_id
