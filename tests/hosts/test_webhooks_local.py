@@ -118,6 +118,7 @@ def test_the_memory_runtime_delivers_from_its_own_queue_to_its_recorder() -> Non
     from profilephoto.adapters.local.worker import QueueWorker
     from profilephoto.adapters.memory import TEST_SECRET
     from profilephoto.containers.memory import MemoryContainer
+    from profilephoto.domain.commands import GenerationRequest
     from profilephoto.domain.models import Identity
     from profilephoto.entrypoints.aws_lambda.webhooks import deliver_batch
     from profilephoto.entrypoints.library.worker import process_batch
@@ -127,8 +128,9 @@ def test_the_memory_runtime_delivers_from_its_own_queue_to_its_recorder() -> Non
     alice = Identity(user_id="alice")
     key = "uploads/alice/1764400000000_" + "0" * 32 + ".jpg"
     container.uploads().write(key, PHOTO, "image/jpeg")
+    hook = "https://hooks.example.com/profilephoto"
     accepted = app.generation.request_generation(
-        alice, key, "professional", webhook="https://hooks.example.com/profilephoto"
+        alice, GenerationRequest(key, "professional", webhook=hook)
     )
     QueueWorker(container.queue(), process_batch(app)).run_once()
     QueueWorker(container.webhooks(), lambda event: deliver_batch(app, event)).run_once()

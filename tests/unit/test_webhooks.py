@@ -181,15 +181,21 @@ def test_a_deployment_without_a_webhook_queue_refuses_webhooks() -> None:
 
 
 def test_an_idempotency_key_reused_with_another_webhook_is_a_conflict(world: World) -> None:
-    key = world.upload()
-    world.generation.request_generation(
-        ALICE, key, "professional", idempotency_key="k1", webhook=HOOK
-    )
+    from profilephoto.domain.commands import GenerationRequest
     from profilephoto.domain.errors import IdempotencyConflict
 
+    key = world.upload()
+    first = GenerationRequest(key, "professional", idempotency_key="k1", webhook=HOOK)
+    accepted = world.generation.request_generation(ALICE, first)
+    assert world.generation.request_generation(ALICE, first).job_id == accepted.job_id
     with pytest.raises(IdempotencyConflict):
         world.generation.request_generation(
-            ALICE, key, "professional", idempotency_key="k1", webhook=HOOK + "/other"
+            ALICE,
+            GenerationRequest(key, "professional", idempotency_key="k1", webhook=HOOK + "/o"),
+        )
+    with pytest.raises(IdempotencyConflict):  # a webhook where there was none is another request
+        world.generation.request_generation(
+            ALICE, GenerationRequest(key, "professional", idempotency_key="k1")
         )
 
 
@@ -235,7 +241,7 @@ def test_a_webhook_queue_that_is_down_never_changes_the_job_or_its_push(world: W
     world.container.webhooks().fail_next(QueueUnavailable())
     world.process_all()
     assert world.uow.jobs.get(accepted.job_id).status is JobStatus.COMPLETED
-    assert [n.status for _, n, _ in world.notifier.notifications] == [JobStatus.COMPLETED]
+    assert [n.status for _, n in world.notifier.notifications] == [JobStatus.COMPLETED]
     assert used(world) == 1
 
 
