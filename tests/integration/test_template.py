@@ -18,11 +18,8 @@ from PIL import Image
 from profilephoto.adapters.aws.sqs import MAX_VISIBILITY_SECONDS
 from profilephoto.adapters.decode_budget import budget_bytes
 from profilephoto.adapters.image_limits import decode_cost
-<<<<<<< HEAD
 from profilephoto.domain.fleet_sizing import OFFERED_RPM, fleet_size
-=======
 from profilephoto.domain.webhooks import DELIVERY_WINDOW, RETRY_DELAYS, TIMEOUT_SECONDS
->>>>>>> 2eb68d5 (Webhooks (issue 24.3/24.4, CONTRACT §8): webhook and webhookEvents on POST /generate, Standard Webhooks signing, SSRF guard, delivery from their own queue on every runtime (SQS + WebhookFunction + DLQ + alarms on AWS), docs/embedding.md's Webhooks section run by its test)
 from profilephoto.settings import Settings
 from tests.integration.image_bytes import png_header_only
 from tests.shipping import WORKER_ONLY

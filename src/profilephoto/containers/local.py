@@ -35,7 +35,8 @@ MAX_RECEIVES = 100
 # A webhook attempt takes at most 15 s; its message comes back after this if the attempt
 # died with the process. More receives than the retry schedule's 11 attempts.
 WEBHOOK_VISIBILITY_SECONDS = 60.0
-WEBHOOK_
+WEBHOOK_MAX_RECEIVES = 20
+
 
 def _secret(data_dir: Path, name: str) -> bytes:
     from profilephoto.adapters.local.keyfile import load_or_create_secret
