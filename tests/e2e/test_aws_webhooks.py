@@ -33,26 +33,22 @@ def endpoint() -> Iterator[str]:
 
 @pytest.fixture
 def stack(endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
-    from moto.backends import get_backend
+    from profilephoto.containers.aws import build_aws_container
+    from profilephoto.settings import load_settings
 
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    # The receiver is on the loopback: this test's only reason to allow private addresses.
+    deployed = deploy(endpoint, monkeypatch, WEBHOOK_ALLOW_PRIVATE="on")
     sqs = boto3.client("sqs", endpoint_url=endpoint, region_name=REGION)
     hooks = sqs.create_queue(QueueName="pp-webhooks", Attributes={"VisibilityTimeout": "360"})
     secret = boto3.client("secretsmanager", endpoint_url=endpoint, region_name=REGION)
     arn = secret.create_secret(Name="pp-webhook-secret", SecretString=SECRET_VALUE)["ARN"]
-    yield deploy(
-        endpoint,
-        monkeypatch,
-        WEBHOOK_QUEUE_URL=hooks["QueueUrl"],
-        WEBHOOK_SECRET_ARN=arn,
-        # The receiver is on the loopback: this test's only reason to allow private addresses.
-        WEBHOOK_ALLOW_PRIVATE="on",
-    )
+    monkeypatch.setenv("WEBHOOK_QUEUE_URL", hooks["QueueUrl"])
+    monkeypatch.setenv("WEBHOOK_SECRET_ARN", arn)
+    settings = load_settings()
+    container = build_aws_container(settings)
+    runtime.install(container, settings)
+    yield Stack(endpoint, container, deployed.queue_url)
     runtime.install(None)
-    for service in ("s3", "sqs", "dynamodb", "secretsmanager"):
-        for backend in get_backend(service).values():
-            backend.reset()
 
 
 def webhook_batch(stack: Stack) -> dict[str, Any]:

@@ -241,7 +241,10 @@ def test_a_webhook_queue_that_is_down_never_changes_the_job_or_its_push(world: W
     world.container.webhooks().fail_next(QueueUnavailable())
     world.process_all()
     assert world.uow.jobs.get(accepted.job_id).status is JobStatus.COMPLETED
-    assert [n.status for _, n in world.notifier.notifications] == [JobStatus.COMPLETED]
+    assert [n.status for _, n in world.notifier.notifications] == [
+        JobStatus.PROCESSING,
+        JobStatus.COMPLETED,
+    ]
     assert used(world) == 1
 
 

@@ -154,7 +154,6 @@ class AwsContainer(containers.DeclarativeContainer):
         notifier=notifier,
         clock=clock,
         ids=ids,
-        pauses=pauses,
         webhooks=webhooks,
         webhook_sender=webhook_sender,
         resolver=resolver,

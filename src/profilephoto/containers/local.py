@@ -183,7 +183,6 @@ class LocalContainer(containers.DeclarativeContainer):
         notifier=notifier,
         clock=clock,
         ids=ids,
-        pauses=pauses,
         webhooks=webhooks,
         webhook_sender=webhook_sender,
         resolver=resolver,

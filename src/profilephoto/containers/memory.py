@@ -62,7 +62,6 @@ class MemoryContainer(containers.DeclarativeContainer):
         notifier=notifier,
         clock=clock,
         ids=ids,
-        pauses=pauses,
         webhooks=webhooks,
         webhook_sender=webhook_sender,
         resolver=resolver,

@@ -13,8 +13,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from profilephoto.containers.core import Application
 from profilephoto.domain.webhooks import Verdict, WebhookEvent
-from profilephoto.entrypoints.aws_lambda import runtime
-from profilephoto.entrypoints.aws_lambda.observability import logger, metrics
+from profilephoto.entrypoints.aws_lambda import observability, runtime
+from profilephoto.entrypoints.aws_lambda.observability import metrics
 
 log = logging.getLogger(__name__)
 # SQS hands a function at most 10 records; each may wait up to 15 s on its receiver.
@@ -77,7 +77,6 @@ def _count(name: str) -> None:
     metrics.add_metric(name=name, unit="Count", value=1)
 
 
-@metrics.log_metrics
-@logger.inject_lambda_context(clear_state=True)
+@observability.lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return deliver_batch(runtime.application(), event, _count)
