@@ -163,14 +163,15 @@ def own_modules() -> dict[str, Path]:
     return {module_name(path): path for path in src_files()}
 
 
-def reachable_from(roots: list[str]) -> set[str]:
-    """The package's own modules that importing `roots` may load (lazy imports included)."""
+def reachable_from(roots: list[str], skip: frozenset[str] = frozenset()) -> set[str]:
+    """The package's own modules that importing `roots` may load (lazy imports included),
+    not entering the modules in `skip` (say, another runtime's container)."""
     modules = own_modules()
     seen: set[str] = set()
     todo = list(roots)
     while todo:
         name = todo.pop()
-        if name in seen or name not in modules:
+        if name in seen or name not in modules or name in skip:
             continue
         seen.add(name)
         parts = name.split(".")
