@@ -15,9 +15,9 @@ import pytest
 from profilephoto.adapters.memory import ScriptedImageGenerator
 from profilephoto.domain.commands import GenerationRequest, UploadRequest
 from profilephoto.domain.models import Identity, ImageData, Style
-from profilephoto.entrypoints.aws_lambda import process
+from profilephoto.entrypoints.aws_lambda import api, process
 from profilephoto.entrypoints.aws_lambda.observability import logger, metrics
-from tests.e2e.lambda_events import FakeLambdaContext
+from tests.e2e.lambda_events import FakeLambdaContext, rest
 from tests.e2e.test_worker_handlers import batch
 
 ME = Identity(user_id="7d8ca528-4931-4254-9273-ea5ee853f271")
@@ -157,3 +157,20 @@ def test_a_record_that_fails_is_logged_with_its_job_and_the_invocations_request(
     assert failed["jobId"] == message["jobId"]
     assert failed["function_request_id"] == "request-a"
     assert "the table is unreachable" in failed["exception"]
+
+
+def test_the_apis_lines_name_its_invocation_and_its_caller(memory_runtime, lines):
+    photo = b"\xff\xd8\xff\xe0" + b"\x00" * 512
+    ticket = memory_runtime.services.upload_service().request_upload(
+        ME, UploadRequest(file_name="me.jpg", content_type="image/jpeg", file_size=len(photo))
+    )
+    memory_runtime.uploads().write(ticket.file_key, photo, "image/jpeg")
+    body = {"fileKey": ticket.file_key, "style": "professional"}
+    answer = api.handler(rest("generate", body=body, sub=ME.user_id), context("api"))
+    assert answer["statusCode"] == 202
+    (accepted,) = [line for line in lines.lines if line["message"] == "generation accepted"]
+    assert (accepted["function_name"], accepted["function_request_id"]) == (
+        "profilephoto-api",
+        "request-api",
+    )
+    assert accepted["userId"] == ME.user_id

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import json
 import re
 import threading
@@ -184,14 +185,13 @@ class ThreadSafeRestResolver(APIGatewayRestResolver):
     def resolve(self, event: Mapping[str, Any], context: LambdaContext) -> dict[str, Any]:
         if self._stacks_built != len(self._static_routes) + len(self._dynamic_routes):
             self._build_stacks()
-        token = self._request.set(
-            _Request(event=APIGatewayProxyEvent(dict(event)), lambda_context=context)
-        )
-        logger.thread_safe_clear_keys()
-        try:
-            return super().resolve(event, context)
-        finally:
-            self._request.reset(token)
+        # In a copy of the caller's context: the request and its log keys (userId) are its
+        # own, and the invocation's keys (function, request id) show on its lines.
+        return contextvars.copy_context().run(self._resolve_request, event, context)
+
+    def _resolve_request(self, event: Mapping[str, Any], context: LambdaContext) -> dict[str, Any]:
+        self._request.set(_Request(event=APIGatewayProxyEvent(dict(event)), lambda_context=context))
+        return super().resolve(event, context)
 
 
 def new_resolver() -> APIGatewayRestResolver:
