@@ -721,3 +721,26 @@ def test_every_function_that_ends_jobs_may_queue_webhook_events_and_only_one_sig
     assert senders == {"ApiFunction", "ProcessFunction", "ReconcileFunction"}
     assert readers == {"WebhookFunction"}
     assert environment(template, "WebhookFunction")["WEBHOOK_ALLOW_PRIVATE"] == "off"
+
+
+def inline_actions(template: dict[str, Any], function: str) -> dict[str, list[Any]]:
+    """Each action the function's inline policy statements allow, with their resources."""
+    allowed: dict[str, list[Any]] = {}
+    for policy in functions(template)[function].get("Policies", []):
+        for statement in policy.get("Statement", []) if isinstance(policy, dict) else []:
+            actions = statement["Action"]
+            for action in [actions] if isinstance(actions, str) else actions:
+                allowed.setdefault(action, []).append(statement["Resource"])
+    return allowed
+
+
+@pytest.mark.parametrize(
+    ("function", "queue"),
+    [("ProcessFunction", "GenerationQueue"), ("WebhookFunction", "WebhookQueue")],
+)
+def test_a_consumer_that_postpones_a_record_may_change_its_visibility(template, function, queue):
+    # SqsRedelivery.postpone hands a record back with its visibility set to the backoff; the
+    # SQS event source's managed role (AWSLambdaSQSQueueExecutionRole) receives and deletes
+    # but does not change visibility, and moto enforces no IAM: only this test sees it.
+    allowed = inline_actions(template, function)
+    assert {"Fn::GetAtt": [queue, "Arn"]} in allowed.get("sqs:ChangeMessageVisibility", [])
