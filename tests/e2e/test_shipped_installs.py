@@ -1,4 +1,4 @@
-"""What ships is what is tested (DESIGN.md invariant 8, CONTRACT.md §8).
+"""What ships is what is tested (docs/deploy.md, "Locked installs").
 
 Three installs are built as they ship, without the test tools, once per content of the
 requirement files, their locks and pyproject.toml (kept under .venv/shipped/<hash>/):
