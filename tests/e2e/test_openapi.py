@@ -47,7 +47,7 @@ def test_every_route_answers_with_a_view_model_and_reads_its_body_as_a_command()
     from profilephoto.entrypoints.aws_lambda.views import View
 
     for resolver in (api.resolver(), file_transfer.resolver()):
-        for route in resolver._static_routes + resolver._dynamic_routes:
+        for route in resolver.routes:
             declared = route.func.__dict__["openapi"]
             assert issubclass(declared.answer, View), route.path
             assert declared.body is None or issubclass(declared.body, Command), route.path

@@ -1,6 +1,7 @@
 """A resolver's first requests may arrive from many threads at once (a host serving the API,
-the local server): Powertools builds each route's middleware stack on its first call, and two
-threads building it together leave a broken chain behind that answers 500 for good."""
+the local server). Powertools' resolver, used before rest.Router, built each route's
+middleware stack on its first call, and two threads building it together left a broken chain
+behind that answered 500 for good; each thread must also see only its own request."""
 
 from __future__ import annotations
 

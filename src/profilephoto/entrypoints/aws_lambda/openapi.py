@@ -69,14 +69,14 @@ def documented(
 
 
 def document(resolvers: Iterable[Any]) -> dict[str, Any]:
-    """The document for every route of `resolvers` (Powertools REST resolvers)."""
+    """The document for every route of `resolvers` (rest.Router)."""
     from pydantic.json_schema import models_json_schema
 
     from profilephoto.entrypoints.aws_lambda import views
 
     operations: list[tuple[str, str, Any, Operation]] = []
     for resolver in resolvers:
-        for route in resolver._static_routes + resolver._dynamic_routes:
+        for route in resolver.routes:
             operation = route.func.__dict__.get("openapi")
             if operation is None:
                 raise LookupError(f"{route.method} {route.path} has no @documented(...)")
