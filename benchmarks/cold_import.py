@@ -124,9 +124,8 @@ class Paired:
 
 
 # Every module from outside profilephoto that importing the api handler loads (Powertools'
-# event_handler package with all its resolvers, pydantic's machinery, the standard library's
-# share), imported in the same order without ours: the least the handler could cost while
-# it keeps them.
+# logger and metrics, pydantic's machinery, the standard library's share), imported in the
+# same order without ours: the least the handler could cost while it keeps them.
 THIRD_PARTY = """
 import importlib, json, sys
 for name in json.loads(sys.argv[1]):
