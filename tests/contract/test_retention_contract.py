@@ -57,3 +57,32 @@ def test_a_finished_job_past_its_deadline_is_gone_before_the_sweep_comes(world):
     stored = world.uow.jobs.get(gone.job_id)
     assert stored is not None and object_key(stored.result_urls[0]) in world.results.objects
     assert sweep(world) == 1
+
+
+def cancel(world: World, job_id: str) -> None:
+    world.container.services.cancellation_service().cancel_job(ALICE, job_id)
+
+
+def test_a_finished_job_past_its_deadline_cannot_be_canceled_or_deleted_either(world):
+    """Cancel and delete see a job as the GETs do: past its deadline it is gone (404), not
+    `job_finished` (409), not deleted or canceled again (200), whether or not swept."""
+    completed = world.generate()
+    world.process_all()
+    canceled = world.generate()
+    cancel(world, canceled.job_id)
+    world.clock.advance(timedelta(days=DAYS, minutes=1))
+    before = {job_id: world.uow.jobs.get(job_id) for job_id in (completed.job_id, canceled.job_id)}
+    objects = dict(world.results.objects), dict(world.uploads.objects)
+    pushes = len(world.notifier.notifications)
+
+    for job_id in before:
+        with pytest.raises(JobNotFound):
+            cancel(world, job_id)
+        with pytest.raises(JobNotFound):
+            world.deletion.delete_job(ALICE, job_id)
+
+    # Nothing moved: the sweep deletes them, with their objects, when it comes.
+    assert {job_id: world.uow.jobs.get(job_id) for job_id in before} == before
+    assert (dict(world.results.objects), dict(world.uploads.objects)) == objects
+    assert len(world.notifier.notifications) == pushes
+    assert sweep(world) == 2

@@ -112,9 +112,9 @@ class Services(containers.DeclarativeContainer):
         webhooks=webhooks,
     )
     query_service = providers.Singleton(QueryService, uow, results, style_list, clock, config)
-    deletion_service = providers.Singleton(DeletionService, uow, uploads, results)
+    deletion_service = providers.Singleton(DeletionService, uow, uploads, results, clock, config)
     cancellation_service = providers.Singleton(
-        CancellationService, uow, results, notifier, clock, webhooks=webhooks
+        CancellationService, uow, results, notifier, clock, config, webhooks=webhooks
     )
     account_service = providers.Singleton(
         AccountDeletionService, uow, uploads, results, connections, cancellation_service, clock

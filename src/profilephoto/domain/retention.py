@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
+from profilephoto.domain.errors import JobNotFound
 from profilephoto.domain.models import Job
 
 
@@ -27,6 +28,14 @@ def is_due(job: Job, now: datetime, days: int) -> bool:
     if job.ttl is not None:
         return job.ttl <= now.timestamp()
     return job.created_at <= now - timedelta(days=days)
+
+
+def owned_job(job: Job | None, user_id: str, now: datetime, days: int) -> Job:
+    """The job when its owner `user_id` may see or act on it (read, cancel, delete);
+    JobNotFound for no job, another user's job and one past its deadline (`is_due`)."""
+    if job is None or job.user_id != user_id or is_due(job, now, days):
+        raise JobNotFound()
+    return job
 
 
 def photos_to_delete(job: Job, owners_jobs: Iterable[Job]) -> set[str]:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 
-from profilephoto.domain.errors import JobInProgress, JobNotFound
+from profilephoto.domain.config import ServiceConfig
+from profilephoto.domain.errors import JobInProgress
 from profilephoto.domain.models import Identity, Job
 from profilephoto.domain.object_keys import object_key
-from profilephoto.domain.ports import ObjectStore, UnitOfWork
-from profilephoto.domain.retention import photos_to_delete
+from profilephoto.domain.ports import Clock, ObjectStore, UnitOfWork
+from profilephoto.domain.retention import owned_job, photos_to_delete
 from profilephoto.domain.upload_policy import result_prefix
 
 log = logging.getLogger(__name__)
@@ -18,20 +19,28 @@ PAGE = 100
 
 
 class DeletionService:
-    def __init__(self, uow: UnitOfWork, uploads: ObjectStore, results: ObjectStore) -> None:
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        uploads: ObjectStore,
+        results: ObjectStore,
+        clock: Clock,
+        config: ServiceConfig,
+    ) -> None:
         self._uow, self._uploads, self._results = uow, uploads, results
+        self._clock, self._retention_days = clock, config.result_retention_days
 
     def delete_job(self, identity: Identity, job_id: str) -> Job:
         """Delete the result, the original upload and the record of the caller's finished
         job; returns the record as it was.
 
-        Another user's job and an unknown id are JobNotFound; a job still running is
-        JobInProgress (deleting its input under a worker would only fail it). The quota
-        already spent stays spent: deleting is about privacy, not a refund.
+        Another user's job, an unknown id and a job past its retention deadline (the sweep
+        deletes it) are JobNotFound; a job still running is JobInProgress (deleting its
+        input under a worker would only fail it). The quota already spent stays spent:
+        deleting is about privacy, not a refund.
         """
-        job = self._uow.jobs.get(job_id) if isinstance(job_id, str) and job_id else None
-        if job is None or job.user_id != identity.user_id:
-            raise JobNotFound()
+        found = self._uow.jobs.get(job_id) if isinstance(job_id, str) and job_id else None
+        job = owned_job(found, identity.user_id, self._clock.now(), self._retention_days)
         if not job.status.is_terminal:
             raise JobInProgress()
         # Objects first: if a delete fails the record survives and the user can retry.

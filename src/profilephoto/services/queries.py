@@ -6,13 +6,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from profilephoto.domain.config import ServiceConfig
-from profilephoto.domain.errors import InvalidRequest, JobNotFound
+from profilephoto.domain.errors import InvalidRequest
 from profilephoto.domain.job_lifecycle import is_refunded
 from profilephoto.domain.models import Identity, Job, JobStatus, Style, Usage
 from profilephoto.domain.object_keys import object_key
 from profilephoto.domain.ports import Clock, ObjectStore, UnitOfWork
 from profilephoto.domain.quota import usage_today
-from profilephoto.domain.retention import expires_at, is_due
+from profilephoto.domain.retention import expires_at, is_due, owned_job
 
 MAX_PAGE = 100
 DEFAULT_PAGE = 20
@@ -82,9 +82,8 @@ class QueryService:
 
     def _owned(self, identity: Identity, job_id: str) -> Job:
         job = self._uow.jobs.get(job_id) if isinstance(job_id, str) and job_id else None
-        if job is None or job.user_id != identity.user_id or self._gone(job):
-            raise JobNotFound()
-        return job
+        now, days = self._clock.now(), self._config.result_retention_days
+        return owned_job(job, identity.user_id, now, days)
 
     def _gone(self, job: Job) -> bool:
         """Past its deadline, a job is gone to its owner before the sweep deletes it: no
