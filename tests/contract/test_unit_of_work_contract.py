@@ -15,6 +15,7 @@ from profilephoto.domain.errors import (
     InvalidRequest,
     QuotaExceeded,
 )
+from profilephoto.domain.job_deletion import JobDeletion
 from profilephoto.domain.job_lifecycle import (
     Describes,
     claim,
@@ -504,3 +505,42 @@ def test_a_personal_daily_limit_is_set_without_touching_the_rest_of_the_record(u
     fresh = uow.users.set_daily_limit("newcomer", 3, NOW)
     assert (fresh.daily_limit, fresh.total_images_generated) == (3, 0)
     assert uow.users.get("newcomer").daily_limit == 3
+
+
+def test_deleting_a_job_forgets_its_idempotency_record_only_while_the_record_names_it(uow):
+    record = IdempotencyRecord(
+        key="alice#k", request_hash="h", job_id=job(1).job_id, expires_at=NOW + timedelta(hours=24)
+    )
+    uow.reserve_and_create_job(Reservation(job(1), USAGE, 10, TTL, NOW, record))
+    retry = record.model_copy(update={"job_id": job(2).job_id})
+    uow.reserve_and_create_job(
+        Reservation(job(2), USAGE, 10, TTL, NOW, retry, replaces=job(1).job_id)
+    )
+
+    uow.delete_job(JobDeletion(job(1).job_id, "alice#k"))  # the record names job 2 now
+
+    assert uow.jobs.get(job(1).job_id) is None
+    assert uow.idempotency.get("alice#k", NOW) == retry
+    uow.delete_job(JobDeletion(job(2).job_id))  # no key: the record stays
+    assert uow.jobs.get(job(2).job_id) is None
+    assert uow.idempotency.get("alice#k", NOW) == retry
+    uow.reserve_and_create_job(Reservation(job(3), USAGE, 10, TTL, NOW))
+    uow.delete_job(JobDeletion(job(3).job_id, "alice#none"))  # no record under the key
+    assert uow.jobs.get(job(3).job_id) is None
+
+    uow.reserve_and_create_job(
+        Reservation(
+            job(4),
+            USAGE,
+            10,
+            TTL,
+            NOW,
+            retry.model_copy(update={"job_id": job(4).job_id}),
+            replaces=job(2).job_id,
+        )
+    )
+    uow.delete_job(JobDeletion(job(4).job_id, "alice#k"))
+
+    assert uow.jobs.get(job(4).job_id) is None
+    assert uow.idempotency.get("alice#k", NOW) is None
+    uow.delete_job(JobDeletion(job(4).job_id, "alice#k"))  # again: nothing left, no error

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from profilephoto.domain.face_embedding import FaceEmbedding
+from profilephoto.domain.job_deletion import JobDeletion
 from profilephoto.domain.job_lifecycle import JobChange
 from profilephoto.domain.labels import FoundLabel
 from profilephoto.domain.models import (
@@ -196,6 +197,11 @@ class UnitOfWork(Protocol):
         raising what it raises (the owner's Users record, for `User.is_being_deleted`, is
         read in the same commit); in every failure nothing is written. Returns the user's new
         count."""
+
+    def delete_job(self, deletion: JobDeletion) -> None:
+        """One atomic commit of a deletion the domain decided: forget the job record and,
+        when `deletion.forgets` the idempotency record stored under its `idempotency_key`,
+        that record too (any other record stays). Deleting an unknown job is not an error."""
 
     def apply(self, change: JobChange) -> Job:
         """One atomic commit of a change the domain decided: write `change.updates` (and

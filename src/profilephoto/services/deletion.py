@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from profilephoto.domain.config import ServiceConfig
 from profilephoto.domain.errors import JobInProgress
+from profilephoto.domain.job_deletion import deletion
 from profilephoto.domain.models import Identity, Job
 from profilephoto.domain.object_keys import object_key
 from profilephoto.domain.ports import Clock, ObjectStore, UnitOfWork
@@ -47,7 +48,8 @@ class DeletionService:
         # The whole folder: with the job's images, any an attempt that never ended left.
         self._results.delete_prefix(result_prefix(job.user_id, job.job_id))
         delete_photos(self._uow, self._uploads, job)
-        self._uow.jobs.delete(job.job_id)
+        # A key that answered 503 goes with the job; one that answered 202 stays (its 24 h).
+        self._uow.delete_job(deletion(job))
         log.info("job deleted", extra={"jobId": job.job_id, "userId": job.user_id})
         return job
 

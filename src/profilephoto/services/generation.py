@@ -23,6 +23,7 @@ from profilephoto.domain.errors import (
     UploadNotFound,
 )
 from profilephoto.domain.image_signature import SIGNATURE_BYTES, looks_like_image
+from profilephoto.domain.job_deletion import answered_unavailable
 from profilephoto.domain.job_lifecycle import fail, mark_queued
 from profilephoto.domain.job_options import JobOptions, message_extras, parse_options
 from profilephoto.domain.models import (
@@ -282,8 +283,7 @@ class GenerationService:
     def _replayed(self, record: IdempotencyRecord) -> GenerationAccepted | None:
         """The first answer again, or None when it was a 5xx: that is never final
         (docs/api.md), so the request runs again and takes the record over."""
-        job = self._uow.jobs.get(record.job_id)
-        if job is not None and job.error is not None and job.error.code == QueueUnavailable.code:
+        if answered_unavailable(self._uow.jobs.get(record.job_id)):
             return None
         user_id = record.key.split("#", 1)[0]
         return GenerationAccepted(

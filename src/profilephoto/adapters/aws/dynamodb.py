@@ -18,6 +18,7 @@ from profilephoto.adapters.aws.dynamodb_records import (
     DynamoDbIdempotencyStore,
     DynamoDbUsageLedger,
     DynamoDbUserRepository,
+    idempotency_id,
     idempotency_item,
     report_update,
 )
@@ -27,6 +28,7 @@ from profilephoto.domain.errors import (
     QuotaExceeded,
     ServiceUnavailable,
 )
+from profilephoto.domain.job_deletion import JobDeletion
 from profilephoto.domain.job_lifecycle import JobChange
 from profilephoto.domain.models import Job, iso_z
 from profilephoto.domain.reservation import Reservation
@@ -182,6 +184,32 @@ class DynamoDbUnitOfWork:
                 "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
             }
         }
+
+    def delete_job(self, deletion: JobDeletion) -> None:
+        """The job alone is one DeleteItem; with its idempotency record, one
+        TransactWriteItems of both, the record's Delete conditioned as `deletion.forgets`
+        says (a missing record passes: there is nothing to forget). A record another job
+        took over cancels the transaction; the job then goes alone (a second call, on that
+        rare path only)."""
+        if deletion.idempotency_key is None:
+            self.jobs.delete(deletion.job_id)
+            return
+        table = self._db.tables.jobs
+        items = {
+            "job": {"Delete": {"TableName": table, "Key": {"jobId": av(deletion.job_id)}}},
+            "idempotency": {
+                "Delete": {
+                    "TableName": table,
+                    "Key": {"jobId": av(idempotency_id(deletion.idempotency_key))},
+                    "ConditionExpression": "attribute_not_exists(jobId) OR idemJobId = :job",
+                    "ExpressionAttributeValues": {":job": av(deletion.job_id)},
+                }
+            },
+        }
+        try:
+            self._db.transact(items, "dynamodb.delete_job")
+        except Refused:
+            self.jobs.delete(deletion.job_id)
 
     def apply(self, change: JobChange) -> Job:
         """A change to the job alone is one UpdateItem; one with ledger changes is one

@@ -20,6 +20,7 @@ from profilephoto.adapters.local.sqlite_repos import (
     require_job,
     store_job,
 )
+from profilephoto.domain.job_deletion import JobDeletion
 from profilephoto.domain.job_lifecycle import JobChange
 from profilephoto.domain.models import IdempotencyRecord, Job, User, iso_z
 from profilephoto.domain.report import DayReport, ReportEntry
@@ -130,6 +131,13 @@ class SqliteUnitOfWork:
                 )
             return count + r.units
 
+    def delete_job(self, deletion: JobDeletion) -> None:
+        with self.db.transaction() as conn:
+            key = deletion.idempotency_key
+            if key is not None and deletion.forgets(_stored_idempotency(conn, key)):
+                conn.execute("DELETE FROM idempotency WHERE key = ?", (key,))
+            conn.execute("DELETE FROM jobs WHERE job_id = ?", (deletion.job_id,))
+
     def apply(self, change: JobChange) -> Job:
         with self.db.transaction() as conn:
             moved = store_job(conn, change.applied_to(require_job(conn, change.job_id)))
@@ -190,6 +198,12 @@ def _live_idempotency(
     row = conn.execute(
         "SELECT body FROM idempotency WHERE key = ? AND expires_at > ?", (key, iso_z(now))
     ).fetchone()
+    return IdempotencyRecord.model_validate(json.loads(row["body"])) if row else None
+
+
+def _stored_idempotency(conn: sqlite3.Connection, key: str) -> IdempotencyRecord | None:
+    """The record under `key`, expired or not (the purge deletes it later either way)."""
+    row = conn.execute("SELECT body FROM idempotency WHERE key = ?", (key,)).fetchone()
     return IdempotencyRecord.model_validate(json.loads(row["body"])) if row else None
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from profilephoto.adapters.memory.faults import FaultInjector
 from profilephoto.domain.errors import ConditionFailed
+from profilephoto.domain.job_deletion import JobDeletion
 from profilephoto.domain.job_lifecycle import JobChange
 from profilephoto.domain.models import (
     Connection,
@@ -80,6 +81,14 @@ class InMemoryUnitOfWork(FaultInjector):
             last_updated=now,
         )
         self.usage_ttl[key] = expires_at
+
+    def delete_job(self, deletion: JobDeletion) -> None:
+        self._maybe_fail("job_delete")
+        with self.lock:
+            key = deletion.idempotency_key
+            if key is not None and deletion.forgets(self.idempotency_records.get(key)):
+                del self.idempotency_records[key]
+            self.job_records.pop(deletion.job_id, None)
 
     def apply(self, change: JobChange) -> Job:
         self._maybe_fail(change.name)
