@@ -7,6 +7,7 @@ import threading
 from profilephoto.domain.commands import GenerationRequest
 from profilephoto.domain.errors import AccountDeleting, GenerationFailed, UploadNotFound
 from profilephoto.domain.models import Identity, Job
+from profilephoto.domain.webhooks import Verdict
 from tests.conftest import ALICE, World
 
 
@@ -135,3 +136,21 @@ def test_the_operators_day_report_still_adds_up_after_delete_me(world):
     }
     assert before.failures == {"generation_failed": 1}
     assert before.tokens == 2 * 30  # the scripted model reports 10 + 20 per image
+
+
+def test_webhook_events_queued_before_delete_me_are_not_delivered_after_it(world):
+    """The account is gone: its jobs' events still on the webhook queue (a receiver that was
+    down, an end announced as DELETE /me canceled the job) are dropped, not POSTed."""
+    hook = "https://hooks.example.com/profilephoto"
+    world.generate(webhook=hook)
+    world.process_all()  # completed: its event waits on the queue
+    world.generate(webhook=hook)  # still queued: DELETE /me cancels it, and announces that
+
+    delete_me(world)
+
+    queued = world.container.webhooks().drain()
+    assert sorted(event.type for event in queued) == ["job.canceled", "job.completed"]
+    delivery = world.container.services.webhook_delivery()
+    outcomes = [delivery.deliver(event, 1) for event in queued]
+    assert world.container.webhook_sender().sent == []
+    assert [(o.verdict, o.retry_in) for o in outcomes] == [(Verdict.WITHDRAWN, None)] * 2

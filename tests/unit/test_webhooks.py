@@ -272,6 +272,16 @@ def test_a_delivery_is_signed_per_standard_webhooks_and_carries_the_job_view(
     assert payload["data"]["resultUrls"]
 
 
+def test_the_event_of_a_job_its_owner_deleted_is_withdrawn_not_sent(world: World) -> None:
+    event = completed_event(world)
+    world.deletion.delete_job(ALICE, event.job.job_id)
+
+    outcome = delivery(world).deliver(event, 3)  # a retry that comes after the delete
+
+    assert sender(world).sent == []
+    assert (outcome.verdict, outcome.retry_in) == (Verdict.WITHDRAWN, None)
+
+
 def test_a_tampered_body_or_another_secret_does_not_verify(world: World) -> None:
     from standardwebhooks import WebhookVerificationError
 

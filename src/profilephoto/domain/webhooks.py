@@ -145,6 +145,7 @@ class Verdict(StrEnum):
     GONE = "gone"  # 410: the receiver wants no more
     RETRY = "retry"
     ABANDONED = "abandoned"  # retried for DELIVERY_WINDOW, or out of attempts
+    WITHDRAWN = "withdrawn"  # the job is gone to its owner (deleted, or its account): not sent
 
 
 def judge(status: int | None) -> Verdict:

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from profilephoto.domain.errors import WebhookUnreachable
-from profilephoto.domain.models import Job, iso_z
+from profilephoto.domain.errors import JobNotFound, WebhookUnreachable
+from profilephoto.domain.models import Identity, Job, iso_z
 from profilephoto.domain.ports import Clock, WebhookOutbox, WebhookSender
 from profilephoto.domain.webhooks import Verdict, WebhookEvent, event_for, judge, retry_delay
 from profilephoto.services.queries import JobDetails, QueryService
@@ -50,18 +50,28 @@ class WebhookDelivery:
         self._sender, self._queries, self._render, self._clock = sender, queries, render, clock
 
     def body(self, event: WebhookEvent) -> bytes:
-        """The POSTed JSON: the event's type and time, and the job's view as it ended, its
-        result URLs presigned afresh so that a late delivery still carries working ones."""
-        view = self._render(self._queries.details(event.job))
+        """The POSTed JSON: the event's type and time, and the job's view as its owner sees
+        it now (`GET /jobs/{jobId}`), its result URLs presigned afresh so that a late delivery
+        still carries working ones. JobNotFound when the job is gone to its owner: deleted
+        (by itself or with the account, DELETE /me) or past its retention deadline."""
+        owner = Identity(user_id=event.job.user_id)
+        view = self._render(self._queries.get_job(owner, event.job.job_id))
         payload = {"type": event.type, "timestamp": iso_z(event.occurred_at), "data": view}
         return json.dumps(payload, separators=(",", ":")).encode()
 
     def deliver(self, event: WebhookEvent, attempt: int) -> Attempt:
-        """Make attempt number `attempt` (1 = the first) and say whether to try again."""
+        """Make attempt number `attempt` (1 = the first) and say whether to try again. An
+        event whose job is gone is withdrawn, never sent: what a user deleted (their whole
+        account included) is not announced to anyone afterwards."""
         context = {"jobId": event.job.job_id, "event": event.id, "attempt": attempt}
+        try:
+            body = self.body(event)
+        except JobNotFound:
+            log.info("webhook withdrawn: the job is gone", extra=context)
+            return Attempt(Verdict.WITHDRAWN)
         status: int | None = None
         try:
-            status = self._sender.send(event.url, event.id, self.body(event))
+            status = self._sender.send(event.url, event.id, body)
         except WebhookUnreachable as error:
             context["cause"] = error.message
         verdict = judge(status)

@@ -24,13 +24,15 @@ METRICS = {
     Verdict.GONE: "WebhooksGone",
     Verdict.RETRY: "WebhookRetries",
     Verdict.ABANDONED: "WebhooksAbandoned",
+    Verdict.WITHDRAWN: "WebhooksWithdrawn",
 }
 Counter = Callable[[str], None]
 
 
 def deliver_record(app: Application, record: dict[str, Any], counted: Counter) -> bool:
     """One attempt of the record's event; True when the record is settled (delivered, gone,
-    abandoned or unreadable), False when it is to come back after the delay it was given."""
+    abandoned, withdrawn or unreadable), False when it is to come back after the delay it
+    was given."""
     try:
         event = WebhookEvent.model_validate_json(record["body"])
     except ValueError:  # can never succeed: acknowledged, as the job queue's handler does
