@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from dependency_injector import containers, providers
 
 from profilephoto.adapters.system import SilentNotifier, SystemClock, UuidIds
-from profilephoto.containers.core import Application, Services, connections_of
+from profilephoto.containers.core import Application, connections_of, services_over
 from profilephoto.containers.generators import (
     content_labeler,
     face_matcher,
@@ -115,7 +115,9 @@ def _notifier(settings: Settings, connections: ConnectionRepository) -> Notifier
     return ApiGatewayNotifier(client, connections)
 
 
-class AwsContainer(containers.DeclarativeContainer):
+class AwsAdapters(containers.DeclarativeContainer):
+    """S3, SQS, DynamoDB and the WebSocket management API, each client built once, lazily."""
+
     settings = providers.Dependency(instance_of=Settings)
     config = providers.Singleton(lambda s: s.service_config(), settings)
 
@@ -137,27 +139,9 @@ class AwsContainer(containers.DeclarativeContainer):
     resolver = providers.Singleton(_resolver)
     webhook_sender = providers.Singleton(_webhook_sender, settings, resolver)
 
-    services = providers.Container(
-        Services,
-        config=config,
-        uow=uow,
-        connections=connections,
-        uploads=uploads,
-        results=results,
-        queue=queue,
-        generator=generator,
-        images=images,
-        inspector=inspector,
-        labeler=labeler,
-        matcher=matcher,
-        pauses=pauses,
-        notifier=notifier,
-        clock=clock,
-        ids=ids,
-        webhooks=webhooks,
-        webhook_sender=webhook_sender,
-        resolver=resolver,
-    )
+
+class AwsContainer(AwsAdapters):
+    services = services_over(AwsAdapters)
     application = providers.Singleton(Application, services)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Protocol, cast
+from typing import Any, Protocol, TypeVar, cast
 
 from dependency_injector import containers, providers
 
@@ -129,6 +129,81 @@ class Services(containers.DeclarativeContainer):
 
     retention = providers.Singleton(RetentionSweeper, uow, uploads, results, clock, config)
     admin = providers.Singleton(AdminService, uow, clock, config)
+
+
+_T_co = TypeVar("_T_co", covariant=True)
+
+
+class Provides(Protocol[_T_co]):
+    """A provider whose call gives a `_T_co`."""
+
+    def __call__(self) -> _T_co: ...
+
+
+class Adapters(Protocol):
+    """A runtime's adapter providers, one a port: mypy holds each to its port in `services_over`."""
+
+    @property
+    def config(self) -> Provides[ServiceConfig]: ...
+    @property
+    def uow(self) -> Provides[UnitOfWork]: ...
+    @property
+    def connections(self) -> Provides[ConnectionRepository]: ...
+    @property
+    def uploads(self) -> Provides[ObjectStore]: ...
+    @property
+    def results(self) -> Provides[ObjectStore]: ...
+    @property
+    def queue(self) -> Provides[JobQueue]: ...
+    @property
+    def generator(self) -> Provides[ImageGenerator]: ...
+    @property
+    def images(self) -> Provides[ImageProcessor]: ...
+    @property
+    def inspector(self) -> Provides[PhotoInspector]: ...
+    @property
+    def labeler(self) -> Provides[ContentLabeler]: ...
+    @property
+    def matcher(self) -> Provides[FaceMatcher]: ...
+    @property
+    def pauses(self) -> Provides[PauseRecord]: ...
+    @property
+    def notifier(self) -> Provides[Notifier]: ...
+    @property
+    def clock(self) -> Provides[Clock]: ...
+    @property
+    def ids(self) -> Provides[IdGenerator]: ...
+    @property
+    def webhooks(self) -> Provides[WebhookOutbox | None]: ...
+    @property
+    def webhook_sender(self) -> Provides[WebhookSender | None]: ...
+    @property
+    def resolver(self) -> Provides[AddressResolver | None]: ...
+
+
+def services_over(adapters: Adapters) -> providers.Container[Services]:
+    """The use cases over a runtime's adapters (its container class), wired port by port."""
+    return providers.Container(
+        Services,
+        config=adapters.config,
+        uow=adapters.uow,
+        connections=adapters.connections,
+        uploads=adapters.uploads,
+        results=adapters.results,
+        queue=adapters.queue,
+        generator=adapters.generator,
+        images=adapters.images,
+        inspector=adapters.inspector,
+        labeler=adapters.labeler,
+        matcher=adapters.matcher,
+        pauses=adapters.pauses,
+        notifier=adapters.notifier,
+        clock=adapters.clock,
+        ids=adapters.ids,
+        webhooks=adapters.webhooks,
+        webhook_sender=adapters.webhook_sender,
+        resolver=adapters.resolver,
+    )
 
 
 class Application:

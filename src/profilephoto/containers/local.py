@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from dependency_injector import containers, providers
 
 from profilephoto.adapters.system import SystemClock, UuidIds
-from profilephoto.containers.core import Application, Services, connections_of
+from profilephoto.containers.core import Application, connections_of, services_over
 from profilephoto.containers.generators import (
     content_labeler,
     face_matcher,
@@ -133,7 +133,9 @@ def _hub() -> WebSocketHub:
     return WebSocketHub()
 
 
-class LocalContainer(containers.DeclarativeContainer):
+class LocalAdapters(containers.DeclarativeContainer):
+    """SQLite, files under the data directory, the local queues and the WebSocket hub."""
+
     settings = providers.Dependency(instance_of=Settings)
     data_dir = providers.Dependency(instance_of=Path)
     base_url = providers.Dependency(instance_of=str)
@@ -166,27 +168,9 @@ class LocalContainer(containers.DeclarativeContainer):
     resolver = providers.Singleton(_resolver)
     webhook_sender = providers.Singleton(_webhook_sender, settings, data_dir, resolver)
 
-    services = providers.Container(
-        Services,
-        config=config,
-        uow=uow,
-        connections=connections,
-        uploads=uploads,
-        results=results,
-        queue=queue,
-        generator=generator,
-        images=images,
-        inspector=inspector,
-        labeler=labeler,
-        matcher=matcher,
-        pauses=pauses,
-        notifier=notifier,
-        clock=clock,
-        ids=ids,
-        webhooks=webhooks,
-        webhook_sender=webhook_sender,
-        resolver=resolver,
-    )
+
+class LocalContainer(LocalAdapters):
+    services = services_over(LocalAdapters)
     application = providers.Singleton(Application, services)
 
 

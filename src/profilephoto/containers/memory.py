@@ -21,11 +21,13 @@ from profilephoto.adapters.memory import (
     SequentialIds,
     StaticResolver,
 )
-from profilephoto.containers.core import Application, Services, connections_of
+from profilephoto.containers.core import Application, connections_of, services_over
 from profilephoto.domain.config import ServiceConfig
 
 
-class MemoryContainer(containers.DeclarativeContainer):
+class MemoryAdapters(containers.DeclarativeContainer):
+    """The in-memory fakes, one a port (each inspectable, each told to fail)."""
+
     config = providers.Object(ServiceConfig())
     uow = providers.Singleton(InMemoryUnitOfWork)
     connections = providers.Singleton(connections_of, uow)
@@ -45,25 +47,7 @@ class MemoryContainer(containers.DeclarativeContainer):
     resolver = providers.Singleton(StaticResolver)
     webhook_sender = providers.Singleton(RecordingWebhookSender, resolver=resolver)
 
-    services = providers.Container(
-        Services,
-        config=config,
-        uow=uow,
-        connections=connections,
-        uploads=uploads,
-        results=results,
-        queue=queue,
-        generator=generator,
-        images=images,
-        inspector=inspector,
-        labeler=labeler,
-        matcher=matcher,
-        pauses=pauses,
-        notifier=notifier,
-        clock=clock,
-        ids=ids,
-        webhooks=webhooks,
-        webhook_sender=webhook_sender,
-        resolver=resolver,
-    )
+
+class MemoryContainer(MemoryAdapters):
+    services = services_over(MemoryAdapters)
     application = providers.Singleton(Application, services)
