@@ -3,8 +3,6 @@ whole, apart from the jobs' queue, and a send that fails says so (QueueUnavailab
 
 from __future__ import annotations
 
-import json
-import sqlite3
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -21,7 +19,8 @@ from profilephoto.domain.errors import QueueUnavailable
 from profilephoto.domain.models import JobStatus, Webhook
 from profilephoto.domain.ports import WebhookOutbox
 from profilephoto.domain.webhooks import WebhookEvent, event_for
-from tests.integration.aws_fixtures import REGION, fail_next_call, mocked_aws
+from tests.contract.runtimes.local import lockable
+from tests.integration.aws_fixtures import REGION, fail_next_call, mocked_aws, receive_all
 from tests.jobs import NOW, make_job
 
 JOB = make_job(status=JobStatus.COMPLETED).model_copy(
@@ -43,15 +42,10 @@ def on_sqs() -> Iterator[Harness]:
         client = boto3.client("sqs", region_name=REGION)
         url = client.create_queue(QueueName="webhooks")["QueueUrl"]
 
-        def receive() -> list[WebhookEvent]:
-            found = client.receive_message(QueueUrl=url, MaxNumberOfMessages=10)
-            messages = found.get("Messages", [])
-            for m in messages:
-                client.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
-            return [WebhookEvent.model_validate(json.loads(m["Body"])) for m in messages]
-
         yield Harness(
-            SqsJobQueue(client, url), receive, lambda: fail_next_call(client, "SQS.SendMessage")
+            SqsJobQueue(client, url),
+            lambda: receive_all(client, url, WebhookEvent),
+            lambda: fail_next_call(client, "SQS.SendMessage"),
         )
 
 
@@ -61,26 +55,16 @@ def on_sqlite() -> Iterator[Harness]:
         path = Path(tmp) / "profilephoto.sqlite3"
         jobs = SqliteJobQueue(path)  # the jobs' queue in the same file stays apart
         hooks = SqliteJobQueue(path, busy_timeout=0.05, name="webhook", body=WebhookEvent)
-        blocker = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-
-        def break_next_send() -> None:
-            hooks.depth()
-            blocker.execute("BEGIN EXCLUSIVE")
-
-        def receive() -> list[WebhookEvent]:
-            if blocker.in_transaction:
-                blocker.execute("ROLLBACK")
-            assert jobs.receive(10) == []
-            taken = hooks.receive(10)
-            for message in taken:
-                hooks.delete(message.message_id)
-            return [m.body for m in taken]
-
         try:
-            yield Harness(hooks, receive, break_next_send)
+            with lockable(hooks, path) as (take, break_next_send):
+
+                def receive() -> list[WebhookEvent]:
+                    events = take()  # lets go of the lock before the jobs' queue is read
+                    assert jobs.receive(10) == []
+                    return events
+
+                yield Harness(hooks, receive, break_next_send)
         finally:
-            blocker.close()
-            hooks.close()
             jobs.close()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import socket
 import urllib.parse
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -17,8 +18,10 @@ from moto.server import ThreadedMotoServer
 from profilephoto.adapters.aws.tables import create_tables
 from profilephoto.adapters.labels.certificates import create_local_chain
 from profilephoto.containers.aws import AwsContainer, build_aws_container
-from profilephoto.entrypoints.aws_lambda import runtime
+from profilephoto.entrypoints.aws_lambda import api, file_transfer, runtime
 from profilephoto.settings import load_settings
+from tests.e2e.lambda_events import CONTEXT, answer, load, rest
+from tests.photos import portrait_jpeg
 
 REGION = "us-east-1"
 
@@ -109,10 +112,77 @@ def deploy(endpoint: str, monkeypatch: Any, **env: str) -> Stack:
         monkeypatch.setenv(name, value)
     if "GEMINI_API_KEY" not in env:  # the offline stylizer, unless a test brings a model
         monkeypatch.delenv("GEMINI_API_KEY", raising=False)
+    return install(endpoint, queue_url)
+
+
+def install(endpoint: str, queue_url: str) -> Stack:
+    """The AWS runtime built from the environment as it is now, installed for the handlers."""
     settings = load_settings()
     container = build_aws_container(settings)
     runtime.install(container, settings)
     return Stack(endpoint, container, queue_url)
+
+
+@contextmanager
+def deployed(endpoint: str, monkeypatch: Any, **env: str) -> Iterator[Stack]:
+    """deploy() for one test; after it, no runtime is installed and the account is fresh
+    again (moto's backends outlive the test, shared by the whole process)."""
+    try:
+        yield deploy(endpoint, monkeypatch, **env)
+    finally:
+        runtime.install(None)
+        fresh_account()
+
+
+def photo() -> bytes:
+    return portrait_jpeg()  # a real face: the worker checks photos before the model
+
+
+def upload(data: bytes) -> str:
+    """Presign through the handler, then PUT the bytes to S3 over real HTTP: the file key."""
+    body = {"fileName": "me.jpg", "contentType": "image/jpeg", "fileSize": len(data)}
+    status, ticket = answer(file_transfer.handler(rest("presign", body=body), CONTEXT))
+    assert status == 200
+    request = urllib.request.Request(
+        ticket["uploadUrl"], data=data, method="PUT", headers=ticket["headers"]
+    )
+    with urllib.request.urlopen(request) as response:
+        assert response.status == 200
+    return str(ticket["fileKey"])
+
+
+def generate(key: str, **extra_headers: str) -> dict[str, Any]:
+    return api.handler(
+        rest("generate", body={"fileKey": key, "style": "professional"}, headers=extra_headers),
+        CONTEXT,
+    )
+
+
+def sqs_event(stack: Stack, queue_url: str) -> dict[str, Any]:
+    """What Lambda's SQS trigger hands a function: the messages one receive takes off the queue."""
+    found = stack.client("sqs").receive_message(
+        QueueUrl=queue_url, MaxNumberOfMessages=10, AttributeNames=["All"], WaitTimeSeconds=1
+    )
+    template = load("sqs_batch")["Records"][0]
+    return {
+        "Records": [
+            dict(
+                template,
+                messageId=m["MessageId"],
+                body=m["Body"],
+                receiptHandle=m["ReceiptHandle"],
+                attributes=m["Attributes"],
+            )
+            for m in found.get("Messages", [])
+        ]
+    }
+
+
+def receive_batch(stack: Stack) -> dict[str, Any]:
+    """The worker's batch from the jobs' queue, which holds at least one message."""
+    batch = sqs_event(stack, stack.queue_url)
+    assert batch["Records"], "no message on the jobs' queue"
+    return batch
 
 
 def pushed_messages(connection_id: str) -> list[dict[str, Any]]:

@@ -8,6 +8,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -84,3 +86,17 @@ class LocalServer:
 
     def output(self) -> str:
         return self.log.read_text(errors="replace")[-4000:] if self.log.exists() else ""
+
+
+@contextmanager
+def running(data_dir: Path, *, crash: bool = False, **env: str) -> Iterator[LocalServer]:
+    """A server for the block, stopped after it; `crash`: killed instead, for a worker still
+    busy (a slow model, OFFLINE_DELAY_SECONDS) that a graceful stop would wait for."""
+    server = LocalServer(data_dir, env=env).start()
+    try:
+        yield server
+    finally:
+        if crash:
+            server.crash()
+        else:
+            server.stop()

@@ -13,72 +13,27 @@ import pytest
 from moto.apigatewaymanagementapi.models import apigatewaymanagementapi_backends
 from PIL import Image
 
-from profilephoto.entrypoints.aws_lambda import api, file_transfer, process, runtime, websocket
-from tests.e2e.aws_stack import REGION, Stack, deploy, moto_server, pushed_messages
+from profilephoto.entrypoints.aws_lambda import api, file_transfer, process, websocket
+from tests.e2e.aws_stack import (
+    REGION,
+    Stack,
+    deployed,
+    generate,
+    photo,
+    pushed_messages,
+    receive_batch,
+    upload,
+)
 from tests.e2e.lambda_events import CONTEXT, SUB, answer, headers, load, rest
-from tests.photos import faceless_jpeg, portrait_jpeg
+from tests.photos import faceless_jpeg
 
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def endpoint() -> Iterator[str]:
-    with moto_server() as url:
-        yield url
-
-
 @pytest.fixture
 def stack(endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
-    from moto.backends import get_backend
-
-    yield deploy(endpoint, monkeypatch, DAILY_LIMIT="3")
-    runtime.install(None)
-    for service in ("s3", "sqs", "dynamodb"):  # a fresh account for the next test
-        for backend in get_backend(service).values():
-            backend.reset()
-
-
-def photo() -> bytes:
-    return portrait_jpeg()  # a real face: the worker checks photos before the model
-
-
-def upload(data: bytes) -> str:
-    body = {"fileName": "me.jpg", "contentType": "image/jpeg", "fileSize": len(data)}
-    status, ticket = answer(file_transfer.handler(rest("presign", body=body), CONTEXT))
-    assert status == 200
-    request = urllib.request.Request(
-        ticket["uploadUrl"], data=data, method="PUT", headers=ticket["headers"]
-    )
-    with urllib.request.urlopen(request) as response:
-        assert response.status == 200
-    return str(ticket["fileKey"])
-
-
-def receive_batch(stack: Stack) -> dict:
-    sqs = stack.client("sqs")
-    messages = sqs.receive_message(
-        QueueUrl=stack.queue_url, MaxNumberOfMessages=10, AttributeNames=["All"], WaitTimeSeconds=1
-    )["Messages"]
-    template = load("sqs_batch")["Records"][0]
-    return {
-        "Records": [
-            dict(
-                template,
-                messageId=m["MessageId"],
-                body=m["Body"],
-                receiptHandle=m["ReceiptHandle"],
-                attributes=m["Attributes"],
-            )
-            for m in messages
-        ]
-    }
-
-
-def generate(key: str, **extra_headers: str) -> dict:
-    return api.handler(
-        rest("generate", body={"fileKey": key, "style": "professional"}, headers=extra_headers),
-        CONTEXT,
-    )
+    with deployed(endpoint, monkeypatch, DAILY_LIMIT="3") as stack:
+        yield stack
 
 
 def test_presign_put_generate_process_complete_notify(stack: Stack):

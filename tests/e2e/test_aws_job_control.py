@@ -10,13 +10,18 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from moto.apigatewaymanagementapi.models import apigatewaymanagementapi_backends
 from PIL import Image, ImageOps
 
-from profilephoto.entrypoints.aws_lambda import api, process, runtime, websocket
-from tests.e2e.aws_stack import REGION, Stack, deploy, moto_server, pushed_messages
+from profilephoto.entrypoints.aws_lambda import api, process, websocket
+from tests.e2e.aws_stack import (
+    Stack,
+    deployed,
+    photo,
+    pushed_messages,
+    receive_batch,
+    upload,
+)
 from tests.e2e.lambda_events import CONTEXT, SUB, answer, load, rest
-from tests.e2e.test_aws_end_to_end import photo, receive_batch, upload
 from tests.integration.fake_gemini import FakeGemini, finished_without_image, image_reply
 
 pytestmark = pytest.mark.slow
@@ -34,12 +39,6 @@ def png(width: int, height: int) -> bytes:
     return buffer.getvalue()
 
 
-@pytest.fixture(scope="module")
-def endpoint() -> Iterator[str]:
-    with moto_server() as url:
-        yield url
-
-
 @pytest.fixture
 def model() -> Iterator[FakeGemini]:
     fake = FakeGemini(default=image_reply(png(512, 640))).start()
@@ -49,21 +48,15 @@ def model() -> Iterator[FakeGemini]:
 
 @pytest.fixture
 def stack(endpoint: str, model: FakeGemini, monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
-    from moto.backends import get_backend
-
-    yield deploy(
+    with deployed(
         endpoint,
         monkeypatch,
         DAILY_LIMIT="5",
         GEMINI_API_KEY="test-key",
         GOOGLE_GEMINI_BASE_URL=model.url,
         GEMINI_TIMEOUT_SECONDS="300",
-    )
-    runtime.install(None)
-    apigatewaymanagementapi_backends["123456789012"][REGION].connections.clear()
-    for service in ("s3", "sqs", "dynamodb"):  # a fresh account for the next test
-        for backend in get_backend(service).values():
-            backend.reset()
+    ) as stack:
+        yield stack
 
 
 def generate(**body: object) -> tuple[int, dict]:

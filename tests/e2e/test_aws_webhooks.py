@@ -9,14 +9,21 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
 from standardwebhooks import Webhook as Verifier
 
-from profilephoto.entrypoints.aws_lambda import api, process, runtime, webhooks
-from tests.e2e.aws_stack import REGION, Stack, deploy, moto_server
-from tests.e2e.lambda_events import CONTEXT, answer, load, rest
-from tests.e2e.test_aws_end_to_end import photo, receive_batch, upload
+from profilephoto.entrypoints.aws_lambda import api, process, webhooks
+from tests.e2e.aws_stack import (
+    REGION,
+    Stack,
+    deployed,
+    install,
+    photo,
+    receive_batch,
+    sqs_event,
+    upload,
+)
+from tests.e2e.lambda_events import CONTEXT, answer, rest
 from tests.e2e.test_aws_job_control import cancel
 from tests.webhook_receiver import WebhookReceiver
 
@@ -25,52 +32,23 @@ pytestmark = pytest.mark.slow
 SECRET_VALUE = "Zk3qT9wLm2Xc8Rv4Bn6Yp1Hs5Jd7Gf0A"
 
 
-@pytest.fixture(scope="module")
-def endpoint() -> Iterator[str]:
-    with moto_server() as url:
-        yield url
-
-
 @pytest.fixture
 def stack(endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
-    from profilephoto.containers.aws import build_aws_container
-    from profilephoto.settings import load_settings
-
     # The receiver is on the loopback: this test's only reason to allow private addresses.
-    deployed = deploy(endpoint, monkeypatch, WEBHOOK_ALLOW_PRIVATE="on")
-    sqs = boto3.client("sqs", endpoint_url=endpoint, region_name=REGION)
-    hooks = sqs.create_queue(QueueName="pp-webhooks", Attributes={"VisibilityTimeout": "360"})
-    secret = boto3.client("secretsmanager", endpoint_url=endpoint, region_name=REGION)
-    arn = secret.create_secret(Name="pp-webhook-secret", SecretString=SECRET_VALUE)["ARN"]
-    monkeypatch.setenv("WEBHOOK_QUEUE_URL", hooks["QueueUrl"])
-    monkeypatch.setenv("WEBHOOK_SECRET_ARN", arn)
-    settings = load_settings()
-    container = build_aws_container(settings)
-    runtime.install(container, settings)
-    yield Stack(endpoint, container, deployed.queue_url)
-    runtime.install(None)
+    with deployed(endpoint, monkeypatch, WEBHOOK_ALLOW_PRIVATE="on") as stack:
+        hooks = stack.client("sqs").create_queue(
+            QueueName="pp-webhooks", Attributes={"VisibilityTimeout": "360"}
+        )
+        secret = stack.client("secretsmanager")
+        arn = secret.create_secret(Name="pp-webhook-secret", SecretString=SECRET_VALUE)["ARN"]
+        monkeypatch.setenv("WEBHOOK_QUEUE_URL", hooks["QueueUrl"])
+        monkeypatch.setenv("WEBHOOK_SECRET_ARN", arn)
+        yield install(endpoint, stack.queue_url)
 
 
 def webhook_batch(stack: Stack) -> dict[str, Any]:
     """What Lambda's SQS trigger hands the delivery function from the webhooks' queue."""
-    sqs = stack.client("sqs")
-    url = sqs.get_queue_url(QueueName="pp-webhooks")["QueueUrl"]
-    messages = sqs.receive_message(
-        QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["All"], WaitTimeSeconds=1
-    ).get("Messages", [])
-    template = load("sqs_batch")["Records"][0]
-    return {
-        "Records": [
-            dict(
-                template,
-                messageId=m["MessageId"],
-                body=m["Body"],
-                receiptHandle=m["ReceiptHandle"],
-                attributes=m["Attributes"],
-            )
-            for m in messages
-        ]
-    }
+    return sqs_event(stack, stack.client("sqs").get_queue_url(QueueName="pp-webhooks")["QueueUrl"])
 
 
 def generate(key: str, receiver: WebhookReceiver, events: list[str] | None = None) -> str:

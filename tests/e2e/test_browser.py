@@ -13,50 +13,34 @@ from PIL import Image
 
 from profilephoto.adapters.labels.c2pa_labeler import C2paContentLabeler
 from profilephoto.entrypoints.sample_photo import public_domain_portrait, sample_portrait
-from tests.e2e.local_server import LocalServer
+from tests.e2e.browser import (
+    ARTIFACTS,
+    BROWSER_TESTS,
+    DONE,
+    browser_page,
+    page_errors,
+    serious_violations,
+    sign_in,
+    upload,
+)
+from tests.e2e.local_server import LocalServer, running
 from tests.integration.fake_gemini import FakeGemini, Reply, image_reply
 from tests.photos import faceless_jpeg
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "browser"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(),
-        reason="Debian's chromium is not installed at /usr/bin/chromium (.ci/run installs it)",
-    ),
-]
+pytestmark = BROWSER_TESTS
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[LocalServer]:
-    running = LocalServer(tmp_path / "data").start()
-    yield running
-    running.stop()
+def page() -> Iterator[object]:
+    with browser_page({"width": 1100, "height": 1250}) as opened:
+        yield opened
 
 
 @pytest.fixture
-def page(tmp_path: Path) -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1100, "height": 1250})
-        yield context.new_page()
-        context.close()
-        browser.close()
+def photo(tmp_path: Path) -> Path:
+    path = tmp_path / "me.jpg"
+    path.write_bytes(sample_portrait())
+    return path
 
 
 def test_a_visitor_uploads_a_photo_and_sees_the_completed_result(server, page, tmp_path):
@@ -64,8 +48,7 @@ def test_a_visitor_uploads_a_photo_and_sees_the_completed_result(server, page, t
     # A real face: the likeness check compares people, and a drawn figure is nobody (its
     # black-and-white result scores 0.29 against it).
     photo.write_bytes(public_domain_portrait())
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
+    errors = page_errors(page)
 
     page.goto(f"{server.url}/")
     page.fill("#token-input", server.token("alice"))
@@ -76,9 +59,7 @@ def test_a_visitor_uploads_a_photo_and_sees_the_completed_result(server, page, t
     page.check('input[name="style"][value="studio_bw"]')
     page.click("#generate")
 
-    page.wait_for_selector(
-        '#job-card[data-status="completed"] #result:not([hidden])', timeout=60_000
-    )
+    page.wait_for_selector(DONE, timeout=60_000)
     page.wait_for_function("document.getElementById('result').naturalWidth > 0")
     page.wait_for_selector("#history .badge.completed")
     assert "completed" in page.inner_text("#history")
@@ -120,11 +101,8 @@ def spend_the_only_generation(server: LocalServer, token: str, data: bytes) -> N
     assert httpx.post(f"{server.url}/generate", json=body, headers=auth).status_code == 202
 
 
-def test_a_visitor_with_no_quota_left_is_told_when_it_resets(tmp_path, page):
-    photo = tmp_path / "me.jpg"
-    photo.write_bytes(sample_portrait())
-    server = LocalServer(tmp_path / "data", env={"DAILY_LIMIT": "1"}).start()
-    try:
+def test_a_visitor_with_no_quota_left_is_told_when_it_resets(tmp_path, page, photo):
+    with running(tmp_path / "data", DAILY_LIMIT="1") as server:
         token = server.token("carol")
         spend_the_only_generation(server, token, photo.read_bytes())
         page.goto(f"{server.url}/#token={token}")
@@ -134,19 +112,14 @@ def test_a_visitor_with_no_quota_left_is_told_when_it_resets(tmp_path, page):
         notice = page.inner_text("#notice")
         assert "used all of today's generations" in notice and "resets at" in notice
         assert "resets" in page.inner_text("#quota")
-    finally:
-        server.stop()
 
 
-def test_a_visitor_deletes_a_finished_job_from_the_history(server, page, tmp_path):
-    photo = tmp_path / "me.jpg"
-    photo.write_bytes(sample_portrait())
+def test_a_visitor_deletes_a_finished_job_from_the_history(server, page, photo):
     page.goto(f"{server.url}/")
     page.fill("#token-input", server.token("dora"))
     page.click("#token-card button[type=submit]")
     page.wait_for_selector("#quota:not([hidden])")
-    page.set_input_files("#file-input", str(photo))
-    page.wait_for_selector("#upload-progress.done")
+    upload(page, photo)
     page.click("#generate")
     page.wait_for_selector("#history .badge.completed")
     page.once("dialog", lambda dialog: dialog.accept())
@@ -156,53 +129,29 @@ def test_a_visitor_deletes_a_finished_job_from_the_history(server, page, tmp_pat
     assert "gone from the server" in page.inner_text("#history-notice")
 
 
-DONE = '#job-card[data-status="completed"] #result:not([hidden])'
-
-
-def sign_in(page, server: LocalServer, user: str) -> None:
-    page.goto(f"{server.url}/#token={server.token(user)}")
-    page.wait_for_selector("#quota:not([hidden])")
-    page.wait_for_selector('input[name="style"]')
-
-
-def upload(page, path: Path) -> None:
-    page.set_input_files("#file-input", str(path))
-    page.wait_for_selector("#upload-progress.done")
-
-
-@pytest.fixture
-def photo(tmp_path: Path) -> Path:
-    path = tmp_path / "me.jpg"
-    path.write_bytes(sample_portrait())
-    return path
-
-
 def test_a_reload_mid_job_resumes_it_and_its_history_row_follows(tmp_path, page, photo):
     # The model takes a few seconds, so the reload lands while the job runs.
     result = io.BytesIO()
     Image.open(io.BytesIO(sample_portrait())).save(result, format="PNG")
     model = FakeGemini(default=replace(image_reply(result.getvalue()), delay=6)).start()
     gemini = {"GEMINI_API_KEY": "test-key", "GOOGLE_GEMINI_BASE_URL": model.url}
-    server = LocalServer(tmp_path / "data", env=gemini).start()
     try:
-        sign_in(page, server, "rita")
-        upload(page, photo)
-        page.click("#generate")
-        page.wait_for_selector("#history li[data-job-id] .badge")
-        job_id = page.get_attribute("#history li[data-job-id]", "data-job-id")
-        auth = {"Authorization": f"Bearer {server.token('rita')}"}
-        status = httpx.get(f"{server.url}/jobs/{job_id}", headers=auth).json()["status"]
-        assert status in ("queued", "processing"), "the job ended before the reload"
+        with running(tmp_path / "data", **gemini) as server:
+            sign_in(page, server, "rita")
+            upload(page, photo)
+            page.click("#generate")
+            page.wait_for_selector("#history li[data-job-id] .badge")
+            job_id = page.get_attribute("#history li[data-job-id]", "data-job-id")
+            auth = {"Authorization": f"Bearer {server.token('rita')}"}
+            status = httpx.get(f"{server.url}/jobs/{job_id}", headers=auth).json()["status"]
+            assert status in ("queued", "processing"), "the job ended before the reload"
 
-        page.reload()
-        page.wait_for_selector("#job-card:not([hidden])")
-        assert page.is_visible("#original-missing")
-        page.wait_for_selector(
-            '#job-card[data-status="completed"] #result:not([hidden])', timeout=60_000
-        )
-        page.wait_for_selector(f'#history li[data-job-id="{job_id}"] .badge.completed')
+            page.reload()
+            page.wait_for_selector("#job-card:not([hidden])")
+            assert page.is_visible("#original-missing")
+            page.wait_for_selector(DONE, timeout=60_000)
+            page.wait_for_selector(f'#history li[data-job-id="{job_id}"] .badge.completed')
     finally:
-        server.stop()
         model.stop()
 
 
@@ -248,20 +197,6 @@ def test_deleting_the_shown_job_clears_its_card_and_says_so_where_the_visitor_lo
     assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= viewport["height"]
 
 
-def serious_violations(page) -> list[str]:
-    """axe-core's serious and critical findings on the page as it is now."""
-    import axe_playwright_python
-
-    script = Path(axe_playwright_python.__file__).parent / "axe.min.js"
-    page.add_script_tag(path=str(script))
-    results = page.evaluate("async () => await axe.run(document)")
-    return [
-        f"{v['id']}: {v['help']} ({len(v['nodes'])}x)"
-        for v in results["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
-
-
 def test_the_page_is_usable_with_a_screen_reader_and_keyboard(server, page, photo):
     sign_in(page, server, "ada")
     assert serious_violations(page) == []
@@ -272,9 +207,7 @@ def test_the_page_is_usable_with_a_screen_reader_and_keyboard(server, page, phot
     assert page.get_attribute("#upload-progress", "aria-valuenow") == "100"
     page.click("#generate")
     page.wait_for_function("document.activeElement && document.activeElement.id === 'job-heading'")
-    page.wait_for_selector(
-        '#job-card[data-status="completed"] #result:not([hidden])', timeout=60_000
-    )
+    page.wait_for_selector(DONE, timeout=60_000)
     page.wait_for_function("document.getElementById('announce').textContent.includes('ready')")
     page.wait_for_selector("#history .download-link")
     link = page.get_attribute("#history .download-link", "aria-label")
@@ -284,13 +217,8 @@ def test_the_page_is_usable_with_a_screen_reader_and_keyboard(server, page, phot
     assert serious_violations(page) == []
 
 
-def test_on_a_phone_every_card_fits_the_screen_with_even_margins(server, tmp_path):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
-        page = phone.new_page()
+def test_on_a_phone_every_card_fits_the_screen_with_even_margins(server):
+    with browser_page({"width": 390, "height": 844}, mobile=True) as page:
         sign_in(page, server, "pia")
         boxes = page.eval_on_selector_all(
             ".card:not([hidden])",
@@ -299,26 +227,15 @@ def test_on_a_phone_every_card_fits_the_screen_with_even_margins(server, tmp_pat
         )
         overflow = page.evaluate("document.documentElement.scrollWidth - innerWidth")
         assert serious_violations(page) == []
-        phone.close()
-        browser.close()
     assert overflow <= 0
     for left, right in boxes:
         assert left >= 8 and right >= 8 and abs(left - right) <= 1
 
 
-def sign_in_and_upload(server: LocalServer, page, photo: Path, user: str) -> None:
-    page.goto(f"{server.url}/#token={server.token(user)}")
-    page.wait_for_selector("#quota:not([hidden])")
-    page.set_input_files("#file-input", str(photo))
-    page.wait_for_selector("#upload-progress.done")
-
-
-def test_a_visitor_picks_two_variants_in_4_to_5_and_downloads_each(server, page, tmp_path):
-    photo = tmp_path / "me.jpg"
-    photo.write_bytes(sample_portrait())
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    sign_in_and_upload(server, page, photo, "erin")
+def test_a_visitor_picks_two_variants_in_4_to_5_and_downloads_each(server, page, photo):
+    errors = page_errors(page)
+    sign_in(page, server, "erin")
+    upload(page, photo)
     page.click('#count-picker input[value="2"]')
     assert "2 generations of the 10" in page.inner_text("#count-cost")
     assert page.inner_text("#generate") == "Generate 2 variants"
@@ -350,37 +267,33 @@ def test_a_visitor_picks_two_variants_in_4_to_5_and_downloads_each(server, page,
     page.screenshot(path=str(ARTIFACTS / "variants.png"), full_page=True)
 
 
-def test_a_visitor_cancels_a_running_job_and_gets_the_generations_back(tmp_path, page):
-    photo = tmp_path / "me.jpg"
-    photo.write_bytes(sample_portrait())
+def test_a_visitor_cancels_a_running_job_and_gets_the_generations_back(tmp_path, page, photo):
     model = FakeGemini(default=Reply(delay=120)).start()  # answers long after the cancel
     gemini = {"GEMINI_API_KEY": "test-key", "GOOGLE_GEMINI_BASE_URL": model.url}
-    server = LocalServer(tmp_path / "data", env=gemini).start()
     try:
-        sign_in_and_upload(server, page, photo, "fred")
-        page.click('#count-picker input[value="3"]')
-        page.click("#generate")
-        page.wait_for_function("document.getElementById('quota-count').textContent === '7'")
-        page.wait_for_selector("#cancel:not([hidden])")
-        page.click("#cancel")
-        page.wait_for_selector('#job-card[data-status="canceled"]')
-        page.wait_for_function("document.getElementById('quota-count').textContent === '10'")
-        page.wait_for_selector("#history .badge.canceled")
-        assert page.is_hidden("#cancel")
-        assert "back in today's quota" in page.inner_text("#job-reason")
-        assert "Canceled" in page.inner_text("#timeline")
+        with running(tmp_path / "data", crash=True, **gemini) as server:
+            sign_in(page, server, "fred")
+            upload(page, photo)
+            page.click('#count-picker input[value="3"]')
+            page.click("#generate")
+            page.wait_for_function("document.getElementById('quota-count').textContent === '7'")
+            page.wait_for_selector("#cancel:not([hidden])")
+            page.click("#cancel")
+            page.wait_for_selector('#job-card[data-status="canceled"]')
+            page.wait_for_function("document.getElementById('quota-count').textContent === '10'")
+            page.wait_for_selector("#history .badge.canceled")
+            assert page.is_hidden("#cancel")
+            assert "back in today's quota" in page.inner_text("#job-reason")
+            assert "Canceled" in page.inner_text("#timeline")
     finally:
-        server.crash()
         model.stop()
 
 
 def test_a_photo_of_no_one_is_turned_away_with_advice_and_nothing_charged(server, page, tmp_path):
-    photo = tmp_path / "cup.jpg"
-    photo.write_bytes(faceless_jpeg())
-    page.goto(f"{server.url}/#token={server.token('erin')}")
-    page.wait_for_selector("#quota:not([hidden])")
-    page.set_input_files("#file-input", str(photo))
-    page.wait_for_selector("#upload-progress.done")
+    cup = tmp_path / "cup.jpg"
+    cup.write_bytes(faceless_jpeg())
+    sign_in(page, server, "erin")
+    upload(page, cup)
     page.click("#generate")
 
     page.wait_for_selector('#job-card[data-status="failed"]', timeout=60_000)

@@ -14,58 +14,37 @@ import pytest
 from PIL import Image
 
 from profilephoto.entrypoints.sample_photo import public_domain_portrait
-from tests.e2e.local_server import LocalServer
-from tests.e2e.test_browser import CHROMIUM, CHROMIUM_ARGS, serious_violations
+from tests.e2e.browser import (
+    ARTIFACTS,
+    BROWSER_TESTS,
+    DONE,
+    browser_page,
+    page_errors,
+    serious_violations,
+    sign_in,
+    upload,
+)
+from tests.e2e.local_server import LocalServer, running
 from tests.integration.fake_gemini import FakeGemini
 from tests.photos import faceless_jpeg
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.slow,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed"),
-]
+pytestmark = BROWSER_TESTS
 DESKTOP = {"width": 1100, "height": 900}
 PHONE = {"width": 390, "height": 844}
-DONE = '#job-card[data-status="completed"] #result:not([hidden])'
 
 
 @contextmanager
-def browser_page(viewport: dict[str, int]) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport=viewport, is_mobile=viewport == PHONE)
-        page = context.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
+def error_free_page(viewport: dict[str, int]) -> Iterator[Any]:
+    """A page that throws no uncaught script error while the test uses it."""
+    with browser_page(viewport, mobile=viewport == PHONE) as page:
+        errors = page_errors(page)
         yield page
-        context.close()
-        browser.close()
     assert not errors, errors
-
-
-@contextmanager
-def running(tmp_path: Path, **env: str) -> Iterator[LocalServer]:
-    server = LocalServer(tmp_path / "data", env=env).start()
-    try:
-        yield server
-    finally:
-        if env.get("OFFLINE_DELAY_SECONDS"):
-            server.crash()  # its worker is waiting out the delay: nothing to finish
-        else:
-            server.stop()
-
-
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[LocalServer]:
-    with running(tmp_path) as started:
-        yield started
 
 
 @pytest.fixture
 def page() -> Iterator[Any]:
-    with browser_page(DESKTOP) as opened:
+    with error_free_page(DESKTOP) as opened:
         yield opened
 
 
@@ -74,17 +53,6 @@ def photo(tmp_path: Path) -> Path:
     path = tmp_path / "me.jpg"
     path.write_bytes(public_domain_portrait())
     return path
-
-
-def sign_in(page, server: LocalServer, user: str) -> None:
-    page.goto(f"{server.url}/#token={server.token(user)}")
-    page.wait_for_selector("#quota:not([hidden])")
-    page.wait_for_selector('input[name="style"]')
-
-
-def upload(page, path: Path) -> None:
-    page.set_input_files("#file-input", str(path))
-    page.wait_for_selector("#upload-progress.done")
 
 
 def in_view(page, selector: str) -> bool:
@@ -128,7 +96,7 @@ def wait_for_status(client: httpx.Client, job_id: str, status: str) -> None:
 
 
 def test_on_a_phone_a_history_rows_download_is_beside_its_delete_not_over_it(server, photo):
-    with browser_page(PHONE) as page:
+    with error_free_page(PHONE) as page:
         sign_in(page, server, "pia")
         upload(page, photo)
         page.click('#count-picker input[value="2"]')
@@ -233,7 +201,7 @@ def test_a_failure_reason_is_in_the_result_card_the_page_scrolled_to(server, pag
 
 
 def test_a_job_canceled_while_queued_draws_only_the_steps_it_went_through(tmp_path, page, photo):
-    with running(tmp_path, OFFLINE_DELAY_SECONDS="60") as server:
+    with running(tmp_path / "data", crash=True, OFFLINE_DELAY_SECONDS="60") as server:
         client = api(server, "blocker")  # another user's: the page would resume its own
         for _ in range(2):  # both worker threads busy for a minute
             wait_for_status(client, queued_by_api(client, photo.read_bytes()), "processing")
@@ -254,7 +222,7 @@ def test_a_job_canceled_while_queued_draws_only_the_steps_it_went_through(tmp_pa
 
 
 def test_after_a_reload_mid_job_the_result_keeps_the_shape_it_was_made_in(tmp_path, page, photo):
-    with running(tmp_path, OFFLINE_DELAY_SECONDS="5") as server:
+    with running(tmp_path / "data", crash=True, OFFLINE_DELAY_SECONDS="5") as server:
         sign_in(page, server, "rhea")
         upload(page, photo)
         page.click('#ratio-picker input[value="4:5"]')
@@ -286,7 +254,7 @@ def test_the_footer_names_the_generator_the_server_uses(tmp_path, page):
     model = FakeGemini().start()
     gemini = {"GEMINI_API_KEY": "test-key", "GOOGLE_GEMINI_BASE_URL": model.url}
     try:
-        with running(tmp_path, **gemini) as server:
+        with running(tmp_path / "data", **gemini) as server:
             sign_in(page, server, "gina")
             page.wait_for_function("document.getElementById('model-note').textContent.length")
             note = page.inner_text("#model-note")
@@ -296,7 +264,7 @@ def test_the_footer_names_the_generator_the_server_uses(tmp_path, page):
 
 
 def test_the_small_words_and_the_count_picker_follow_the_server(tmp_path, page, photo):
-    with running(tmp_path, MAX_VARIANTS="2") as server:
+    with running(tmp_path / "data", MAX_VARIANTS="2") as server:
         page.goto(f"{server.url}/")
         page.fill("#token-input", "not-a-token")
         page.click("#token-card button[type=submit]")
@@ -343,8 +311,6 @@ def test_a_second_and_third_photo_of_you_go_with_the_main_one(server, page, phot
 
 # ---------------------------------------------------------------- 11. the whole flow, both sizes
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "browser"
-
 
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
 def test_the_whole_flow_has_no_serious_accessibility_finding_at_either_size(
@@ -355,7 +321,7 @@ def test_the_whole_flow_has_no_serious_accessibility_finding_at_either_size(
     cup.write_bytes(faceless_jpeg())
     second = tmp_path / "me-too.jpg"
     second.write_bytes(public_domain_portrait())
-    with browser_page(viewport) as page:
+    with error_free_page(viewport) as page:
         page.goto(f"{server.url}/")
         page.wait_for_selector("#token-card:not([hidden])")
         findings["sign-in"] = serious_violations(page)

@@ -19,10 +19,9 @@ from profilephoto.adapters.labels.c2pa_labeler import C2paContentLabeler
 from profilephoto.adapters.labels.certificates import create_local_chain
 from profilephoto.domain.models import GeneratedImage, ImageData
 from profilephoto.entrypoints.aws_lambda import api, process, runtime
-from tests.e2e.aws_stack import Stack, deploy, moto_server
+from tests.e2e.aws_stack import Stack, deploy, fresh_account, generate, receive_batch, upload
 from tests.e2e.lambda_events import CONTEXT, SUB, answer, rest
 from tests.e2e.local_server import LocalServer
-from tests.e2e.test_aws_end_to_end import generate, receive_batch, upload
 from tests.e2e.test_local_server import Client
 from tests.integration.fake_gemini import FakeGemini, image_reply
 from tests.photos import photo, portrait_jpeg
@@ -126,24 +125,14 @@ def test_a_local_gemini_result_is_labelled_as_made_by_a_trained_model(tmp_path):
 # --- AWS --------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def endpoint() -> Iterator[str]:
-    with moto_server() as url:
-        yield url
-
-
 @pytest.fixture
 def gemini() -> Iterator[FakeGemini]:
     """The model, and a fresh account after the test (as test_aws_end_to_end's stack)."""
-    from moto.backends import get_backend
-
     model = FakeGemini(default=image_reply(model_answer())).start()
     yield model
     model.stop()
     runtime.install(None)
-    for service in ("s3", "sqs", "dynamodb"):
-        for backend in get_backend(service).values():
-            backend.reset()
+    fresh_account()
 
 
 def aws(endpoint: str, monkeypatch: pytest.MonkeyPatch, gemini: FakeGemini, **env: str) -> Stack:

@@ -5,8 +5,6 @@ from __future__ import annotations
 import io
 import json
 import time
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -22,13 +20,6 @@ from tests.integration.fake_gemini import FakeGemini, Reply
 
 pytestmark = pytest.mark.slow
 PHOTO = sample_portrait()
-
-
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[LocalServer]:
-    running = LocalServer(tmp_path / "data").start()
-    yield running
-    running.stop()
 
 
 class Client:

@@ -19,6 +19,7 @@ from botocore.client import BaseClient
 from botocore.config import Config
 from moto import mock_aws
 from moto.server import ThreadedMotoServer
+from pydantic import BaseModel
 
 from profilephoto.adapters.aws import DynamoDbUnitOfWork, create_tables
 from profilephoto.domain.models import JobMessage, PresignedRequest
@@ -146,13 +147,14 @@ def http_put(request: PresignedRequest, data: bytes) -> int:
 # --- SQS ----------------------------------------------------------------------------------
 
 
-def receive_all(client: Any, queue_url: str) -> list[JobMessage]:
-    """Take every visible message off the queue, parsed as docs/api.md §4.2 bodies."""
+def receive_all(client: Any, queue_url: str, body: type[BaseModel] = JobMessage) -> list[Any]:
+    """Take every visible message off the queue, parsed as `body`s (by default docs/api.md
+    §4.2's)."""
     found = client.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10)
     messages = found.get("Messages", [])
     for message in messages:
         client.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
-    return [JobMessage.model_validate(json.loads(m["Body"])) for m in messages]
+    return [body.model_validate(json.loads(m["Body"])) for m in messages]
 
 
 def fail_next_call(client: Any, event: str, code: str = "ServiceUnavailable") -> None:

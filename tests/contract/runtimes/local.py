@@ -6,10 +6,11 @@ import sqlite3
 import tempfile
 import threading
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from profilephoto.adapters.local.filesystem import FilesystemObjectStore
@@ -17,7 +18,7 @@ from profilephoto.adapters.local.sqlite_pauses import SqlitePauseRecord
 from profilephoto.adapters.local.sqlite_queue import SqliteJobQueue
 from profilephoto.adapters.local.sqlite_store import SqliteUnitOfWork
 from profilephoto.domain.errors import ProfilePhotoError
-from profilephoto.domain.models import JobMessage, PresignedRequest
+from profilephoto.domain.models import PresignedRequest
 from profilephoto.domain.ports import UnitOfWork
 from tests.contract.runtimes import PauseHarness, QueueHarness, StoreHarness
 
@@ -55,26 +56,35 @@ def job_queue() -> Iterator[QueueHarness]:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "queue.sqlite3"
         queue = SqliteJobQueue(path, busy_timeout=0.05)
-        # The real failure: another process holds the database's write lock.
-        blocker = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-
-        def break_next_send() -> None:
-            queue.depth()  # creates the file and schema before we lock it
-            blocker.execute("BEGIN EXCLUSIVE")
-
-        def receive() -> list[JobMessage]:
-            if blocker.in_transaction:
-                blocker.execute("ROLLBACK")
-            taken = queue.receive(10)
-            for message in taken:
-                queue.delete(message.message_id)
-            return [message.body for message in taken]
-
-        try:
+        with lockable(queue, path) as (receive, break_next_send):
             yield QueueHarness(queue, receive, break_next_send)
-        finally:
-            blocker.close()
-            queue.close()
+
+
+@contextmanager
+def lockable(
+    queue: SqliteJobQueue, path: Path
+) -> Iterator[tuple[Callable[[], list[Any]], Callable[[], None]]]:
+    """`receive` (every visible message's body, taken off) and `break_next_send` for a SQLite
+    queue, closed after the block. The real failure: another process holds the write lock."""
+    blocker = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+
+    def break_next_send() -> None:
+        queue.depth()  # creates the file and schema before we lock it
+        blocker.execute("BEGIN EXCLUSIVE")
+
+    def receive() -> list[Any]:
+        if blocker.in_transaction:
+            blocker.execute("ROLLBACK")
+        taken = queue.receive(10)
+        for message in taken:
+            queue.delete(message.message_id)
+        return [message.body for message in taken]
+
+    try:
+        yield receive, break_next_send
+    finally:
+        blocker.close()
+        queue.close()
 
 
 @contextmanager
