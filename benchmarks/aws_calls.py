@@ -75,6 +75,13 @@ def main() -> None:
         )
     print("today = 2026-12-03, before issue 26; seed = the original design (about 7 each)")
     print(
+        "process = 4 (GetObject, the claim, PutObject, the completing transaction) + per push "
+        "one Query and one post per socket; two pushes (processing at the first claim, then "
+        "the end), so 6+2 with one socket: 5+1 with the end's push alone, as 2026-12-03 "
+        "counted it. The end's push reads the connections again: a socket opened during the "
+        "model call must hear the end"
+    )
+    print(
         "pause = the fleet's shared pause on model calls: one GetItem per batch at most (a "
         "container trusts its last read for 5 s, so a batch soon after another reads none), "
         "1 / BatchSize per job; plus one UpdateItem per container when a 429 starts a pause "
