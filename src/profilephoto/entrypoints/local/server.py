@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
+from starlette.types import Scope
 
 from profilephoto.bootstrap import bootstrap
 from profilephoto.containers.local import LocalContainer
@@ -31,6 +33,23 @@ from profilephoto.entrypoints.local.ws import WebSocketRoute as LiveSocket
 from profilephoto.settings import Settings, load_settings
 
 STATIC = Path(__file__).parent / "static"
+
+
+class PageFiles(StaticFiles):
+    """The page's files. Its scripts are ES modules, which a browser runs only when they are
+    served as JavaScript, whatever the host's MIME table says (Windows' may say text/plain)."""
+
+    def file_response(
+        self,
+        full_path: str | os.PathLike[str],
+        stat_result: os.stat_result,
+        scope: Scope,
+        status_code: int = 200,
+    ) -> Response:
+        response = super().file_response(full_path, stat_result, scope, status_code)
+        if os.fspath(full_path).endswith(".js"):
+            response.headers["content-type"] = "text/javascript; charset=utf-8"
+        return response
 
 
 def base_url_for(host: str, port: int) -> str:
@@ -137,7 +156,7 @@ def _routes(container: LocalContainer, settings: Settings) -> list[BaseRoute]:
         *api_routes(binding, gateway.header_claims(verify_header)),
         object_route([container.uploads(), container.results()], settings.origins),
         WebSocketRoute("/ws", live.handle),
-        Mount("/static", StaticFiles(directory=STATIC), name="static"),
+        Mount("/static", PageFiles(directory=STATIC), name="static"),
     ]
     return [exact(route) for route in routes]
 

@@ -1,8 +1,8 @@
 // Talking to the profilephoto API, and saying what went wrong in plain words.
-"use strict";
 
-const TYPES = { jpg: "image/jpeg", jpeg: "image/jpeg", png: "image/png", webp: "image/webp", heic: "image/heic", heif: "image/heif" };
-let MAX_BYTES = 10 * 1024 * 1024; // the server's MAX_UPLOAD_BYTES, once /about has said it
+export const TYPES = { jpg: "image/jpeg", jpeg: "image/jpeg", png: "image/png", webp: "image/webp", heic: "image/heic", heif: "image/heif" };
+// The server's MAX_UPLOAD_BYTES, once /about has said it.
+export const limits = { maxBytes: 10 * 1024 * 1024 };
 // What happened and what to do; whether it used a generation comes from the job (`charged`).
 const FAILURES = {
   invalid_image: "We couldn't read that file as a photo. Please try a different picture.",
@@ -15,7 +15,7 @@ const FAILURES = {
 };
 
 // The bearer token every call carries; set once the visitor has given one.
-const session = { token: null };
+export const session = { token: null };
 
 // ---------- talking to the API ----------
 
@@ -29,7 +29,7 @@ class ApiError extends Error {
   }
 }
 
-async function api(path, { method = "GET", body, headers = {} } = {}) {
+export async function api(path, { method = "GET", body, headers = {} } = {}) {
   let response;
   try {
     response = await fetch(path, {
@@ -45,7 +45,7 @@ async function api(path, { method = "GET", body, headers = {} } = {}) {
   return data;
 }
 
-function putWithProgress(url, headers, file, onProgress) {
+export function putWithProgress(url, headers, file, onProgress) {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     xhr.open("PUT", url);
@@ -69,7 +69,7 @@ const HEIF_BRANDS = new Set(["heic", "heix", "heim", "heis", "hevc", "hevx", "he
 
 // The type the file's first bytes announce, or null: a text file renamed .jpg is not a photo,
 // whatever its name says, and is refused before anything is uploaded.
-async function sniff(file) {
+export async function sniff(file) {
   const b = new Uint8Array(await file.slice(0, 16).arrayBuffer());
   const text = (from, to) => String.fromCharCode(...b.slice(from, to));
   if (b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return "image/jpeg";
@@ -87,12 +87,12 @@ function untilText(date) {
   return h ? `${h} h ${m} min` : `${m} min`;
 }
 
-function resetText(resetsAt) {
+export function resetText(resetsAt) {
   const at = new Date(resetsAt);
   return `${at.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })} (in ${untilText(at)})`;
 }
 
-function explain(error) {
+export function explain(error) {
   switch (error.code) {
     case "quota_exceeded": {
       const at = error.retryAfter ? new Date(Date.now() + error.retryAfter * 1000) : null;
@@ -104,9 +104,23 @@ function explain(error) {
     }
     case "unsupported_type": return "That file type isn't supported. Please choose a JPEG, PNG, WebP or HEIC photo.";
     case "extension_mismatch": return "The file's name doesn't match its type. Please rename it or choose another photo.";
-    case "file_too_large": return `That photo is too large. Please choose one under ${Math.round(MAX_BYTES / 1048576)} MB.`;
+    case "file_too_large": return `That photo is too large. Please choose one under ${Math.round(limits.maxBytes / 1048576)} MB.`;
     case "unauthorized": return "Your token isn't valid (or has expired). Paste a fresh one: profilephoto serve prints one, and profilephoto token YOUR_NAME makes another.";
     case "forbidden": return "That upload link is no longer valid. Please choose the photo again.";
     default: return FAILURES[error.code] || error.message || "Something went wrong. Please try again.";
   }
+}
+
+// What happened, what to do, and whether it used one of today's generations.
+export function failureText(error) {
+  const code = (error && error.code) || "generation_failed";
+  // A photo the check turned away: the server's advice, which already says it cost nothing.
+  if (code === "photo_rejected" && error.message) {
+    return error.photoIndex > 0 ? `Photo ${error.photoIndex + 1}: ${error.message}` : error.message;
+  }
+  // The server says what was wrong with the picture (too many pixels, a cut-off file...).
+  const own = code === "invalid_image" && error.message;
+  const what = own || FAILURES[code] || (error && error.message) || FAILURES.generation_failed;
+  if (!error || typeof error.charged !== "boolean") return what;
+  return `${what} ${error.charged ? "This used one of today's generations." : "You were not charged for it."}`;
 }
