@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 
-def add_parser(commands: Any, data_dir_help: str, default_data_dir: Path) -> None:
-    inspect = commands.add_parser(
+def add_parser(subparsers: Any, data_dir_help: str, default_data_dir: Path) -> None:
+    inspect = subparsers.add_parser(
         "inspect", help="print a picture's AI label and signer; exit 1 when it has none"
     )
     inspect.add_argument("file", type=Path, metavar="FILE", help="a PNG, JPEG or WebP picture")

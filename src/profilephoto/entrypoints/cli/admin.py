@@ -12,8 +12,8 @@ from profilephoto.domain.report import DayReport
 from profilephoto.services.admin import AdminService, UserOverview
 
 
-def add_parser(commands: Any, data_dir_help: str, default_data_dir: Path) -> None:
-    admin = commands.add_parser("admin", help="inspect users, set allowances, report a day")
+def add_parser(subparsers: Any, data_dir_help: str, default_data_dir: Path) -> None:
+    admin = subparsers.add_parser("admin", help="inspect users, set allowances, report a day")
     where = argparse.ArgumentParser(add_help=False)
     where.add_argument("--data-dir", type=Path, default=default_data_dir, help=data_dir_help)
     where.add_argument(
