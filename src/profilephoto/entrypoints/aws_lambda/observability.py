@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import functools
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
@@ -31,7 +32,9 @@ NAMESPACE = "ProfilePhoto"
 
 # Powertools names its logger after the service, "profilephoto": the root of the package's
 # standard-library loggers, so the domain's records come out as the same structured JSON.
-logger = Logger(service=SERVICE)
+# To standard error: a host's standard output is its own (Lambda sends both streams to
+# CloudWatch Logs); the EMF metrics stay on standard output, where Powertools prints them.
+logger = Logger(service=SERVICE, stream=sys.stderr)
 
 Result = TypeVar("Result")
 Handler = Callable[[dict[str, Any], LambdaContext], Result]
