@@ -34,7 +34,11 @@ def python_version() -> str:
 
 def lambda_python() -> str | None:
     """An interpreter of the image's Python version on this machine, if there is one."""
-    version = python_version()
+    return interpreter(python_version())
+
+
+def interpreter(version: str) -> str | None:
+    """An interpreter of Python `version` ("3.12") on this machine, if there is one."""
     found = [shutil.which(f"python{version}")]
     found += sorted(Path.home().glob(f".pyenv/versions/{version}.*/bin/python3"), reverse=True)
     check = f"import sys; sys.exit(sys.version_info[:2] != ({version.replace('.', ', ')}))"
