@@ -9,7 +9,9 @@ with no test tools, under the oldest Python pyproject allows and under the Lambd
 beside tests/e2e/test_shipped_installs.py's). In each, as a host uses the package: every
 direct dependency sits at its declared floor, every module imports, the library runs a job
 on the memory and the local runtime, `profilephoto demo` makes an image with the offline
-stylizer, and `asgi_app` mounted in a Starlette server under uvicorn answers.
+stylizer, `asgi_app` mounted in a Starlette server under uvicorn answers, and on moto's
+server `profilephoto.aws()` queues a job that the worker function makes (through Gemini,
+faked) and the library reads back.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ from packaging.version import Version
 
 from benchmarks.worker_image import IndexUnreachable, interpreter, python_version
 from tests import shipping
+from tests.e2e import test_shipped_installs as shipped
+from tests.e2e.lambda_events import load
 from tests.e2e.test_shipped_installs import Installs, project_copy, source_key
 
 # A first build downloads ~150 MB of wheels per Python; later runs reuse the install.
@@ -100,14 +104,13 @@ def host_env() -> dict[str, str]:
     }
 
 
-def run_in(venv: Path, program: str, *args: str, cwd: Path | None = None) -> Any:
+def run_in(venv: Path, program: str, *args: str, env: dict[str, str] | None = None) -> Any:
     """`program` run by the venv's Python; what it printed last, as JSON."""
     run = subprocess.run(
         [str(venv / "bin" / "python"), "-c", program, *args],
         capture_output=True,
         text=True,
-        env=host_env(),
-        cwd=cwd,
+        env=env or host_env(),
         timeout=300,
     )
     assert run.returncode == 0, run.stderr[-4000:]
@@ -240,3 +243,57 @@ def test_asgi_app_mounted_in_starlette_answers_under_uvicorn(lowest):
     (status, usage), (anonymous, refused) = run_in(lowest, ASGI_HOST)
     assert status == 200 and usage["used"] == 0 and usage["remainingQuota"] > 0, usage
     assert anonymous == 401 and refused["code"] == "unauthorized"
+
+
+# ------------------------------------------------------------------ AWS, on moto's server
+
+account = shipped.account  # template.yaml's resources on moto, named as the functions see them
+gemini = shipped.gemini  # answers every job with the portrait it was sent
+
+AWS_HOST = """
+import json, sys
+import profilephoto
+from profilephoto.entrypoints.sample_photo import sample_portrait
+
+with profilephoto.aws() as app:
+    if sys.argv[1] == "queue":
+        job = app.generate("alice", app.upload("alice", sample_portrait()), style="professional")
+        print(json.dumps({"jobId": job.job_id, "status": job.status}))
+    else:
+        job = app.wait("alice", sys.argv[1], timeout=10)
+        sizes = [len(image) for image in app.results("alice", job.job_id)]
+        print(json.dumps({"status": job.status, "metadata": job.metadata, "sizes": sizes}))
+"""
+
+
+def test_the_aws_runtime_and_the_worker_function_run_a_job(lowest, account, tmp_path):
+    """boto3 and botocore at their floors against moto, Powertools' batch handling too."""
+    host = {**host_env(), **account.environment("ApiFunction")}  # buckets, queue, tables
+    queued = run_in(lowest, AWS_HOST, "queue", env=host)
+    assert queued["status"] == "queued", queued
+
+    message = account.client("sqs").receive_message(
+        QueueUrl=account.queue_url, AttributeNames=["All"], WaitTimeSeconds=5
+    )["Messages"][0]
+    record = dict(
+        load("sqs_batch")["Records"][0],
+        messageId=message["MessageId"],
+        body=message["Body"],
+        receiptHandle=message["ReceiptHandle"],
+        attributes=message["Attributes"],
+    )
+    (site,) = lowest.glob("lib/python3.*/site-packages")
+    handler = shipped.template_handlers()["ProcessFunction"]
+    processed = shipped.invoke(
+        str(lowest / "bin" / "python"),
+        [site],
+        account.environment("ProcessFunction"),  # its Gemini key read from SSM
+        [{"handler": handler, "event": {"Records": [record]}}],
+        tmp_path,
+    )
+    assert processed["answers"] == [{"batchItemFailures": []}]
+
+    job = run_in(lowest, AWS_HOST, queued["jobId"], env=host)
+    assert job["status"] == "completed", job
+    assert job["metadata"]["model"] == shipped.DEFAULT_MODEL
+    assert len(job["sizes"]) == 1 and job["sizes"][0] > 0
