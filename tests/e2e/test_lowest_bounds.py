@@ -154,7 +154,10 @@ print(json.dumps(failed))
 
 
 def test_every_module_of_the_package_imports(lowest):
-    assert run_in(lowest, IMPORT_ALL, *sorted(shipping.own_modules())) == {}
+    # A `__main__` module runs its program when imported (python -m's entry), so it is left
+    # out: the module it runs is imported on its own.
+    modules = sorted(m for m in shipping.own_modules() if not m.endswith(".__main__"))
+    assert run_in(lowest, IMPORT_ALL, *modules) == {}
 
 
 LIBRARY = """
