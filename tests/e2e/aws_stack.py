@@ -68,7 +68,7 @@ def signing_secret(endpoint: str | None) -> str:
 
 # What a stack uses of moto. Its backends live in the process, shared by every server and
 # mock in it: a test worker runs other modules' stacks before this one.
-SERVICES = ("s3", "sqs", "dynamodb", "secretsmanager", "apigatewaymanagementapi")
+SERVICES = ("s3", "sqs", "dynamodb", "secretsmanager", "ssm", "apigatewaymanagementapi")
 
 
 def fresh_account() -> None:

@@ -43,7 +43,7 @@ from profilephoto.adapters.labels.c2pa_labeler import C2paContentLabeler
 from profilephoto.adapters.local.keyfile import load_or_create_secret
 from profilephoto.entrypoints.sample_photo import sample_portrait
 from tests import shipping
-from tests.e2e.aws_stack import REGION, moto_server, signing_secret
+from tests.e2e.aws_stack import REGION, fresh_account, moto_server, signing_secret
 from tests.e2e.lambda_events import SUB, answer, load, rest
 from tests.e2e.local_server import LocalServer
 from tests.e2e.test_local_server import Client
@@ -427,6 +427,9 @@ class Account:
     """The resources of template.yaml on moto's server, named as the functions see them."""
 
     def __init__(self, endpoint: str, gemini: FakeGemini) -> None:
+        # moto's backends live in the process: another module on this test worker (the
+        # lowest-bounds installs share this fixture) may have made these resources before.
+        fresh_account()
         self.endpoint = endpoint
         self.gemini = gemini
         self.aws = {
