@@ -7,12 +7,16 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from dependency_injector import providers
 from standardwebhooks import Webhook as Verifier
 
-from profilephoto.entrypoints.aws_lambda import api, process, webhooks
+from profilephoto.adapters.memory import FixedClock
+from profilephoto.domain.webhooks import UNSENT_GRACE
+from profilephoto.entrypoints.aws_lambda import api, process, reconcile, webhooks
 from tests.e2e.aws_stack import (
     REGION,
     Stack,
@@ -23,8 +27,9 @@ from tests.e2e.aws_stack import (
     sqs_event,
     upload,
 )
-from tests.e2e.lambda_events import CONTEXT, answer, rest
+from tests.e2e.lambda_events import CONTEXT, answer, load, rest
 from tests.e2e.test_aws_job_control import cancel
+from tests.integration.aws_fixtures import fail_next_call
 from tests.webhook_receiver import WebhookReceiver
 
 pytestmark = pytest.mark.slow
@@ -103,3 +108,27 @@ def test_a_failed_attempt_comes_back_after_its_backoff_and_a_cancel_is_posted(
     payload = Verifier("whsec_" + SECRET_VALUE).verify(second.body, second.headers)
     assert (payload["type"], payload["data"]["status"]) == ("job.canceled", "canceled")
     assert json.loads(first.body)["data"]["jobId"] == job_id
+
+
+def test_an_event_the_worker_could_not_queue_is_queued_by_the_next_sweep(stack: Stack) -> None:
+    with WebhookReceiver() as receiver:
+        job_id = generate(upload(photo()), receiver)
+        # The webhooks' queue refuses the worker's send: the job completes all the same.
+        fail_next_call(stack.container.webhooks()._client, "SQS.SendMessage")
+        assert process.handler(receive_batch(stack), CONTEXT) == {"batchItemFailures": []}
+        assert webhook_batch(stack)["Records"] == []
+
+        # The scheduled sweep, past the grace a live worker has to queue it.
+        later = FixedClock(datetime.now(UTC) + UNSENT_GRACE * 2)
+        stack.container.clock.override(providers.Object(later))
+        reconcile.handler(load("schedule"), CONTEXT)
+        batch = webhook_batch(stack)
+        assert len(batch["Records"]) == 1
+        assert webhooks.handler(batch, CONTEXT) == {"batchItemFailures": []}
+        (delivered,) = receiver.wait_for(1)
+        reconcile.handler(load("schedule"), CONTEXT)  # the record went once it was queued
+        assert webhook_batch(stack)["Records"] == []
+
+    payload = Verifier("whsec_" + SECRET_VALUE).verify(delivered.body, delivered.headers)
+    assert (payload["type"], payload["data"]["jobId"]) == ("job.completed", job_id)
+    assert delivered.headers["webhook-id"] == f"msg_{job_id.removeprefix('job_')}_completed"

@@ -97,6 +97,7 @@ def faulty_world(runtime: str, plan: FaultPlan, **config: object) -> Iterator[Wo
             "generator": c.generator(),
             "images": c.images(),
             "notifier": c.notifier(),
+            "webhooks": c.webhooks(),
         }.items():
             getattr(c, name).override(providers.Object(Faulty(target, name, plan)))
         yield world

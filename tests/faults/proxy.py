@@ -81,7 +81,7 @@ class Faulty:
     def __getattr__(self, attr: str) -> Any:
         value = getattr(self._target, attr)
         step = f"{self._name}.{attr}"
-        if attr in {"jobs", "users", "usage", "connections", "idempotency"}:
+        if attr in {"jobs", "users", "usage", "connections", "idempotency", "unsent_webhooks"}:
             return Faulty(value, step, self._plan)
         if not callable(value) or attr.startswith("_"):
             return value

@@ -166,3 +166,24 @@ def test_expired_usage_connections_and_idempotency_rows_are_purged_like_dynamodb
     assert uow.purge_expired(now + timedelta(days=91)) == 1
     assert uow.usage.get("alice#2026-11-29") is None
     assert uow.jobs.get(job.job_id) == job  # jobs are kept, as on AWS
+
+
+def test_an_unsent_webhook_event_is_purged_when_its_delivery_window_ends_like_dynamodb_ttl(
+    tmp_path,
+):
+    from profilephoto.domain.job_lifecycle import cancel
+    from profilephoto.domain.models import Webhook
+    from profilephoto.domain.webhooks import DELIVERY_WINDOW
+
+    now = datetime(2026, 11, 29, 12, tzinfo=UTC)
+    uow = SqliteUnitOfWork(tmp_path / "pp.db")
+    hooked = make_job(1, at=now).model_copy(update={"webhook": Webhook(url="https://h.example/")})
+    ttl = int((now + timedelta(days=90)).timestamp())
+    uow.reserve_and_create_job(Reservation(hooked, "alice#2026-11-29", 10, ttl, now))
+    uow.apply(cancel(hooked, now))
+
+    assert uow.purge_expired(now + DELIVERY_WINDOW) == 0
+    assert len(uow.unsent_webhooks.older_than(now + DELIVERY_WINDOW * 2, 10)) == 1
+    assert uow.purge_expired(now + DELIVERY_WINDOW + timedelta(seconds=1)) == 1
+    assert uow.unsent_webhooks.older_than(now + DELIVERY_WINDOW * 2, 10) == []
+    uow.close()

@@ -720,6 +720,16 @@ def test_every_function_that_ends_jobs_may_queue_webhook_events_and_only_one_sig
     }
     assert senders == {"ApiFunction", "ProcessFunction", "ReconcileFunction"}
     assert readers == {"WebhookFunction"}
+    # The transactional outbox (docs/api.md §4.9): each of them writes an event's record in
+    # the commit that ends a job and deletes it once queued; the reconciler also queries
+    # StatusIndex for those left. DynamoDBCrudPolicy holds PutItem, DeleteItem and Query.
+    crud = {
+        name
+        for name, props in functions(template).items()
+        for policy in props.get("Policies", [])
+        if policy.get("DynamoDBCrudPolicy", {}).get("TableName") == {"Ref": "ImageJobsTable"}
+    }
+    assert senders <= crud
     assert environment(template, "WebhookFunction")["WEBHOOK_ALLOW_PRIVATE"] == "off"
 
 

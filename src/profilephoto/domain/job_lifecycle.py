@@ -16,6 +16,7 @@ from profilephoto.domain.errors import (
 )
 from profilephoto.domain.models import GLOBAL_USAGE_USER, Job, JobError, JobStatus, usage_key
 from profilephoto.domain.report import ReportEntry, report_entry
+from profilephoto.domain.webhooks import WebhookEvent, event_for
 
 PENDING, QUEUED, PROCESSING = JobStatus.PENDING, JobStatus.QUEUED, JobStatus.PROCESSING
 COMPLETED, FAILED, CANCELED = JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELED
@@ -123,6 +124,10 @@ class JobChange:
     job: Job | None = field(default=None, repr=False, compare=False)
     refund: int = 0  # units given back to the job's quota day (never below zero)
     images: int = 0  # added to the owner's totalImagesGenerated, when the owner has a record
+    # The webhook event of the end the change makes, when the job's webhook wants that end:
+    # kept in the same commit (a transactional outbox), so a worker that dies before it
+    # queues the event loses nothing (the sweep queues it).
+    event: WebhookEvent | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         unknown = set(self.updates) - set(Job.model_fields)
@@ -188,6 +193,12 @@ class JobChange:
         return self.job
 
 
+def _announced(change: JobChange) -> JobChange:
+    """The change with the webhook event of the end it makes (None when the job's webhook,
+    if any, does not want that end)."""
+    return replace(change, event=event_for(change.predicted()))
+
+
 def _from(job: Job, target: JobStatus) -> frozenset[JobStatus]:
     """The guard of a change decided from `job`: it is still in the state it was read in."""
     if not can_transition(job.status, target):
@@ -241,7 +252,7 @@ def complete(
     if not 0 <= unmatched <= len(output_image_urls):
         raise ValueError(f"job {job.job_id}: {unmatched} unmatched of {output_image_urls}")
     failed = job.count - len(output_image_urls)
-    return JobChange(
+    change = JobChange(
         name="complete",
         job_id=job.job_id,
         expected=_from(job, COMPLETED),
@@ -258,11 +269,12 @@ def complete(
         images=len(output_image_urls),
         refund=failed + unmatched,
     )
+    return _announced(change)
 
 
 def fail(job: Job, error: JobError, now: datetime) -> JobChange:
     """The job fails; a system failure gives its units back, the user's own does not."""
-    return JobChange(
+    change = JobChange(
         name="fail",
         job_id=job.job_id,
         expected=_from(job, FAILED),
@@ -270,6 +282,13 @@ def fail(job: Job, error: JobError, now: datetime) -> JobChange:
         job=job,
         refund=job.count if is_refunded(error.code) else 0,
     )
+    return _announced(change)
+
+
+def fail_unqueued(job: Job, error: JobError, now: datetime) -> JobChange:
+    """The job's message never reached the queue: it fails as `fail` says, and its webhook
+    is not called, because the caller learnt it from the 503 answer (and may retry)."""
+    return replace(fail(job, error, now), event=None)
 
 
 def give_up(job: Job, error: JobError, now: datetime) -> JobChange:
@@ -301,7 +320,7 @@ def cancel(job: Job, now: datetime) -> JobChange | None:
         return None
     if job.status.is_terminal:
         raise JobFinished()
-    return JobChange(
+    change = JobChange(
         name="cancel",
         job_id=job.job_id,
         expected=sources_of(CANCELED),
@@ -309,6 +328,7 @@ def cancel(job: Job, now: datetime) -> JobChange | None:
         job=job,
         refund=job.count,
     )
+    return _announced(change)
 
 
 def is_system_failure(error_code: str) -> bool:

@@ -173,6 +173,18 @@ class IdempotencyStore(Protocol):
         """Forget the record under `userId#Idempotency-Key`; forgetting none is not an error."""
 
 
+class UnsentWebhooks(Protocol):
+    """The transactional outbox of webhook events: `UnitOfWork.apply` keeps a change's
+    `event` here in the commit that ends the job; it stays until it is on the webhooks'
+    queue (WebhookOutbox). Never a job: no job listing, sweep or report shows one."""
+
+    def older_than(self, moment: datetime, limit: int) -> list[WebhookEvent]:
+        """Up to `limit` events whose job ended before `moment`, oldest first."""
+
+    def remove(self, event_id: str) -> None:
+        """Forget the event (it is queued); forgetting an unknown one is not an error."""
+
+
 class UnitOfWork(Protocol):
     """The repositories and the multi-item commits that must be all-or-nothing."""
 
@@ -189,6 +201,9 @@ class UnitOfWork(Protocol):
 
     @property
     def idempotency(self) -> IdempotencyStore: ...
+
+    @property
+    def unsent_webhooks(self) -> UnsentWebhooks: ...
 
     def reserve_and_create_job(self, reservation: Reservation) -> int:
         """One atomic commit of a reservation the domain decided: count its units under
@@ -209,9 +224,9 @@ class UnitOfWork(Protocol):
         guard (`change.holds`), give `change.refund` units back to each of
         `change.refund_keys` (never below zero) and add `change.images` to the owner's
         totalImagesGenerated when the owner has a Users record (none is created), and add
-        `change.report` to its day's report in the usage ledger (`UsageLedger.report`). Returns
-        the job as changed; ConditionFailed, with nothing written, when the job is missing
-        or not as expected.
+        `change.report` to its day's report in the usage ledger (`UsageLedger.report`), and
+        keep `change.event` among `unsent_webhooks`. Returns the job as changed;
+        ConditionFailed, with nothing written, when the job is missing or not as expected.
         """
 
 

@@ -20,6 +20,10 @@ RETRY_DELAYS = tuple(
     timedelta(seconds=s) for s in (5, 30, 120, 600, 1800, 3600, 7200, 14400, 28800, 28800)
 )
 DELIVERY_WINDOW = timedelta(hours=24)
+# An event still unsent this long after its job ended was lost between the end's commit and
+# the webhooks' queue (the worker died there, or the queue was down): the sweep queues it.
+# Long enough that a worker still closing the job out (the final push first) has queued it.
+UNSENT_GRACE = timedelta(minutes=1)
 GONE = 410
 
 # Cloud instance metadata services: link-local or private, but named for the refusal.

@@ -56,6 +56,12 @@ class CancellationService:
                 "job canceled",
                 extra={"jobId": job.job_id, "userId": job.user_id, "refunded": change.refund},
             )
-            close_out(self._notifier, self._results, canceled, webhooks=self._webhooks)
+            close_out(
+                self._notifier,
+                self._results,
+                canceled,
+                webhooks=self._webhooks,
+                unsent=self._uow.unsent_webhooks,
+            )
             return canceled
         raise ServiceUnavailable("The job is changing too fast to cancel; try again")

@@ -24,7 +24,7 @@ from profilephoto.domain.errors import (
 )
 from profilephoto.domain.image_signature import SIGNATURE_BYTES, looks_like_image
 from profilephoto.domain.job_deletion import answered_unavailable
-from profilephoto.domain.job_lifecycle import fail, mark_queued
+from profilephoto.domain.job_lifecycle import fail_unqueued, mark_queued
 from profilephoto.domain.job_options import JobOptions, message_extras, parse_options
 from profilephoto.domain.models import (
     GenerationAccepted,
@@ -221,7 +221,7 @@ class GenerationService:
             )
         except QueueUnavailable as exc:
             error = JobError(code=exc.code, message=exc.message)
-            self._uow.apply(fail(job, error, self._clock.now()))
+            self._uow.apply(fail_unqueued(job, error, self._clock.now()))
             raise
         self._mark_queued(job)
         return GenerationAccepted(

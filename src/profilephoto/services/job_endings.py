@@ -8,7 +8,7 @@ import logging
 
 from profilephoto.domain.models import Job, JobStatus, JobStatusMessage
 from profilephoto.domain.object_keys import object_key
-from profilephoto.domain.ports import Notifier, ObjectStore, WebhookOutbox
+from profilephoto.domain.ports import Notifier, ObjectStore, UnsentWebhooks, WebhookOutbox
 from profilephoto.domain.upload_policy import result_prefix
 from profilephoto.services.webhooks import announce
 
@@ -21,14 +21,15 @@ def close_out(
     job: Job,
     result_urls: list[str] | None = None,
     *,
-    webhooks: WebhookOutbox | None = None,
+    webhooks: WebhookOutbox | None,
+    unsent: UnsentWebhooks,
 ) -> None:
     """Everything that follows a job's end, in this order: the final push, the webhook's
-    event, then tidying the folder when an attempt other than a completing one may have
-    stored images there (a completion's own attempt overwrote its keys; any other end had
-    none to keep)."""
+    event (kept unsent by the end's own commit until it is queued), then tidying the folder
+    when an attempt other than a completing one may have stored images there (a
+    completion's own attempt overwrote its keys; any other end had none to keep)."""
     push_final(notifier, job, result_urls)
-    announce(webhooks, job)
+    announce(webhooks, unsent, job)
     if job.attempts > (1 if job.status is JobStatus.COMPLETED else 0):
         discard_strays(results, job)
 

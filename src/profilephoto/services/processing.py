@@ -228,6 +228,7 @@ class ProcessingService:
             done,
             result_urls=self._signed(done, keys),
             webhooks=self._webhooks,
+            unsent=self._uow.unsent_webhooks,
         )
         return Processed(Outcome.COMPLETED, done)
 
@@ -315,7 +316,13 @@ class ProcessingService:
         except ConditionFailed:
             return Processed(Outcome.SKIPPED)
         log.info("job failed", extra={"jobId": job.job_id, "userId": job.user_id, "code": code})
-        close_out(self._notifier, self._results, failed, webhooks=self._webhooks)
+        close_out(
+            self._notifier,
+            self._results,
+            failed,
+            webhooks=self._webhooks,
+            unsent=self._uow.unsent_webhooks,
+        )
         return Processed(Outcome.FAILED, failed)
 
 

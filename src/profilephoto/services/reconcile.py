@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from profilephoto.domain.config import ServiceConfig
 from profilephoto.domain.errors import ConditionFailed, QueueUnavailable
@@ -18,8 +19,10 @@ from profilephoto.domain.ports import (
     UnitOfWork,
     WebhookOutbox,
 )
+from profilephoto.domain.webhooks import UNSENT_GRACE
 from profilephoto.services.job_endings import close_out
 from profilephoto.services.lost_answers import apply_or_read_back
+from profilephoto.services.webhooks import send_unsent
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +33,7 @@ TIMED_OUT = "timed_out"
 class SweepReport:
     requeued: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
+    resent: list[str] = field(default_factory=list)  # webhook events a worker never queued
     errors: int = 0  # jobs (or listings) the sweep could not handle; the next sweep retries
 
 
@@ -50,7 +54,8 @@ class Reconciler:
         self._clock, self._config, self._batch = clock, config, batch
 
     def sweep(self) -> SweepReport:
-        """Re-queue jobs that went quiet; fail and refund those out of attempts or time."""
+        """Re-queue jobs that went quiet; fail and refund those out of attempts or time;
+        queue the webhook events of jobs that ended without theirs being queued."""
         now = self._clock.now()
         quiet_since = now - self._config.stuck_after
         # A job still unfinished after every attempt's deadline has passed is given up on.
@@ -79,7 +84,19 @@ class Reconciler:
                 except Exception:
                     report.errors += 1
                     log.exception("sweep could not handle a job", extra={"jobId": job.job_id})
+        self._send_unsent(now - UNSENT_GRACE, report)
         return report
+
+    def _send_unsent(self, ended_before: datetime, report: SweepReport) -> None:
+        """The transactional outbox's relay: events the ends' commits kept and nobody queued."""
+        if self._webhooks is None:
+            return  # no webhooks: no call at all
+        try:
+            unsent = self._uow.unsent_webhooks
+            report.resent = send_unsent(self._webhooks, unsent, ended_before, self._batch)
+        except Exception:
+            report.errors += 1
+            log.exception("sweep could not list unsent webhook events")
 
     def _requeue(self, job: Job, report: SweepReport) -> None:
         message = JobMessage(
@@ -104,4 +121,10 @@ class Reconciler:
         except ConditionFailed:
             return
         report.failed.append(job.job_id)
-        close_out(self._notifier, self._results, failed, webhooks=self._webhooks)
+        close_out(
+            self._notifier,
+            self._results,
+            failed,
+            webhooks=self._webhooks,
+            unsent=self._uow.unsent_webhooks,
+        )

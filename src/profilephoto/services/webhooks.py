@@ -7,12 +7,12 @@ import json
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from profilephoto.domain.errors import JobNotFound, WebhookUnreachable
 from profilephoto.domain.models import Identity, Job, iso_z
-from profilephoto.domain.ports import Clock, WebhookOutbox, WebhookSender
+from profilephoto.domain.ports import Clock, UnsentWebhooks, WebhookOutbox, WebhookSender
 from profilephoto.domain.webhooks import Verdict, WebhookEvent, event_for, judge, retry_delay
 from profilephoto.services.queries import JobDetails, QueryService
 
@@ -22,16 +22,37 @@ log = logging.getLogger(__name__)
 JobRenderer = Callable[[JobDetails], Mapping[str, Any]]
 
 
-def announce(outbox: WebhookOutbox | None, job: Job) -> None:
-    """Queue the event of the job's end when its webhook asked for that end. A queue that is
-    down loses the event (logged): the job's end stands, as a failed push does."""
+def announce(outbox: WebhookOutbox | None, unsent: UnsentWebhooks, job: Job) -> None:
+    """Queue the event of the job's end when its webhook asked for that end, then forget it
+    among the unsent events, where the commit that ended the job kept it. A queue that is
+    down (or a worker that dies first) leaves it there, and the sweep queues it
+    (`send_unsent`): the job's end stands, as after a failed push."""
     event = event_for(job)
-    if outbox is None or event is None:
-        return
+    if outbox is not None and event is not None:
+        _queue(outbox, unsent, event)
+
+
+def send_unsent(
+    outbox: WebhookOutbox, unsent: UnsentWebhooks, before: datetime, limit: int
+) -> list[str]:
+    """Queue the events still unsent whose jobs ended before `before` (their worker died
+    between the end and the queue, or the queue was down), under their own ids, so a
+    receiver drops one that did reach it by its `webhook-id`. The ids of those queued."""
+    return [e.id for e in unsent.older_than(before, limit) if _queue(outbox, unsent, e)]
+
+
+def _queue(outbox: WebhookOutbox, unsent: UnsentWebhooks, event: WebhookEvent) -> bool:
+    context = {"jobId": event.job.job_id, "event": event.id}
     try:
         outbox.send(event)
     except Exception:
-        log.exception("webhook event not queued", extra={"jobId": job.job_id, "event": event.id})
+        log.exception("webhook event not queued; the sweep will queue it", extra=context)
+        return False
+    try:
+        unsent.remove(event.id)
+    except Exception:  # the sweep queues it again: one more delivery, under the same id
+        log.warning("queued webhook event not forgotten", extra=context, exc_info=True)
+    return True
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from profilephoto.adapters.aws.dynamodb_items import (
     av,
 )
 from profilephoto.adapters.aws.dynamodb_jobs import DynamoDbJobRepository, change_update, job_item
+from profilephoto.adapters.aws.dynamodb_outbox import DynamoDbUnsentWebhooks, unsent_put
 from profilephoto.adapters.aws.dynamodb_records import (
     DynamoDbConnectionRepository,
     DynamoDbIdempotencyStore,
@@ -60,6 +61,7 @@ class DynamoDbUnitOfWork:
         self.jobs = DynamoDbJobRepository(self._db)
         self.connections = DynamoDbConnectionRepository(self._db)
         self.idempotency = DynamoDbIdempotencyStore(self._db)
+        self.unsent_webhooks = DynamoDbUnsentWebhooks(self._db)
 
     def reserve_and_create_job(self, reservation: Reservation) -> int:
         r = reservation
@@ -212,11 +214,15 @@ class DynamoDbUnitOfWork:
             self.jobs.delete(deletion.job_id)
 
     def apply(self, change: JobChange) -> Job:
-        """A change to the job alone is one UpdateItem; one with ledger changes is one
-        TransactWriteItems of named items (job, refund, images)."""
-        if not change.refund and not change.images and change.report is None:
+        """A change to the job alone is one UpdateItem; one with ledger changes or a webhook
+        event is one TransactWriteItems of named items (job, images, report, event, refund):
+        the event is one more Put in it, no call of its own."""
+        plain = change.report is None and change.event is None
+        if plain and not change.refund and not change.images:
             return self.jobs.update(change)
         items: dict[str, Any] = {"job": {"Update": change_update(self._db.tables.jobs, change)}}
+        if change.event is not None:
+            items["event"] = unsent_put(self._db.tables.jobs, change.event)
         if change.images:
             items["images"] = self._count_images(change)
         if change.report is not None:

@@ -16,6 +16,7 @@ from profilephoto.domain.models import Job, JobPage, JobStatus, iso_z, parse_iso
 from profilephoto.domain.pagination import decode_cursor, encode_cursor
 
 CURSOR_KEYS = frozenset({"userId", "createdAt", "jobId"})
+JOB_STATUSES = frozenset(s.value for s in JobStatus)
 USER_INDEX = "UserIdCreatedAtIndex"
 STATUS_INDEX = "StatusIndex"
 
@@ -125,8 +126,9 @@ class DynamoDbJobRepository:
 
     def get(self, job_id: str) -> Job | None:
         plain = self._db.get(self._db.tables.jobs, {"jobId": job_id}, "dynamodb.jobs.get")
-        # Idempotency records share the table but have no status: they are not jobs.
-        if plain is None or "status" not in plain:
+        # Idempotency records share the table but have no status, and unsent webhook events
+        # (dynamodb_outbox) have one no job has: they are not jobs.
+        if plain is None or plain.get("status") not in JOB_STATUSES:
             return None
         return job_from(plain)
 

@@ -7,7 +7,13 @@ import sqlite3
 from datetime import datetime
 from pathlib import Path
 
+from profilephoto.adapters.local import sqlite_outbox
 from profilephoto.adapters.local.sqlite_db import SqliteDatabase
+from profilephoto.adapters.local.sqlite_outbox import (
+    SqliteUnsentWebhooks,
+    keep_event,
+    purge_unsent,
+)
 from profilephoto.adapters.local.sqlite_repos import (
     SqliteConnectionRepository,
     SqliteIdempotencyStore,
@@ -77,16 +83,18 @@ class SqliteUnitOfWork:
     """The repositories over one database file; safe to share between threads."""
 
     def __init__(self, path: Path | str, busy_timeout: float = 10.0) -> None:
-        self.db = SqliteDatabase(path, SCHEMA, busy_timeout)
+        self.db = SqliteDatabase(path, SCHEMA + sqlite_outbox.SCHEMA, busy_timeout)
         self.users = SqliteUserRepository(self.db)
         self.usage = SqliteUsageLedger(self.db)
         self.jobs = SqliteJobRepository(self.db)
         self.connections = SqliteConnectionRepository(self.db)
         self.idempotency = SqliteIdempotencyStore(self.db)
+        self.unsent_webhooks = SqliteUnsentWebhooks(self.db)
 
     def purge_expired(self, now: datetime) -> int:
-        """Delete what DynamoDB's TTL would: usage, connections and idempotency records past
-        their expiry (jobs are kept, as on AWS). Returns how many rows went."""
+        """Delete what DynamoDB's TTL would: usage, connections, idempotency records and
+        unsent webhook events past their expiry (jobs are kept, as on AWS). Returns how many
+        rows went."""
         epoch = int(now.timestamp())
         with self.db.transaction() as conn:
             removed = conn.execute("DELETE FROM usage WHERE ttl < ?", (epoch,)).rowcount
@@ -97,6 +105,7 @@ class SqliteUnitOfWork:
             removed += conn.execute(
                 "DELETE FROM idempotency WHERE expires_at <= ?", (iso_z(now),)
             ).rowcount
+            removed += purge_unsent(conn, now)
         return removed
 
     def close(self) -> None:
@@ -153,6 +162,8 @@ class SqliteUnitOfWork:
                 _count_images(conn, change.owner, change.images)
             if (entry := change.report) is not None:
                 _add_to_report(conn, entry)
+            if change.event is not None:
+                keep_event(conn, change.event)
             return moved
 
 

@@ -23,6 +23,7 @@ from profilephoto.domain.models import (
 from profilephoto.domain.pagination import decode_cursor, encode_cursor
 from profilephoto.domain.report import DayReport
 from profilephoto.domain.reservation import Reservation
+from profilephoto.domain.webhooks import WebhookEvent
 
 _CURSOR_KEYS = frozenset({"userId", "createdAt", "jobId"})
 
@@ -41,11 +42,13 @@ class InMemoryUnitOfWork(FaultInjector):
         self.idempotency_records: dict[str, IdempotencyRecord] = {}
         self.personal_limits: dict[str, int] = {}
         self.day_reports: dict[str, DayReport] = {}
+        self.unsent_events: dict[str, WebhookEvent] = {}
         self.users = _Users(self)
         self.usage = _Usage(self)
         self.jobs = _Jobs(self)
         self.connections = _Connections(self)
         self.idempotency = _Idempotency(self)
+        self.unsent_webhooks = _UnsentWebhooks(self)
 
     def reserve_and_create_job(self, reservation: Reservation) -> int:
         self._maybe_fail("reserve_and_create_job")
@@ -112,6 +115,8 @@ class InMemoryUnitOfWork(FaultInjector):
                 self.user_records[user.user_id] = user.model_copy(
                     update={"total_images_generated": user.total_images_generated + change.images}
                 )
+            if change.event is not None:
+                self.unsent_events[change.event.id] = change.event
             return moved
 
 
@@ -279,3 +284,16 @@ class _Idempotency(_Part):
     def delete(self, key: str) -> None:
         with self._uow.lock:
             self._uow.idempotency_records.pop(key, None)
+
+
+class _UnsentWebhooks(_Part):
+    def older_than(self, moment: datetime, limit: int) -> list[WebhookEvent]:
+        self._uow._maybe_fail("unsent_older_than")
+        with self._uow.lock:
+            found = [e for e in self._uow.unsent_events.values() if e.occurred_at < moment]
+        return sorted(found, key=lambda e: (e.occurred_at, e.id))[:limit]
+
+    def remove(self, event_id: str) -> None:
+        self._uow._maybe_fail("unsent_remove")
+        with self._uow.lock:
+            self._uow.unsent_events.pop(event_id, None)

@@ -16,7 +16,8 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     report = app.reconciler.sweep()
     expired = app.retention.sweep()
     # A sweep that found nothing runs every minute; only one that acted is worth a line.
-    log = logger.info if report.requeued or report.failed or expired else logger.debug
+    acted = report.requeued or report.failed or report.resent or expired
+    log = logger.info if acted else logger.debug
     if report.errors:
         log = logger.warning  # each failure was logged with its job; the next sweep retries
     log(
@@ -24,12 +25,14 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         extra={
             "requeued": report.requeued,
             "failed": report.failed,
+            "resent": report.resent,
             "errors": report.errors,
             "expired": expired,
         },
     )
     metrics.add_metric(name="JobsRequeued", unit="Count", value=len(report.requeued))
     metrics.add_metric(name="JobsTimedOut", unit="Count", value=len(report.failed))
+    metrics.add_metric(name="WebhooksResent", unit="Count", value=len(report.resent))
     metrics.add_metric(name="SweepErrors", unit="Count", value=report.errors)
     metrics.add_metric(name="JobsExpired", unit="Count", value=expired)
     return {"requeued": len(report.requeued), "failed": len(report.failed)}
