@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -14,6 +15,7 @@ import pytest
 from dependency_injector import providers
 from standardwebhooks import Webhook as Verifier
 
+from benchmarks.aws_calls import PAUSE, CallCounter
 from profilephoto.adapters.memory import FixedClock
 from profilephoto.domain.webhooks import UNSENT_GRACE
 from profilephoto.entrypoints.aws_lambda import api, process, reconcile, webhooks
@@ -27,6 +29,7 @@ from tests.e2e.aws_stack import (
     sqs_event,
     upload,
 )
+from tests.e2e.aws_stack import generate as generate_plain
 from tests.e2e.lambda_events import CONTEXT, answer, load, rest
 from tests.e2e.test_aws_job_control import cancel
 from tests.integration.aws_fixtures import fail_next_call
@@ -132,3 +135,29 @@ def test_an_event_the_worker_could_not_queue_is_queued_by_the_next_sweep(stack: 
     payload = Verifier("whsec_" + SECRET_VALUE).verify(delivered.body, delivered.headers)
     assert (payload["type"], payload["data"]["jobId"]) == ("job.completed", job_id)
     assert delivered.headers["webhook-id"] == f"msg_{job_id.removeprefix('job_')}_completed"
+
+
+def test_a_webhook_costs_the_worker_a_send_and_a_delete_and_its_record_no_call(
+    stack: Stack,
+) -> None:
+    # What README and docs/api.md §4.9 say a job with a webhook adds: SendMessage (the
+    # event) and DeleteItem (its outbox record); the record's Put rides in the ending
+    # TransactWriteItems. A job without one pays nothing for the feature.
+    counter = CallCounter()
+    for client in (stack.container.uow()._db.client, stack.container.webhooks()._client):
+        client.meta.events.register("before-call", counter)
+
+    def worker_calls() -> Counter[str]:
+        counter.take()
+        assert process.handler(receive_batch(stack), CONTEXT) == {"batchItemFailures": []}
+        return Counter({c: n for c, n in counter.take().items() if not c.endswith(PAUSE)})
+
+    with WebhookReceiver() as receiver:
+        assert answer(generate_plain(upload(photo())))[0] == 202
+        plain = worker_calls()
+        generate(upload(photo()), receiver)
+        hooked = worker_calls()
+
+    assert plain["dynamodb.TransactWriteItems"] == hooked["dynamodb.TransactWriteItems"] == 1
+    assert hooked - plain == Counter({"sqs.SendMessage": 1, "dynamodb.DeleteItem": 1})
+    assert plain - hooked == Counter()
