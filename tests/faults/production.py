@@ -104,10 +104,10 @@ def faulty_world(runtime: str, plan: FaultPlan, **config: object) -> Iterator[Wo
 
 
 def run_as_production(
-    world: World, key: str, idempotency_key: str = "attempt", count: int = 1
+    world: World, key: str, idempotency_key: str = "attempt", count: int = 1, **options: object
 ) -> None:
     """The client asks (retrying 5xx), the queue redelivers, the sweep runs on schedule."""
-    ask(world, ALICE, key, idempotency_key, count=count)
+    ask(world, ALICE, key, idempotency_key, count=count, **options)
     receives: dict[str, int] = {}
     for _ in range(SWEEPS):
         deliver_everything(world, receives)
