@@ -48,11 +48,16 @@ def push_fails(step: str, mode: Mode) -> bool:
     return step == "notifier.notify" and mode is not Mode.LOST
 
 
+# What follows a job's end before its folder is tidied (services/job_endings.close_out).
+CLOSING_STEPS = ("notifier.notify", "webhooks.send", "uow.unsent_webhooks.remove")
+
+
 def leaves_strays(step: str, mode: Mode) -> bool:
     """Whether this fault may leave a job's stray results in its folder: the process died
-    in the final push, after the end was written and before the folder was tidied
-    (docs/api.md §4.1: deleting the job or the retention rule removes them)."""
-    return step == "notifier.notify" and mode is Mode.CRASH
+    in the final push or queueing the webhook event, after the end was written and before
+    the folder was tidied (docs/api.md §4.1: deleting the job or the retention rule removes
+    them)."""
+    return step in CLOSING_STEPS and mode is Mode.CRASH
 
 
 def errors_for(step: str) -> tuple[type[Exception], type[Exception]]:

@@ -37,16 +37,20 @@ WORKER_STEPS = [
     "uow.apply:fail",
     "uow.apply:release_lease",
     "notifier.notify",
+    "webhooks.send",
+    "uow.unsent_webhooks.remove",
 ]
 # Where a worker may be slow while the world moves on.
 SLOW_STEPS = ["uploads.read", "generator.generate", "results.write", "uow.apply:complete"]
-CANCEL_STEPS = ["uow.jobs.get", "uow.apply:cancel", "notifier.notify"]
+CANCEL_STEPS = ["uow.jobs.get", "uow.apply:cancel", "notifier.notify", "webhooks.send"]
 SWEEP_STEPS = [
     "uow.jobs.list_created_before",
     "queue.send",
     "uow.apply:mark_queued",
     "uow.apply:give_up",
     "notifier.notify",
+    "webhooks.send",
+    "uow.unsent_webhooks.older_than",
 ]
 ACCOUNT_STEPS = [
     "uow.apply:cancel",

@@ -29,6 +29,7 @@ from profilephoto.domain.errors import (
     ServiceUnavailable,
 )
 from profilephoto.domain.models import Identity
+from profilephoto.domain.webhooks import WebhookEvent, event_for
 from tests.conftest import JPEG
 from tests.faults.production import (
     CLIENT_TRIES,
@@ -61,6 +62,8 @@ from tests.faults.stateful_parts import (
 )
 from tests.fuzz.profile import SCALE
 
+HOOK = "https://hooks.example.com/profilephoto"
+
 
 class Production(RuleBasedStateMachine):
     """Rules that find nothing to do return: preconditions would skew which rules
@@ -80,7 +83,9 @@ class Production(RuleBasedStateMachine):
         self.strays_left: set[str] = set()  # jobs whose sender died right after their end
         self.sqs: list[InFlight] = []  # every message sent and not yet done with
         self.photos: dict[str, list[str]] = {who.user_id: [] for who in USERS}
-        self.asked: list[tuple[Identity, str, str, int]] = []  # who, photo, key, count
+        # who, photo, key, and the request's options (count, and a webhook or not)
+        self.asked: list[tuple[Identity, str, str, dict[str, object]]] = []
+        self.events: list[WebhookEvent] = []  # every webhook event queued so far
 
     # --- the users ------------------------------------------------------------------------
 
@@ -94,6 +99,7 @@ class Production(RuleBasedStateMachine):
         new_photo=st.booleans(),
         pick=PICK,
         count=st.sampled_from([1, 1, 2, 3]),
+        hooked=st.booleans(),
         trouble=troubled(API_STEPS),
     )
     def generate(
@@ -102,10 +108,11 @@ class Production(RuleBasedStateMachine):
         new_photo: bool,
         pick: int,
         count: int,
+        hooked: bool,
         trouble: tuple[str, Mode] | None,
     ) -> None:
-        """POST /generate (of a new upload or an earlier one) with a new Idempotency-Key;
-        a 5xx is retried with the same key."""
+        """POST /generate (of a new upload or an earlier one) with a new Idempotency-Key,
+        with a webhook or without; a 5xx is retried with the same key."""
         photos = self.photos[who.user_id]
         if new_photo or not photos:
             try:
@@ -114,9 +121,10 @@ class Production(RuleBasedStateMachine):
                 return
         photo = photos[-1] if new_photo else photos[pick % len(photos)]
         key = f"key-{len(self.asked)}"
+        options: dict[str, object] = {"count": count, **({"webhook": HOOK} if hooked else {})}
         with self._troubled(trouble):
-            ask(self.world, who, photo, key, count=count)
-        self.asked.append((who, photo, key, count))
+            ask(self.world, who, photo, key, **options)
+        self.asked.append((who, photo, key, options))
         self._take_from_queue()
 
     @rule(pick=PICK)
@@ -124,8 +132,8 @@ class Production(RuleBasedStateMachine):
         """The same request with the same key, much later: answered once, charged once."""
         if not self.asked:
             return
-        who, photo, key, count = self.asked[pick % len(self.asked)]
-        ask(self.world, who, photo, key, count=count)
+        who, photo, key, options = self.asked[pick % len(self.asked)]
+        ask(self.world, who, photo, key, **options)
         self._take_from_queue()
 
     @rule(who=st.sampled_from(USERS), pick=PICK, trouble=troubled(CANCEL_STEPS))
@@ -277,12 +285,17 @@ class Production(RuleBasedStateMachine):
         while visible := self._visible():
             self._deliver(visible[0])
         assert self._violations(settled=True) == []
+        assert self._webhook_violations(settled=True) == []
 
     # --- after every step, and at the end -------------------------------------------------
 
     @invariant()
     def the_books_balance(self) -> None:
         assert self._violations(settled=False) == []
+
+    @invariant()
+    def every_webhook_event_announces_an_end_that_happened(self) -> None:
+        assert self._webhook_violations(settled=False) == []
 
     def teardown(self) -> None:
         try:
@@ -320,6 +333,32 @@ class Production(RuleBasedStateMachine):
             settled=settled,
             strays_left=self.strays_left,
         )
+
+    def _webhook_violations(self, settled: bool) -> list[str]:
+        """Every queued event is of its job's end as stored (while the job is there), under
+        the one id of that end; `settled`: every ended job whose webhook wants its end was
+        announced (but one that never reached the queue: its caller got the 503), and the
+        outbox is empty (docs/api.md §4.9: at least once)."""
+        self.events += self.world.container.webhooks().drain()
+        jobs = {j.job_id: j for who in USERS for j in jobs_of(self.world, who.user_id)}
+        problems = []
+        for event in self.events:
+            job = jobs.get(event.job.job_id)
+            wanted = event_for(job) if job is not None else None
+            if job is not None and (wanted is None or wanted.id != event.id):
+                problems.append(f"{event.id} queued for {job.job_id} ({job.status})")
+        if not settled:
+            return problems
+        announced = {e.id for e in self.events}
+        for job in jobs.values():
+            wanted = event_for(job)
+            unqueued = job.error is not None and job.error.code == "queue_unavailable"
+            if wanted is not None and not unqueued and wanted.id not in announced:
+                problems.append(f"{job.job_id} ({job.status}) never announced")
+        far = self.world.clock.now() + JUMPS["give up"] * 100
+        left = self.world.uow.unsent_webhooks.older_than(far, 100)
+        problems += [f"{e.id} left unsent" for e in left]
+        return problems
 
     def _visible(self) -> list[InFlight]:
         now = self.world.clock.now()
