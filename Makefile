@@ -31,6 +31,7 @@ demo: $(RUNTIME)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks
+	$(VENV)/bin/ruff format --check src tests benchmarks
 	$(VENV)/bin/mypy
 	$(VENV)/bin/cfn-lint template.yaml
 

@@ -181,9 +181,7 @@ def reachable_from(roots: list[str], skip: frozenset[str] = frozenset()) -> set[
 
 
 def third_party(imports: list[Import]) -> list[Import]:
-    return [
-        i for i in imports if i.module.split(".")[0] not in STDLIB | {"profilephoto"}
-    ]
+    return [i for i in imports if i.module.split(".")[0] not in STDLIB | {"profilephoto"}]
 
 
 @cache

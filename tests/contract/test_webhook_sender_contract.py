@@ -55,9 +55,7 @@ def harness(request: pytest.FixtureRequest) -> Iterator[Harness]:
         return
     with WebhookReceiver() as receiver:
         port = int(receiver.url.split(":")[2].split("/")[0])
-        http = HttpWebhookSender(
-            lambda: TEST_SECRET, resolver(), allow_private=True, timeout=5
-        )
+        http = HttpWebhookSender(lambda: TEST_SECRET, resolver(), allow_private=True, timeout=5)
         yield Harness(
             http,
             f"http://hooks.example:{port}/hooks/profilephoto",

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-GOOD = '''
+GOOD = """
 from pathlib import Path
 
 from starlette.requests import Request
@@ -42,10 +42,10 @@ try:
     run(b"")
 except profilephoto.QuotaExceeded as error:
     print(error.code, error.retry_after)
-'''
+"""
 
 HOSTS = ("good_host.py", "bad_host.py")
-BAD = '''
+BAD = """
 import profilephoto
 
 with profilephoto.memory() as app:
@@ -53,7 +53,7 @@ with profilephoto.memory() as app:
     job.jobid
     app.wait("alice", job)
     count: str = app.usage("alice").used
-'''
+"""
 
 
 @pytest.mark.slow

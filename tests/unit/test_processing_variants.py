@@ -99,4 +99,3 @@ def test_a_second_photo_that_is_not_an_image_is_refused_before_anything_is_charg
     with pytest.raises(InvalidImage):
         request(world, count=2, photos=(JPEG, b"not an image at all"))
     assert used(world) == 0 and world.queue.sent == []
-

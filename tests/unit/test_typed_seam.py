@@ -8,7 +8,7 @@ import pytest
 from mypy import api as mypy
 
 ROOT = Path(__file__).resolve().parents[2]
-HANDLER = '''
+HANDLER = """
 from profilephoto.domain.commands import GenerationRequest
 from profilephoto.domain.models import Identity
 from profilephoto.entrypoints.aws_lambda import runtime
@@ -16,7 +16,7 @@ from profilephoto.entrypoints.aws_lambda import runtime
 
 def generate(who: Identity) -> str:
     return runtime.application().generation.request_generation({args}).job_id
-'''
+"""
 
 
 def mypy_errors(tmp_path: Path, args: str) -> str:

@@ -70,9 +70,7 @@ def test_a_webhook_that_is_not_an_https_url_is_refused(url: object) -> None:
         parse_webhook(url, None, allow_private=False)
 
 
-@pytest.mark.parametrize(
-    "chosen", [[], ["completed", "completed"], ["queued"], "completed", [1]]
-)
+@pytest.mark.parametrize("chosen", [[], ["completed", "completed"], ["queued"], "completed", [1]])
 def test_webhook_events_must_be_a_distinct_subset_of_the_ends(chosen: object) -> None:
     with pytest.raises(InvalidWebhook):
         parse_webhook(HOOK, chosen, allow_private=False)

@@ -110,6 +110,8 @@ def content_labeler(settings: Settings, data_dir: Path | None) -> ContentLabeler
 
     arn = settings.c2pa_secret_arn
     return C2paContentLabeler(lambda: secret_credentials(boto3.client("secretsmanager"), arn))
+
+
 def face_matcher(settings: Settings) -> FaceMatcher:
     """YuNet + SFace on onnxruntime when LIKENESS_CHECK=on; otherwise nothing is loaded."""
     if settings.likeness_check == "off":

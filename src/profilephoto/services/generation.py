@@ -132,9 +132,7 @@ class GenerationService:
     ) -> GenerationAccepted:
         """Validate, reserve the job's units and create it in one commit, queue it, answer 202."""
         style = self._styles.get(request.style)
-        options = parse_options(
-            identity.user_id, request, max_variants=self._config.max_variants
-        )
+        options = parse_options(identity.user_id, request, max_variants=self._config.max_variants)
         idem_key = check_idempotency_key(request.idempotency_key)
         hook = self._webhook(request.webhook, request.webhook_events)
         fingerprint = request_hash(options, style.id, hook)

@@ -74,10 +74,7 @@ class Reconciler:
                 # One bad job (a bug, a throttled write) must not leave every later one
                 # stuck and charged: each is handled on its own, and the next sweep retries.
                 try:
-                    if (
-                        job.attempts >= self._config.max_attempts
-                        or job.created_at < give_up_before
-                    ):
+                    if job.attempts >= self._config.max_attempts or job.created_at < give_up_before:
                         self._give_up(job, report)
                     else:
                         self._requeue(job, report)

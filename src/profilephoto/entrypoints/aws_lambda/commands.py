@@ -144,7 +144,7 @@ class GenerateCommand(Command):
         max_length=MAX_URL_LENGTH,
         json_schema_extra={"format": "uri", "pattern": "^https://"},
         description="an https URL POSTed a signed event when the job ends (docs/api.md, "
-        "\"Webhooks\"); its host must resolve to public addresses",
+        '"Webhooks"); its host must resolve to public addresses',
     )
     webhook_events: list[str] | None = Field(
         default=None,

@@ -78,8 +78,9 @@ class JobView(View):
         default=None, description="when the job and its results are deleted (retention on)"
     )
     ai_generated: bool | None = Field(
-        default=None, description="completed only: true, every result is labelled as made by AI "
-        "(XMP and a signed C2PA manifest, docs/api.md §4.7)"
+        default=None,
+        description="completed only: true, every result is labelled as made by AI "
+        "(XMP and a signed C2PA manifest, docs/api.md §4.7)",
     )
 
 
