@@ -74,6 +74,10 @@ def photo_inspector(settings: Settings) -> PhotoInspector:
 
         return UncheckedPhotos()
     try:
+        # The interpreter too, which the inspector loads only at its first photo: where
+        # ai-edge-litert is missing this is the place to say so, not every job's batch.
+        import ai_edge_litert.interpreter  # noqa: F401
+
         from profilephoto.adapters.photo_check.litert import LiteRtPhotoInspector
     except ImportError as missing:  # ai-edge-litert 1.4.0 has no wheel past Python 3.12
         from profilephoto.settings import ConfigurationError

@@ -67,29 +67,33 @@ def _env_float(name: str, default: float | None) -> float | None:
 def serve(host: str, port: int, data_dir: Path, public_url: str | None) -> int:
     """The whole product on this machine until Ctrl-C."""
     _quiet_lambda_tooling()
-    from profilephoto.bootstrap import bootstrap
-    from profilephoto.entrypoints.local.server import base_url_for
-    from profilephoto.entrypoints.local.server import serve as run_server
-    from profilephoto.settings import load_settings
+    import uvicorn
+
+    from profilephoto.entrypoints.local.server import base_url_for, create_app
+    from profilephoto.settings import ConfigurationError, load_settings
 
     problem = _port_problem(host, port)
     if problem is not None:
         print(f"profilephoto serve: {problem}", file=sys.stderr)
         return 2
     url = (public_url or base_url_for(host, port)).rstrip("/")
-    settings = load_settings()
-    local = bootstrap("local", settings, data_dir=data_dir, base_url=url)
-    token = local.auth().issue(DEFAULT_USER, name="Local User")
+    try:  # a configuration this machine cannot meet is said before any URL is printed
+        app = create_app(
+            data_dir,
+            host,
+            port,
+            settings=load_settings(),
+            base_url=url,
+            visibility_timeout=_env_float("LOCAL_QUEUE_VISIBILITY_TIMEOUT", None),
+        )
+    except ConfigurationError as error:
+        print(f"profilephoto serve: {error}", file=sys.stderr)
+        return 2
+    token = app.state.container.auth().issue(DEFAULT_USER, name="Local User")
     print(f"profilephoto is serving {data_dir.resolve()} at {url}/", flush=True)
     print(f"  open:  {url}/#token={token}", flush=True)
     print(f"  token: {token}", flush=True)
     print(f"  (another user's token: profilephoto token USER_ID --data-dir {data_dir})", flush=True)
-    run_server(
-        data_dir,
-        host,
-        port,
-        settings=settings,
-        base_url=url,
-        visibility_timeout=_env_float("LOCAL_QUEUE_VISIBILITY_TIMEOUT", None),
-    )
+    # No access log: it would print the presigned object URLs, signatures included.
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
     return 0

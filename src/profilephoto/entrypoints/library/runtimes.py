@@ -35,6 +35,7 @@ def local(
     container = bootstrap(
         "local", settings or load_settings(), data_dir=data_dir, base_url=base_url
     )
+    container.inspector()  # built now: a check this Python cannot run fails at start
     uow, clock = container.uow(), container.clock()
     application = container.application()
     uploads, results = container.uploads(), container.results()

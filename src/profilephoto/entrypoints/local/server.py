@@ -78,6 +78,7 @@ def create_app(
         base_url=base_url or base_url_for(host, port),
         visibility_timeout=visibility_timeout,
     )
+    container.inspector()  # built now: a check this Python cannot run fails at start
     uow, clock = container.uow(), container.clock()
     background = Background(
         container.queue(),
@@ -159,17 +160,3 @@ def _routes(container: LocalContainer, settings: Settings) -> list[BaseRoute]:
         Mount("/static", PageFiles(directory=STATIC), name="static"),
     ]
     return [exact(route) for route in routes]
-
-
-def serve(
-    data_dir: Path | str,
-    host: str = "127.0.0.1",
-    port: int = 8000,
-    **options: Any,
-) -> None:
-    """Run the server until interrupted (uvicorn handles SIGINT/SIGTERM gracefully)."""
-    import uvicorn
-
-    app = create_app(data_dir, host, port, **options)
-    # No access log: it would print the presigned object URLs, signatures included.
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
