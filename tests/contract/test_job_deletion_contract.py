@@ -25,7 +25,7 @@ def used(world: World) -> int:
 
 
 def test_a_deleted_jobs_key_still_replays_its_202_within_the_day_and_charges_nothing(world):
-    """CONTRACT §3: the same key and body within 24 h return the first response again,
+    """docs/api.md §3.2: the same key and body within 24 h return the first response again,
     create no second job and charge nothing more; deleting the job does not lift that."""
     photo = world.upload()
     first = generate(world, photo)

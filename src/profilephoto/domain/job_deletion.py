@@ -35,7 +35,7 @@ class JobDeletion:
 
 def deletion(job: Job) -> JobDeletion:
     """Deleting a job keeps a key whose answer was a 202: the same key and body within
-    24 h replay that 202, create no second job and charge nothing more (CONTRACT §3),
+    24 h replay that 202, create no second job and charge nothing more (docs/api.md §3.2),
     though the job is gone. A key whose answer was a 503 goes with the job: that answer
     was never final, and a retry must run again, not replay a job that never ran."""
     return JobDeletion(job.job_id, job.idempotency_key if answered_unavailable(job) else None)
