@@ -31,7 +31,6 @@ from packaging.version import Version
 from benchmarks.worker_image import IndexUnreachable, interpreter, python_version
 from tests import shipping
 from tests.e2e import test_shipped_installs as shipped
-from tests.e2e.lambda_events import load
 from tests.e2e.test_shipped_installs import Installs, project_copy, source_key
 
 # A first build downloads ~150 MB of wheels per Python; later runs reuse the install.
@@ -275,16 +274,7 @@ def test_the_aws_runtime_and_the_worker_function_run_a_job(lowest, account, tmp_
     queued = run_in(lowest, AWS_HOST, "queue", env=host)
     assert queued["status"] == "queued", queued
 
-    message = account.client("sqs").receive_message(
-        QueueUrl=account.queue_url, AttributeNames=["All"], WaitTimeSeconds=5
-    )["Messages"][0]
-    record = dict(
-        load("sqs_batch")["Records"][0],
-        messageId=message["MessageId"],
-        body=message["Body"],
-        receiptHandle=message["ReceiptHandle"],
-        attributes=message["Attributes"],
-    )
+    record = account.next_record()
     (site,) = lowest.glob("lib/python3.*/site-packages")
     handler = shipped.template_handlers()["ProcessFunction"]
     processed = shipped.invoke(

@@ -465,6 +465,19 @@ class Account:
     def client(self, service: str) -> Any:
         return boto3.client(service, endpoint_url=self.endpoint, region_name=REGION)
 
+    def next_record(self) -> dict[str, Any]:
+        """The generation queue's next message as the SQS event source hands it over."""
+        message = self.client("sqs").receive_message(
+            QueueUrl=self.queue_url, AttributeNames=["All"], WaitTimeSeconds=5
+        )["Messages"][0]
+        return dict(
+            load("sqs_batch")["Records"][0],
+            messageId=message["MessageId"],
+            body=message["Body"],
+            receiptHandle=message["ReceiptHandle"],
+            attributes=message["Attributes"],
+        )
+
     def queue(self, name: str) -> str:
         """The URL of the queue template.yaml names `name` (made on first use)."""
         return str(self.client("sqs").create_queue(QueueName=name)["QueueUrl"])
@@ -537,16 +550,7 @@ def test_the_layer_and_the_worker_image_alone_run_a_job_end_to_end(
     assert answer(accepted[1])[0] == 200
     job_id = body["jobId"]
 
-    message = account.client("sqs").receive_message(
-        QueueUrl=account.queue_url, AttributeNames=["All"], WaitTimeSeconds=5
-    )["Messages"][0]
-    record = dict(
-        load("sqs_batch")["Records"][0],
-        messageId=message["MessageId"],
-        body=message["Body"],
-        receiptHandle=message["ReceiptHandle"],
-        attributes=message["Attributes"],
-    )
+    record = account.next_record()
     before = len(gemini.received)
     env = account.environment("ProcessFunction")
     assert "GEMINI_API_KEY" not in env  # the worker reads its key from SSM

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -18,6 +19,19 @@ from tests.photos import portrait_jpeg
 from tests.webhook_receiver import WebhookReceiver
 
 PHOTO = portrait_jpeg()
+
+
+def uploaded(client: httpx.Client, auth: dict[str, str]) -> dict[str, Any]:
+    """A photo uploaded through the API's ticket; the ticket (its fileKey names the photo)."""
+    ticket: dict[str, Any] = client.post(
+        "/upload/presigned",
+        json={"fileName": "me.jpg", "contentType": "image/jpeg", "fileSize": len(PHOTO)},
+        headers=auth,
+    ).json()
+    assert client.put(ticket["uploadUrl"], content=PHOTO, headers=ticket["headers"]).is_success
+    return ticket
+
+
 SECRET = new_secret()
 
 
@@ -52,12 +66,7 @@ def test_the_local_server_delivers_from_its_own_queue_and_retries(tmp_path: Path
         httpx.Client(base_url=server.url, timeout=30) as client,
     ):
         auth = {"Authorization": f"Bearer {server.token('alice')}"}
-        ticket = client.post(
-            "/upload/presigned",
-            json={"fileName": "me.jpg", "contentType": "image/jpeg", "fileSize": len(PHOTO)},
-            headers=auth,
-        ).json()
-        assert client.put(ticket["uploadUrl"], content=PHOTO, headers=ticket["headers"]).is_success
+        ticket = uploaded(client, auth)
         receiver.answers.append(503)  # the first attempt fails; the retry comes 5 s later
         generated = client.post(
             "/generate",
@@ -90,12 +99,7 @@ def test_the_local_server_refuses_a_webhook_to_the_loopback_when_private_is_off(
         httpx.Client(base_url=server.url, timeout=30) as client,
     ):
         auth = {"Authorization": f"Bearer {server.token('alice')}"}
-        ticket = client.post(
-            "/upload/presigned",
-            json={"fileName": "me.jpg", "contentType": "image/jpeg", "fileSize": len(PHOTO)},
-            headers=auth,
-        ).json()
-        client.put(ticket["uploadUrl"], content=PHOTO, headers=ticket["headers"])
+        ticket = uploaded(client, auth)
         for url in ("https://localhost/hook", "https://169.254.169.254/", "http://example.com/"):
             refused = client.post(
                 "/generate",

@@ -41,10 +41,9 @@ class Response:
 
 @dataclass(frozen=True)
 class Request:
-    """One REST proxy event (payload 1.0) and its invocation's context."""
+    """One REST proxy event (payload 1.0)."""
 
     event: Mapping[str, Any]
-    context: LambdaContext | None = None
 
     @property
     def method(self) -> str:
@@ -177,8 +176,9 @@ class Router:
 
     def resolve(self, event: Mapping[str, Any], context: LambdaContext | None) -> dict[str, Any]:
         """API Gateway's proxy result for `event`. It runs in a copy of the caller's context:
-        the request, and the log keys a route adds (userId), stay this request's own."""
-        return contextvars.copy_context().run(self._resolve, Request(event, context))
+        the request, and the log keys a route adds (userId), stay this request's own. The
+        Lambda context is the handler's (observability reads it); no route needs it."""
+        return contextvars.copy_context().run(self._resolve, Request(event))
 
     def _resolve(self, request: Request) -> dict[str, Any]:
         self._request.set(request)
